@@ -1,0 +1,80 @@
+"""Catalog endpoints: products, price book entries, discount schedules."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from app.api.catalog.schemas import (
+    DiscountScheduleIn,
+    DiscountScheduleOut,
+    PriceBookEntryIn,
+    PriceBookEntryOut,
+    ProductIn,
+    ProductOut,
+    ProductPatch,
+)
+from app.api.deps import Admin, AnyRole, Cursor, Limit, SessionDep, require
+from app.api.schemas import Currency, PageOut, Sku
+from app.domain.catalog import PriceTier
+from app.services import catalog
+from app.services.auth import Caller
+
+router = APIRouter(prefix="/v1", tags=["catalog"])
+CatalogReader = Annotated[Caller, Depends(require("sales", "finance"))]
+
+
+@router.post("/products", status_code=201, response_model=ProductOut)
+def create_product(body: ProductIn, session: SessionDep, caller: Admin) -> object:
+    return catalog.create_product(session, caller=caller, **body.model_dump())
+
+
+@router.get("/products", response_model=PageOut[ProductOut])
+def list_products(
+    session: SessionDep, _caller: AnyRole, limit: Limit = 50, cursor: Cursor = None,
+    family: Annotated[str | None, Query(max_length=64)] = None,
+    kind: Annotated[str | None, Query(max_length=16)] = None, active: bool | None = None,
+) -> object:
+    return catalog.list_products(session, limit=limit, cursor=cursor, family=family, kind=kind, active=active)
+
+
+@router.get("/products/{sku}", response_model=ProductOut)
+def get_product(sku: Sku, session: SessionDep, _caller: AnyRole) -> object:
+    return catalog.get_product(session, sku)
+
+
+@router.patch("/products/{sku}", response_model=ProductOut)
+def update_product(sku: Sku, body: ProductPatch, session: SessionDep, caller: Admin) -> object:
+    return catalog.update_product(session, caller=caller, sku=sku, changes=body.changes())
+
+
+@router.post("/price-book-entries", status_code=201, response_model=PriceBookEntryOut)
+def create_price_book_entry(body: PriceBookEntryIn, session: SessionDep, caller: Admin) -> object:
+    return catalog.create_price_entry(
+        session, caller=caller, sku=body.sku, currency=body.currency, pricing_model=body.pricing_model,
+        effective_from=body.effective_from, effective_to=body.effective_to, unit_price=body.unit_price,
+        tiers=[PriceTier(t.up_to, t.unit_price) for t in body.tiers],
+    )
+
+
+@router.get("/price-book-entries", response_model=PageOut[PriceBookEntryOut])
+def list_price_book_entries(
+    session: SessionDep, _caller: CatalogReader, limit: Limit = 50, cursor: Cursor = None,
+    sku: Annotated[str | None, Query(max_length=64)] = None, currency: Annotated[Currency | None, Query()] = None,
+) -> object:
+    return catalog.list_price_entries(session, limit=limit, cursor=cursor, sku=sku, currency=currency)
+
+
+@router.post("/discount-schedules", status_code=201, response_model=DiscountScheduleOut)
+def create_discount_schedule(body: DiscountScheduleIn, session: SessionDep, caller: Admin) -> object:
+    bands = [(band.start, band.discount_percent) for band in body.bands]
+    return catalog.create_schedule(session, caller=caller, sku=body.sku, type=body.type, bands=bands)
+
+
+@router.get("/discount-schedules", response_model=PageOut[DiscountScheduleOut])
+def list_discount_schedules(
+    session: SessionDep, _caller: CatalogReader, limit: Limit = 50, cursor: Cursor = None,
+    sku: Annotated[str | None, Query(max_length=64)] = None,
+) -> object:
+    return catalog.list_schedules(session, limit=limit, cursor=cursor, sku=sku)

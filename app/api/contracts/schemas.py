@@ -1,0 +1,59 @@
+"""Contract payloads: segments in force on a date, MRR/ARR, versions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from app.api.schemas import MoneyOut, Out
+
+
+class RenewalOut(Out):
+    auto_renew: bool
+    pricing: str
+    uplift_percent: MoneyOut | None
+    term_months: int | None
+    lead_days: int
+    notice_days: int
+
+
+class SegmentOut(Out):
+    sku: str
+    quantity: int
+    list_unit_price: MoneyOut
+    net_unit_price: MoneyOut
+    start_date: date
+    end_date: date | None
+    mrr: MoneyOut
+
+
+class ContractOut(Out):
+    id: uuid.UUID
+    number: str
+    account_id: uuid.UUID
+    currency: str
+    status: str
+    version: int
+    start_date: date
+    end_date: date | None
+    term_months: int | None
+    evergreen: bool
+    billing_frequency: str
+    renewal: RenewalOut
+    mid_term_decrease: str
+    proration_method: str
+    source_quote_id: uuid.UUID
+    as_of: date
+    segments: list[SegmentOut]
+    mrr: MoneyOut
+    arr: MoneyOut
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContractVersionOut(Out):
+    version: int
+    quote_id: uuid.UUID
+    api_key_id: uuid.UUID | None
+    signer_name: str | None
+    created_at: datetime

@@ -1,0 +1,46 @@
+"""API key endpoints (admin): create a key, shown once; list keys without their secrets."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from app.api.deps import Admin, Cursor, Limit, SessionDep
+from app.api.schemas import Out, PageOut, Schema
+from app.services import auth
+
+router = APIRouter(prefix="/v1/api-keys", tags=["api keys"])
+
+
+class ApiKeyIn(Schema):
+    role: Literal["admin", "sales", "approver", "finance", "scheduler", "portal"]
+    account_id: uuid.UUID | None = None
+    name: Annotated[str | None, Field(max_length=200)] = None
+
+
+class ApiKeyOut(Out):
+    id: uuid.UUID
+    prefix: str
+    role: str
+    account_id: uuid.UUID | None
+    name: str | None
+    created_at: datetime
+
+
+class NewApiKeyOut(ApiKeyOut):
+    key: str = Field(description="the secret; shown this once and never stored")
+
+
+@router.post("", status_code=201, response_model=NewApiKeyOut)
+def create_key(body: ApiKeyIn, session: SessionDep, caller: Admin) -> object:
+    key, token = auth.create_key(session, caller=caller, role=body.role, account_id=body.account_id, name=body.name)
+    return {**ApiKeyOut.model_validate(key).model_dump(), "key": token}
+
+
+@router.get("", response_model=PageOut[ApiKeyOut])
+def list_keys(session: SessionDep, _caller: Admin, limit: Limit = 50, cursor: Cursor = None) -> object:
+    return auth.list_keys(session, limit=limit, cursor=cursor)

@@ -1,0 +1,133 @@
+"""Quote endpoints: create, edit, read, approve, finalize, document, accept, decline, cancel."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.api.deps import (
+    Approver,
+    Cursor,
+    IfMatch,
+    Limit,
+    QuoteReader,
+    Sales,
+    SalesOrPortal,
+    SessionDep,
+    SettingsDep,
+    Today,
+)
+from app.api.quotes.schemas import (
+    AcceptanceOut,
+    AcceptIn,
+    QuoteIn,
+    QuoteOut,
+    QuotePatch,
+    ReasonIn,
+)
+from app.api.schemas import PageOut
+from app.domain.terms import ContractTerms
+from app.services import contracts, documents, quotes
+from app.services.documents import DocumentSettings
+from app.services.quotes import QuoteChanges, QuoteDraft
+from app.services.views import QuoteView
+
+router = APIRouter(prefix="/v1/quotes", tags=["quotes"])
+QuoteId = uuid.UUID
+
+
+def _tagged(response: Response, view: QuoteView) -> QuoteView:
+    response.headers["ETag"] = f'"{view.version}"'
+    return view
+
+
+@router.post("", status_code=201, response_model=QuoteOut)
+def create_quote(body: QuoteIn, session: SessionDep, settings: SettingsDep, caller: Sales, today: Today,
+                 response: Response) -> object:
+    terms = ContractTerms(
+        term_months=body.term_months, billing_frequency=body.billing_frequency, renewal=body.renewal.settings(),
+        mid_term_decrease=body.mid_term_decrease, proration_method=body.proration_method or settings.proration_method,
+    )
+    draft = QuoteDraft(body.account_id, body.start_date, terms, [line.request() for line in body.lines], body.valid_until)
+    view = quotes.create_quote(session, caller=caller, today=today, draft=draft,
+                               threshold=settings.approval_threshold_percent)
+    return _tagged(response, view)
+
+
+@router.get("", response_model=PageOut[QuoteOut])
+def list_quotes(
+    session: SessionDep, caller: QuoteReader, limit: Limit = 50, cursor: Cursor = None,
+    account_id: uuid.UUID | None = None, status: Annotated[str | None, Query(max_length=16)] = None,
+) -> object:
+    return quotes.list_quotes(session, caller=caller, limit=limit, cursor=cursor, account_id=account_id, status=status)
+
+
+@router.get("/{quote_id}", response_model=QuoteOut)
+def get_quote(quote_id: QuoteId, session: SessionDep, caller: QuoteReader, response: Response) -> object:
+    return _tagged(response, quotes.get_quote(session, caller=caller, quote_id=quote_id))
+
+
+@router.patch("/{quote_id}", response_model=QuoteOut)
+def update_quote(quote_id: QuoteId, body: QuotePatch, session: SessionDep, settings: SettingsDep, caller: Sales,
+                 version: IfMatch, response: Response) -> object:
+    fields = body.changes()
+    lines = fields.pop("lines", None)
+    if body.renewal is not None:
+        fields["renewal"] = body.renewal.settings().__dict__
+    changes = QuoteChanges(fields, None if lines is None else [line.request() for line in body.lines or []])
+    view = quotes.update_quote(session, caller=caller, quote_id=quote_id, if_match=version, changes=changes,
+                               threshold=settings.approval_threshold_percent)
+    return _tagged(response, view)
+
+
+@router.post("/{quote_id}/approve", response_model=QuoteOut)
+def approve_quote(quote_id: QuoteId, session: SessionDep, caller: Approver, version: IfMatch,
+                  response: Response) -> object:
+    return _tagged(response, quotes.approve_quote(session, caller=caller, quote_id=quote_id, if_match=version))
+
+
+@router.post("/{quote_id}/finalize", response_model=QuoteOut)
+def finalize_quote(quote_id: QuoteId, session: SessionDep, settings: SettingsDep, caller: Sales, today: Today,
+                   version: IfMatch, response: Response) -> object:
+    document_settings = DocumentSettings(settings.documents_dir, settings.quote_validity_days, settings.seller_name)
+    view = documents.finalize_quote(session, caller=caller, quote_id=quote_id, if_match=version, today=today,
+                                    settings=document_settings)
+    return _tagged(response, view)
+
+
+@router.get("/{quote_id}/document", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "the finalized PDF"}})
+def quote_document(quote_id: QuoteId, session: SessionDep, settings: SettingsDep, caller: QuoteReader) -> Response:
+    stored = documents.quote_document(session, caller=caller, quote_id=quote_id, directory=settings.documents_dir)
+    return Response(stored.content, media_type="application/pdf", headers={
+        "X-Document-SHA256": stored.sha256, "Content-Disposition": f'inline; filename="{stored.filename}"',
+    })
+
+
+@router.post("/{quote_id}/accept", response_model=AcceptanceOut)
+def accept_quote(quote_id: QuoteId, body: AcceptIn, request: Request, session: SessionDep, caller: SalesOrPortal,
+                 today: Today, version: IfMatch) -> object:
+    quote, contract = contracts.accept_quote(
+        session, caller=caller, quote_id=quote_id, if_match=version, today=today, signer_name=body.signer_name,
+        signer_email=body.signer_email, document_sha256=body.document_sha256,
+        client_address=request.client.host if request.client else None,
+    )
+    return {"quote": quote, "contract": contract}
+
+
+@router.post("/{quote_id}/decline", response_model=QuoteOut)
+def decline_quote(quote_id: QuoteId, session: SessionDep, caller: SalesOrPortal, version: IfMatch,
+                  response: Response, body: ReasonIn | None = None) -> object:
+    reason = body.reason if body else None
+    view = quotes.decline_quote(session, caller=caller, quote_id=quote_id, if_match=version, reason=reason)
+    return _tagged(response, view)
+
+
+@router.post("/{quote_id}/cancel", response_model=QuoteOut)
+def cancel_quote(quote_id: QuoteId, session: SessionDep, caller: SalesOrPortal, version: IfMatch,
+                 response: Response, body: ReasonIn | None = None) -> object:
+    reason = body.reason if body else None
+    view = quotes.cancel_quote(session, caller=caller, quote_id=quote_id, if_match=version, reason=reason)
+    return _tagged(response, view)

@@ -1,0 +1,146 @@
+"""Quote payloads: the request a rep sends and the priced quote with its waterfall."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from app.api.contracts.schemas import ContractOut, RenewalOut
+from app.api.schemas import (
+    CalendarDate,
+    Days,
+    MoneyOut,
+    Months,
+    Out,
+    Patch,
+    PercentIn,
+    Quantity,
+    Schema,
+    Sku,
+    UnitPriceIn,
+)
+from app.domain.pricing import LineRequest
+from app.domain.terms import RenewalSettings
+
+Frequency = Literal["monthly", "quarterly", "semiannual", "annual"]
+Decrease = Literal["at_renewal", "credit", "forbid"]
+Proration = Literal["daily", "monthly_daily", "none"]
+
+
+class LineIn(Schema):
+    sku: Sku
+    quantity: Quantity
+    discount_percent: PercentIn | None = None
+    discount_amount: UnitPriceIn | None = None
+
+    def request(self) -> LineRequest:
+        return LineRequest(self.sku, self.quantity, self.discount_percent, self.discount_amount)
+
+
+Lines = Annotated[list[LineIn], Field(min_length=1, max_length=1000)]
+
+
+class RenewalIn(Schema):
+    auto_renew: bool = False
+    pricing: Literal["same", "list", "uplift"] = "same"
+    uplift_percent: PercentIn | None = None
+    term_months: Months | None = None
+    lead_days: Days = 60
+    notice_days: Days = 30
+
+    def settings(self) -> RenewalSettings:
+        return RenewalSettings(**self.model_dump())
+
+
+class QuoteIn(Schema):
+    account_id: uuid.UUID
+    start_date: CalendarDate
+    term_months: Months | None = Field(12, description="null for an evergreen quote")
+    billing_frequency: Frequency = "monthly"
+    renewal: RenewalIn = RenewalIn()
+    mid_term_decrease: Decrease = "at_renewal"
+    proration_method: Proration | None = Field(None, description="default: the deployment's (daily)")
+    valid_until: CalendarDate | None = None
+    lines: Lines
+
+
+class QuotePatch(Patch):
+    nullable = frozenset({"term_months", "valid_until"})
+
+    start_date: CalendarDate | None = None
+    term_months: Months | None = None
+    billing_frequency: Frequency | None = None
+    renewal: RenewalIn | None = None
+    mid_term_decrease: Decrease | None = None
+    proration_method: Proration | None = None
+    valid_until: CalendarDate | None = None
+    lines: Lines | None = None
+
+
+class AcceptIn(Schema):
+    signer_name: Annotated[str, Field(min_length=1, max_length=200)]
+    signer_email: Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
+    document_sha256: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]
+
+
+class ReasonIn(Schema):
+    reason: Annotated[str | None, Field(max_length=500)] = None
+
+
+class QuoteLineOut(Out):
+    sku: str
+    quantity: int
+    recurring: bool
+    list_unit_price: MoneyOut
+    regular_unit_price: MoneyOut
+    contracted_unit_price: MoneyOut | None
+    discount_percent: MoneyOut
+    discount_amount: MoneyOut | None
+    net_unit_price: MoneyOut
+    start_date: date
+    end_date: date | None
+    mrr: MoneyOut
+    total: MoneyOut
+
+
+class TotalsOut(Out):
+    mrr: MoneyOut
+    arr: MoneyOut
+    one_time: MoneyOut
+    total_contract_value: MoneyOut
+    first_invoice: MoneyOut
+
+
+class QuoteOut(Out):
+    id: uuid.UUID
+    number: str
+    type: str
+    status: str
+    version: int
+    account_id: uuid.UUID
+    contract_id: uuid.UUID | None
+    currency: str
+    start_date: date
+    end_date: date | None
+    term_months: int | None
+    billing_frequency: str
+    renewal: RenewalOut
+    mid_term_decrease: str
+    proration_method: str
+    valid_until: date | None
+    lines: list[QuoteLineOut]
+    totals: TotalsOut
+    approved_at: datetime | None
+    finalized_at: datetime | None
+    document_sha256: str | None
+    template_version: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AcceptanceOut(Out):
+    quote: QuoteOut
+    contract: ContractOut

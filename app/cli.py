@@ -1,0 +1,83 @@
+"""The `cpq` command: parse arguments, call one service, print. Settings come from CPQ_* like the server's."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from app.config import get_settings
+
+app = typer.Typer(help="cpq: configure-price-quote and contracts", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+) -> None:
+    """Serve the REST API with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply every Alembic migration to the configured database."""
+    from app.db.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    typer.echo("database is at the latest schema")
+
+
+@keys_app.command("create")
+def create_key(
+    role: Annotated[str, typer.Option(help="admin, sales, approver, finance, scheduler or portal")],
+    account: Annotated[str | None, typer.Option(help="the account a portal key is bound to")] = None,
+    name: Annotated[str | None, typer.Option(help="a label for the key")] = None,
+) -> None:
+    """Create an API key; the key is printed alone on the last line and cannot be shown again."""
+    from app.services.auth import OPERATOR
+    from app.services.auth import create_key as create
+
+    account_id = _uuid(account) if account else None
+    with _session() as session:
+        key, token = create(session, caller=OPERATOR, role=role, account_id=account_id, name=name)
+    typer.echo(f"created {key.role} key {key.prefix}… (id {key.id})", err=True)
+    typer.echo(token)
+
+
+@app.command()
+def demo(
+    today: Annotated[str | None, typer.Option(help="the date the demo quotes are accepted on (YYYY-MM-DD)")] = None,
+) -> None:
+    """Load the demo catalog, accounts and contracts into an empty database."""
+    from app.services.demo import load_demo
+
+    settings = get_settings()
+    with _session() as session:
+        loaded = load_demo(session, settings=settings, today=date.fromisoformat(today) if today else date.today())
+    typer.echo("demo data loaded" if loaded else "the database already has data; demo not loaded")
+
+
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an id") from None
+
+
+def _session():  # type: ignore[no-untyped-def]
+    from app.db.session import make_engine, make_session_factory
+
+    return make_session_factory(make_engine(get_settings().database_url))()
+
+
+def main() -> None:
+    app()

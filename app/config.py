@@ -1,0 +1,33 @@
+"""Settings, read from the environment with the CPQ_ prefix. The only module that reads the environment."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CPQ_", extra="ignore")
+
+    database_url: str = "sqlite:///./var/cpq.db"
+    documents_dir: Path = Path("./var/documents")
+    #: A rep's line discount above this percentage needs an approver.
+    approval_threshold_percent: Decimal = Decimal(20)
+    #: Days a finalized quote stays open when it has no explicit valid_until.
+    quote_validity_days: int = 30
+    #: Default proration method of new quotes (DOMAIN.md: deployment default `daily`).
+    proration_method: str = "daily"
+    #: The publisher's name printed on documents.
+    seller_name: str = "cpq demo publisher"
+    #: Worker processes rendering PDFs; 0 renders in the calling thread.
+    pdf_workers: int = 1
+    #: Idempotency keys are remembered this long.
+    idempotency_ttl_hours: int = 24
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,19 @@
+"""Every table, imported here so Alembic and the metadata see them all."""
+
+from app.db.models.accounts import Account, ContractedPriceRow
+from app.db.models.audit import AuditEntry, Event
+from app.db.models.auth import ApiKey, IdempotencyRecord
+from app.db.models.catalog import DiscountScheduleRow, PriceBookEntry, ProductRow
+from app.db.models.contracts import (
+    Contract,
+    ContractVersion,
+    OneTimeCharge,
+    SubscriptionSegment,
+)
+from app.db.models.quotes import NumberSequence, Quote, QuoteAcceptance, QuoteLine
+
+__all__ = [
+    "Account", "ApiKey", "AuditEntry", "Contract", "ContractVersion", "ContractedPriceRow",
+    "DiscountScheduleRow", "Event", "IdempotencyRecord", "NumberSequence", "OneTimeCharge",
+    "PriceBookEntry", "ProductRow", "Quote", "QuoteAcceptance", "QuoteLine", "SubscriptionSegment",
+]

@@ -1,0 +1,72 @@
+"""Contracts, their append-only versions, subscription segments and one-time charges."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base, IdMixin, TimestampMixin
+from app.db.models.quotes import RenewalTermsColumns
+from app.db.types import Amount, UnitPrice
+
+
+class Contract(IdMixin, TimestampMixin, RenewalTermsColumns, Base):
+    __tablename__ = "contracts"
+    __table_args__ = (Index("ix_contracts_account_status", "account_id", "status"),)
+
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    start_date: Mapped[date] = mapped_column(Date)
+    #: Null for an evergreen contract.
+    term_months: Mapped[int | None] = mapped_column(Integer)
+    end_date: Mapped[date | None] = mapped_column(Date, index=True)
+    #: The current version; amendments are built on it and must still match when accepted.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    source_quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quotes.id"))
+
+
+class ContractVersion(IdMixin, TimestampMixin, Base):
+    __tablename__ = "contract_versions"
+    __table_args__ = (UniqueConstraint("contract_id", "version", name="uq_contract_versions_contract_version"),)
+
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quotes.id"))
+    api_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_keys.id"))
+    signer_name: Mapped[str | None] = mapped_column(String(200))
+
+
+class SubscriptionSegment(IdMixin, TimestampMixin, Base):
+    """A product held over `[start_date, end_date)` at a net unit price; never edited once written."""
+
+    __tablename__ = "subscription_segments"
+    __table_args__ = (Index("ix_subscription_segments_contract", "contract_id", "start_date"),)
+
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"))
+    contract_version: Mapped[int] = mapped_column(Integer)
+    quote_line_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quote_lines.id"))
+    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    list_unit_price: Mapped[Decimal] = mapped_column(UnitPrice())
+    net_unit_price: Mapped[Decimal] = mapped_column(UnitPrice())
+    start_date: Mapped[date] = mapped_column(Date)
+    #: Null while an evergreen contract runs.
+    end_date: Mapped[date | None] = mapped_column(Date)
+
+
+class OneTimeCharge(IdMixin, TimestampMixin, Base):
+    __tablename__ = "one_time_charges"
+
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"), index=True)
+    quote_line_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quote_lines.id"))
+    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(UnitPrice())
+    amount: Mapped[Decimal] = mapped_column(Amount())
+    charge_date: Mapped[date] = mapped_column(Date)

@@ -1,0 +1,108 @@
+"""Quotes, their priced lines, acceptances, and the counters behind human numbers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db.base import Base, IdMixin, TimestampMixin, utc_now
+from app.db.types import Amount, ExactDecimal, UnitPrice, UtcDateTime
+
+
+class RenewalTermsColumns:
+    """Renewal and mid-term settings, set on the quote and carried to the contract."""
+
+    billing_frequency: Mapped[str] = mapped_column(String(16))
+    auto_renew: Mapped[bool] = mapped_column(Boolean, default=False)
+    renewal_pricing: Mapped[str] = mapped_column(String(16), default="same")
+    uplift_percent: Mapped[Decimal | None] = mapped_column(ExactDecimal(9, 6))
+    renewal_term_months: Mapped[int | None] = mapped_column(Integer)
+    renewal_lead_days: Mapped[int] = mapped_column(Integer, default=60)
+    notice_days: Mapped[int] = mapped_column(Integer, default=30)
+    mid_term_decrease: Mapped[str] = mapped_column(String(16), default="at_renewal")
+    proration_method: Mapped[str] = mapped_column(String(16), default="daily")
+
+
+class Quote(IdMixin, TimestampMixin, RenewalTermsColumns, Base):
+    __tablename__ = "quotes"
+    __table_args__ = (Index("ix_quotes_account_status", "account_id", "status"),)
+
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    type: Mapped[str] = mapped_column(String(16), default="new")
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    #: Optimistic lock and ETag: bumped on every change.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
+    contract_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contracts.id", use_alter=True))
+    currency: Mapped[str] = mapped_column(String(3))
+    start_date: Mapped[date] = mapped_column(Date)
+    term_months: Mapped[int | None] = mapped_column(Integer)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    mrr: Mapped[Decimal] = mapped_column(Amount())
+    arr: Mapped[Decimal] = mapped_column(Amount())
+    one_time: Mapped[Decimal] = mapped_column(Amount())
+    total_contract_value: Mapped[Decimal] = mapped_column(Amount())
+    first_invoice: Mapped[Decimal] = mapped_column(Amount())
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_keys.id"))
+    approved_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_keys.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finalized_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    document_path: Mapped[str | None] = mapped_column(String(500))
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    template_version: Mapped[str | None] = mapped_column(String(32))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    close_reason: Mapped[str | None] = mapped_column(String(500))
+
+    lines: Mapped[list[QuoteLine]] = relationship(
+        back_populates="quote", lazy="raise", order_by="QuoteLine.position", cascade="all, delete-orphan"
+    )
+
+
+class QuoteLine(IdMixin, Base):
+    __tablename__ = "quote_lines"
+
+    quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quotes.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"))
+    recurring: Mapped[bool] = mapped_column(Boolean)
+    quantity: Mapped[int] = mapped_column(Integer)
+    discount_percent: Mapped[Decimal | None] = mapped_column(ExactDecimal(9, 6))
+    discount_amount: Mapped[Decimal | None] = mapped_column(UnitPrice())
+    list_unit_price: Mapped[Decimal] = mapped_column(UnitPrice())
+    regular_unit_price: Mapped[Decimal] = mapped_column(UnitPrice())
+    contracted_unit_price: Mapped[Decimal | None] = mapped_column(UnitPrice())
+    net_unit_price: Mapped[Decimal] = mapped_column(UnitPrice())
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    mrr: Mapped[Decimal] = mapped_column(Amount())
+    total: Mapped[Decimal] = mapped_column(Amount())
+
+    quote: Mapped[Quote] = relationship(back_populates="lines", lazy="raise")
+
+
+class QuoteAcceptance(IdMixin, Base):
+    """Who signed what: the signer and the SHA-256 of the exact document they accepted."""
+
+    __tablename__ = "quote_acceptances"
+
+    quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quotes.id"), unique=True)
+    signer_name: Mapped[str] = mapped_column(String(200))
+    signer_email: Mapped[str] = mapped_column(String(320))
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    api_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_keys.id"))
+    accepted_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class NumberSequence(Base):
+    """Last number issued per series and year (`Q` 2026 → Q-2026-000042)."""
+
+    __tablename__ = "number_sequences"
+
+    series: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,69 @@
+"""Queries on contracts, versions, segments and one-time charges."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.db.models import Contract, ContractVersion, OneTimeCharge, SubscriptionSegment
+from app.db.repositories.pagination import Page, fetch_page
+
+
+def contract(session: Session, contract_id: uuid.UUID, *, for_update: bool = False) -> Contract | None:
+    statement = select(Contract).where(Contract.id == contract_id)
+    return session.scalars(statement.with_for_update() if for_update else statement).first()
+
+
+def list_contracts(
+    session: Session, *, limit: int, cursor: str | None, account_id: uuid.UUID | None, status: str | None,
+    ending_before: date | None,
+) -> Page[Contract]:
+    statement = select(Contract)
+    if account_id is not None:
+        statement = statement.where(Contract.account_id == account_id)
+    if status is not None:
+        statement = statement.where(Contract.status == status)
+    if ending_before is not None:
+        statement = statement.where(Contract.end_date < ending_before)
+    return fetch_page(session, statement, Contract.id, limit=limit, cursor=cursor)
+
+
+def segments_in_force(session: Session, contract_id: uuid.UUID, on: date) -> list[SubscriptionSegment]:
+    statement = (
+        select(SubscriptionSegment)
+        .where(
+            SubscriptionSegment.contract_id == contract_id,
+            SubscriptionSegment.start_date <= on,
+            or_(SubscriptionSegment.end_date.is_(None), SubscriptionSegment.end_date > on),
+        )
+        .order_by(SubscriptionSegment.sku, SubscriptionSegment.start_date)
+    )
+    return list(session.scalars(statement))
+
+
+def versions(session: Session, contract_id: uuid.UUID) -> list[ContractVersion]:
+    statement = select(ContractVersion).where(ContractVersion.contract_id == contract_id)
+    return list(session.scalars(statement.order_by(ContractVersion.version)))
+
+
+def one_time_charges(session: Session, contract_id: uuid.UUID) -> list[OneTimeCharge]:
+    statement = select(OneTimeCharge).where(OneTimeCharge.contract_id == contract_id)
+    return list(session.scalars(statement.order_by(OneTimeCharge.charge_date, OneTimeCharge.id)))
+
+
+def segments_in_force_for(
+    session: Session, contract_ids: list[uuid.UUID], on: date
+) -> dict[uuid.UUID, list[SubscriptionSegment]]:
+    """Segments in force on a date for a page of contracts, in one query."""
+    statement = select(SubscriptionSegment).where(
+        SubscriptionSegment.contract_id.in_(contract_ids),
+        SubscriptionSegment.start_date <= on,
+        or_(SubscriptionSegment.end_date.is_(None), SubscriptionSegment.end_date > on),
+    )
+    grouped: dict[uuid.UUID, list[SubscriptionSegment]] = {contract_id: [] for contract_id in contract_ids}
+    for row in session.scalars(statement.order_by(SubscriptionSegment.sku, SubscriptionSegment.start_date)):
+        grouped[row.contract_id].append(row)
+    return grouped

@@ -1,0 +1,62 @@
+"""Queries on quotes, their lines and acceptances, and the human number counters."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, selectinload
+
+from app.db.models import NumberSequence, Quote, QuoteAcceptance
+from app.db.repositories.pagination import Page, fetch_page
+
+
+def quote(session: Session, quote_id: uuid.UUID, *, for_update: bool = False) -> Quote | None:
+    statement = select(Quote).where(Quote.id == quote_id).options(selectinload(Quote.lines))
+    if for_update:
+        statement = statement.with_for_update()
+    return session.scalars(statement).first()
+
+
+def list_quotes(
+    session: Session, *, limit: int, cursor: str | None, account_id: uuid.UUID | None,
+    status: str | None, statuses: tuple[str, ...] | None = None,
+) -> Page[Quote]:
+    statement = select(Quote).options(selectinload(Quote.lines))
+    if account_id is not None:
+        statement = statement.where(Quote.account_id == account_id)
+    if status is not None:
+        statement = statement.where(Quote.status == status)
+    if statuses is not None:
+        statement = statement.where(Quote.status.in_(statuses))
+    return fetch_page(session, statement, Quote.id, limit=limit, cursor=cursor)
+
+
+def claim_version(session: Session, quote_id: uuid.UUID, expected_version: int) -> bool:
+    """Bump the quote's version only if it is still `expected_version`: the optimistic lock."""
+    result = session.execute(
+        update(Quote).where(Quote.id == quote_id, Quote.version == expected_version)
+        .values(version=expected_version + 1).execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def acceptance(session: Session, quote_id: uuid.UUID) -> QuoteAcceptance | None:
+    return session.scalars(select(QuoteAcceptance).where(QuoteAcceptance.quote_id == quote_id)).first()
+
+
+def next_number(session: Session, *, series: str, year: int) -> int:
+    """Atomically take the next number of a series: an upsert that the database serializes."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(NumberSequence)
+        .values(series=series, year=year, last_value=1)
+        .on_conflict_do_update(
+            index_elements=["series", "year"], set_={"last_value": NumberSequence.last_value + 1}
+        )
+        .returning(NumberSequence.last_value)
+    )
+    return int(session.execute(statement).scalar_one())

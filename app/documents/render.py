@@ -1,0 +1,79 @@
+"""Quote document → HTML → PDF bytes with their SHA-256 and the template version, for storing at finalize.
+
+WeasyPrint is CPU-bound and holds the GIL, so a server renders in a small process pool; tests and the
+CLI render inline (the default until `configure_pool` says otherwise).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from weasyprint import HTML
+
+from app.documents.context import QuoteDocument, build_context
+from app.documents.environment import TEMPLATES_DIR, environment
+
+#: Bump whenever quote.html or base.css changes what a PDF looks like; stamped in the footer and stored.
+TEMPLATE_VERSION = "quote-2026.1"
+
+_lock = threading.Lock()
+_workers = 0
+_pool: ProcessPoolExecutor | None = None
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    pdf: bytes
+    sha256: str
+    template_version: str
+
+
+def configure_pool(workers: int) -> None:
+    """Render in `workers` processes from now on; 0 renders inline in the calling thread."""
+    global _workers
+    if workers < 0:
+        raise ValueError(f"workers must be 0 or more, not {workers}")
+    with _lock:
+        _workers = workers
+    shutdown_pool()
+
+
+def shutdown_pool() -> None:
+    """Stop the worker processes, if any were started; the next render starts them again."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True)
+
+
+def _executor() -> ProcessPoolExecutor | None:
+    """The pool, started on first use so importing this module costs nothing; None when inline."""
+    global _pool
+    with _lock:
+        if _workers and _pool is None:
+            # spawn, not fork: the server process has threads, and a forked copy of their locks can deadlock.
+            _pool = ProcessPoolExecutor(max_workers=_workers, mp_context=multiprocessing.get_context("spawn"))
+        return _pool
+
+
+def html_to_pdf(html: str) -> bytes:
+    """The PDF for a rendered template; top-level so the process pool can pickle it."""
+    pdf: bytes = HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/").write_pdf()
+    return pdf
+
+
+def render_quote_html(document: QuoteDocument) -> str:
+    template = environment(document.locale).get_template("quote.html")
+    return template.render(build_context(document), template_version=TEMPLATE_VERSION)
+
+
+def render_quote_pdf(document: QuoteDocument) -> RenderedDocument:
+    html = render_quote_html(document)
+    pool = _executor()
+    pdf = html_to_pdf(html) if pool is None else pool.submit(html_to_pdf, html).result()
+    return RenderedDocument(pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), template_version=TEMPLATE_VERSION)

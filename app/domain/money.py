@@ -1,0 +1,59 @@
+"""Currencies and the one rounding rule: amounts half-up to the currency's minor unit, once per line.
+
+Unit prices are kept to 6 decimal places (half-up) and never rounded to cents.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from app.domain.errors import InvalidInput
+
+#: ISO 4217 minor units of the currencies the service accepts.
+MINOR_UNITS: dict[str, int] = {
+    "EUR": 2, "USD": 2, "PLN": 2, "GBP": 2, "CHF": 2, "CAD": 2, "AUD": 2,
+    "SEK": 2, "NOK": 2, "DKK": 2, "CZK": 2, "JPY": 0,
+}
+UNIT_PRICE_PLACES = 6
+_UNIT_PRICE_QUANTUM = Decimal(1).scaleb(-UNIT_PRICE_PLACES)
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+
+
+class UnknownCurrency(InvalidInput):
+    code = "unknown_currency"
+    title = "Unknown currency"
+
+
+def minor_units(currency: str) -> int:
+    try:
+        return MINOR_UNITS[currency]
+    except KeyError:
+        raise UnknownCurrency(
+            f"currency {currency!r} is not supported; use one of {', '.join(sorted(MINOR_UNITS))}"
+        ) from None
+
+
+def round_amount(value: Decimal, currency: str) -> Decimal:
+    """Round an amount half-up to the currency's minor unit (EUR 2 places, JPY 0)."""
+    return value.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
+
+
+def round_unit_price(value: Decimal) -> Decimal:
+    """Keep a unit price to 6 decimal places, half-up."""
+    return value.quantize(_UNIT_PRICE_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def display_unit_price(value: Decimal, currency: str) -> Decimal:
+    """A unit price with at least the currency's digits and at most 6: 21 → 21.00, 79.3333333 → 79.333333."""
+    six = round_unit_price(value)
+    digits = minor_units(currency)
+    normalized = six.normalize()
+    exponent = normalized.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) else 0
+    return six.quantize(Decimal(1).scaleb(-max(digits, min(places, UNIT_PRICE_PLACES))))
+
+
+def percent_off(value: Decimal, percent: Decimal) -> Decimal:
+    """`value` less `percent` %, kept to unit-price precision."""
+    return round_unit_price(value * (HUNDRED - percent) / HUNDRED)

@@ -1,0 +1,47 @@
+"""create_app(settings): routers, the error table and middleware; no logic."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.api import errors
+from app.api.accounts.router import router as accounts_router
+from app.api.catalog.router import router as catalog_router
+from app.api.contracts.router import router as contracts_router
+from app.api.keys.router import router as keys_router
+from app.api.middleware import IdempotencyMiddleware, MetricsMiddleware
+from app.api.quotes.router import router as quotes_router
+from app.api.system.router import router as system_router
+from app.config import Settings, get_settings
+from app.db.session import make_engine, make_session_factory
+from app.documents.render import configure_pool, shutdown_pool
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        configure_pool(settings.pdf_workers)
+        yield
+        shutdown_pool()
+        engine.dispose()
+
+    app = FastAPI(
+        title="cpq",
+        version="1.0.0",
+        summary="Configure-price-quote and contracts for subscription software publishers",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.session_factory = make_session_factory(engine)
+    errors.install(app)
+    for router in (system_router, catalog_router, accounts_router, quotes_router, contracts_router, keys_router):
+        app.include_router(router)
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(MetricsMiddleware)
+    return app

@@ -1,0 +1,116 @@
+"""Customer accounts and the prices negotiated with them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.db.models import Account, ContractedPriceRow
+from app.db.repositories import accounts as repo
+from app.db.repositories import catalog as catalog_repo
+from app.db.repositories.pagination import Page
+from app.domain import money
+from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.services import audit
+from app.services.auth import Caller
+
+LOCALES = ("en", "fr", "de", "pl")
+
+
+class UnknownAccount(NotFound):
+    code = "unknown_account"
+
+
+def _check_locale(locale: str) -> None:
+    if locale not in LOCALES:
+        raise InvalidInput(f"locale must be one of {', '.join(LOCALES)}")
+
+
+def visible_account(session: Session, caller: Caller, account_id: uuid.UUID) -> Account:
+    """The account if the caller may see it; a portal key sees its own account only (404 otherwise)."""
+    row = repo.account(session, account_id)
+    if row is None or (caller.account_id is not None and caller.account_id != account_id):
+        raise UnknownAccount(f"no account {account_id}")
+    return row
+
+
+def create_account(session: Session, *, caller: Caller, name: str, currency: str, locale: str,
+                   billing_email: str) -> Account:
+    money.minor_units(currency)
+    _check_locale(locale)
+    with session.begin():
+        row = Account(name=name, currency=currency, locale=locale, billing_email=billing_email)
+        session.add(row)
+        session.flush()
+        audit.record(session, caller, "account.created", "account", row.id)
+    return row
+
+
+def get_account(session: Session, *, caller: Caller, account_id: uuid.UUID) -> Account:
+    with session.begin():
+        return visible_account(session, caller, account_id)
+
+
+def update_account(session: Session, *, caller: Caller, account_id: uuid.UUID, changes: dict[str, Any]) -> Account:
+    """Name, locale and billing e-mail may change; the currency is fixed, since prices and contracts use it."""
+    if "locale" in changes:
+        _check_locale(changes["locale"])
+    with session.begin():
+        row = visible_account(session, caller, account_id)
+        for name, value in changes.items():
+            setattr(row, name, value)
+        audit.record(session, caller, "account.updated", "account", account_id, {"fields": sorted(changes)})
+    return row
+
+
+def list_accounts(session: Session, *, caller: Caller, limit: int, cursor: str | None) -> Page[Account]:
+    with session.begin():
+        return repo.list_accounts(session, limit=limit, cursor=cursor, only_id=caller.account_id)
+
+
+def create_contracted_price(
+    session: Session, *, caller: Caller, account_id: uuid.UUID, sku: str, unit_price: Decimal | None,
+    discount_percent: Decimal | None, effective_from: date, effective_to: date | None,
+) -> ContractedPriceRow:
+    """Record a negotiated price; two prices of one sku for one account may not overlap in time."""
+    if (unit_price is None) == (discount_percent is None):
+        raise InvalidInput("give either unit_price or discount_percent")
+    if unit_price is not None and unit_price < 0:
+        raise InvalidInput("unit_price must not be negative")
+    if discount_percent is not None and not 0 <= discount_percent <= 100:
+        raise InvalidInput("discount_percent must be between 0 and 100")
+    if effective_to is not None and effective_to <= effective_from:
+        raise InvalidInput("effective_to must be after effective_from")
+    with session.begin():
+        visible_account(session, caller, account_id)
+        if catalog_repo.product_row(session, sku) is None:
+            raise InvalidInput(f"unknown sku {sku!r}")
+        for other in repo.contracted_price_rows(session, account_id=account_id, sku=sku):
+            if (other.effective_to is None or effective_from < other.effective_to) and (
+                effective_to is None or other.effective_from < effective_to
+            ):
+                raise Conflict(
+                    f"{sku} already has a contracted price from {other.effective_from.isoformat()} "
+                    f"to {other.effective_to.isoformat() if other.effective_to else 'open end'}"
+                )
+        row = ContractedPriceRow(
+            account_id=account_id, sku=sku, effective_from=effective_from, effective_to=effective_to,
+            unit_price=None if unit_price is None else money.round_unit_price(unit_price),
+            discount_percent=discount_percent,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(session, caller, "contracted_price.created", "contracted_price", row.id, {"sku": sku})
+    return row
+
+
+def list_contracted_prices(
+    session: Session, *, caller: Caller, account_id: uuid.UUID, limit: int, cursor: str | None
+) -> Page[ContractedPriceRow]:
+    with session.begin():
+        visible_account(session, caller, account_id)
+        return repo.list_contracted_prices(session, account_id=account_id, limit=limit, cursor=cursor)

@@ -1,0 +1,66 @@
+"""API keys: random, shown once, stored as a SHA-256 (they carry 256 bits, so no slow hash is needed)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from app.db.models import ApiKey
+from app.db.repositories import accounts as account_repo
+from app.db.repositories import auth as auth_repo
+from app.db.repositories.pagination import Page
+from app.domain.errors import InvalidInput
+from app.services import audit
+
+ROLES = ("admin", "sales", "approver", "finance", "scheduler", "portal")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the key's id and role, and for a portal key the one account it may see."""
+
+    key_id: uuid.UUID | None
+    role: str
+    account_id: uuid.UUID | None = None
+
+
+#: The caller for work started from the command line by an operator.
+OPERATOR = Caller(key_id=None, role="admin")
+
+
+def hash_key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_key(
+    session: Session, *, caller: Caller, role: str, account_id: uuid.UUID | None, name: str | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key and return it with its secret, which is never stored and cannot be shown again."""
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
+    if (role == "portal") != (account_id is not None):
+        raise InvalidInput("a portal key needs an account, and only a portal key is bound to one")
+    with session.begin():
+        if account_id is not None and account_repo.account(session, account_id) is None:
+            raise InvalidInput(f"account {account_id} does not exist")
+        token = f"cpq_{secrets.token_urlsafe(32)}"
+        key = ApiKey(key_hash=hash_key(token), prefix=token[:10], role=role, account_id=account_id, name=name)
+        session.add(key)
+        session.flush()
+        audit.record(session, caller, "api_key.created", "api_key", key.id, {"role": role})
+    return key, token
+
+
+def authenticate(session: Session, token: str) -> Caller | None:
+    with session.begin():
+        key = auth_repo.key_by_hash(session, hash_key(token))
+        return None if key is None else Caller(key_id=key.id, role=key.role, account_id=key.account_id)
+
+
+def list_keys(session: Session, *, limit: int, cursor: str | None) -> Page[ApiKey]:
+    with session.begin():
+        return auth_repo.list_keys(session, limit=limit, cursor=cursor)

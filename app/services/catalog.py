@@ -1,0 +1,145 @@
+"""Catalog use cases: products, price book entries (a new price closes the open one) and discount schedules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.db.models import DiscountScheduleRow, PriceBookEntry, ProductRow
+from app.db.repositories import catalog as repo
+from app.db.repositories.pagination import Page
+from app.domain import money
+from app.domain.catalog import (
+    PRODUCT_KINDS,
+    SCHEDULE_TYPES,
+    PriceEntry,
+    PriceTier,
+    entry_to_close,
+    validate_price_entry,
+)
+from app.domain.errors import Conflict, InvalidInput, NotFound, ViolationList
+from app.services import audit
+from app.services.auth import Caller
+
+
+class UnknownProduct(NotFound):
+    code = "unknown_product"
+
+
+def get_product(session: Session, sku: str) -> ProductRow:
+    with session.begin():
+        return _product(session, sku)
+
+
+def _product(session: Session, sku: str, *, for_update: bool = False) -> ProductRow:
+    row = repo.product_row(session, sku, for_update=for_update)
+    if row is None:
+        raise UnknownProduct(f"no product with sku {sku!r}")
+    return row
+
+
+def create_product(session: Session, *, caller: Caller, sku: str, kind: str, **fields: Any) -> ProductRow:
+    if kind not in PRODUCT_KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(PRODUCT_KINDS)}")
+    with session.begin():
+        if repo.product_row(session, sku) is not None:
+            raise Conflict(f"a product with sku {sku!r} exists already; skus are never reused")
+        row = ProductRow(sku=sku, kind=kind, **fields)
+        session.add(row)
+        session.flush()
+        audit.record(session, caller, "product.created", "product", sku)
+    return row
+
+
+def update_product(session: Session, *, caller: Caller, sku: str, changes: dict[str, Any]) -> ProductRow:
+    """Change what may change; the sku and kind are fixed once created. Deactivate instead of deleting."""
+    with session.begin():
+        row = _product(session, sku, for_update=True)
+        for name, value in changes.items():
+            setattr(row, name, value)
+        audit.record(session, caller, "product.updated", "product", sku, {"fields": sorted(changes)})
+    return row
+
+
+def list_products(session: Session, **filters: Any) -> Page[ProductRow]:
+    with session.begin():
+        return repo.list_products(session, **filters)
+
+
+def create_price_entry(
+    session: Session, *, caller: Caller, sku: str, currency: str, pricing_model: str, effective_from: date,
+    effective_to: date | None, unit_price: Decimal | None, tiers: Sequence[PriceTier],
+) -> PriceBookEntry:
+    """Add a list price from a date; the open-ended entry it starts inside is closed at that date."""
+    money.minor_units(currency)
+    entry = PriceEntry(
+        sku=sku, currency=currency, pricing_model=pricing_model, effective_from=effective_from,
+        effective_to=effective_to, unit_price=None if unit_price is None else money.round_unit_price(unit_price),
+        tiers=tuple(PriceTier(t.up_to, money.round_unit_price(t.unit_price)) for t in tiers),
+    )
+    validate_price_entry(entry)
+    with session.begin():
+        _product(session, sku, for_update=True)  # serializes price changes of one sku
+        existing = repo.price_entry_rows(session, sku=sku, currency=currency)
+        closing = entry_to_close([repo.to_price_entry(row) for row in existing], entry)
+        for row in existing:
+            if closing is not None and row.effective_to is None and row.effective_from == closing.effective_from:
+                row.effective_to = effective_from
+        row = PriceBookEntry(
+            sku=sku, currency=currency, pricing_model=pricing_model, unit_price=entry.unit_price,
+            effective_from=effective_from, effective_to=effective_to,
+            tiers=[{"up_to": t.up_to, "unit_price": str(money.display_unit_price(t.unit_price, currency))}
+                   for t in entry.tiers],
+        )
+        session.add(row)
+        session.flush()
+        audit.record(session, caller, "price_book_entry.created", "price_book_entry", row.id, {"sku": sku})
+    return row
+
+
+def list_price_entries(session: Session, **filters: Any) -> Page[PriceBookEntry]:
+    with session.begin():
+        return repo.list_price_entries(session, **filters)
+
+
+def create_schedule(
+    session: Session, *, caller: Caller, sku: str, type: str, bands: Sequence[tuple[int, Decimal]]
+) -> DiscountScheduleRow:
+    _validate_bands(type, bands)
+    with session.begin():
+        _product(session, sku)
+        if repo.schedule_row(session, sku=sku, type=type) is not None:
+            raise Conflict(f"{sku} already has a {type} discount schedule")
+        row = DiscountScheduleRow(
+            sku=sku, type=type, bands=[{"from": start, "discount_percent": str(pct)} for start, pct in bands]
+        )
+        session.add(row)
+        session.flush()
+        audit.record(session, caller, "discount_schedule.created", "discount_schedule", row.id, {"sku": sku})
+    return row
+
+
+def _validate_bands(type: str, bands: Sequence[tuple[int, Decimal]]) -> None:
+    problems = ViolationList()
+    if type not in SCHEDULE_TYPES:
+        problems.add(("type",), f"type must be one of {', '.join(SCHEDULE_TYPES)}")
+    if not bands:
+        problems.add(("bands",), "a schedule needs at least one band")
+    starts = [start for start, _ in bands]
+    if starts != sorted(set(starts)):
+        problems.add(("bands",), "band 'from' values must be distinct and increasing")
+    for index, (start, percent) in enumerate(bands):
+        if start < 0:
+            problems.add(("bands", index, "from"), "'from' must not be negative")
+        if not 0 <= percent <= 100:
+            problems.add(("bands", index, "discount_percent"), "discount_percent must be between 0 and 100")
+    problems.raise_if_any(InvalidInput, "invalid discount schedule")
+
+
+def list_schedules(session: Session, **filters: Any) -> Page[DiscountScheduleRow]:
+    with session.begin():
+        return repo.list_schedules(session, **filters)

@@ -1,0 +1,155 @@
+"""Contracts: made by accepting a quote (one transaction), read as of any date, with their history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from app.db.base import new_id
+from app.db.models import (
+    Contract,
+    ContractVersion,
+    Event,
+    OneTimeCharge,
+    Quote,
+    QuoteAcceptance,
+    SubscriptionSegment,
+)
+from app.db.repositories import contracts as repo
+from app.db.repositories import quotes as quote_repo
+from app.db.repositories.pagination import Page
+from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.periods import term_end
+from app.services import audit
+from app.services.auth import Caller
+from app.services.quotes import check_version, load_quote
+from app.services.views import (
+    ContractVersionView,
+    ContractView,
+    QuoteView,
+    contract_view,
+    quote_view,
+    version_view,
+)
+
+
+class UnknownContract(NotFound):
+    code = "unknown_contract"
+
+
+class QuoteExpired(Conflict):
+    code = "quote_expired"
+    title = "Quote expired"
+
+
+class DocumentMismatch(InvalidInput):
+    code = "document_mismatch"
+    title = "Signed document does not match"
+
+
+def _visible_contract(session: Session, caller: Caller, contract_id: uuid.UUID) -> Contract:
+    row = repo.contract(session, contract_id)
+    if row is None or (caller.account_id is not None and row.account_id != caller.account_id):
+        raise UnknownContract(f"no contract {contract_id}")
+    return row
+
+
+def get_contract(session: Session, *, caller: Caller, contract_id: uuid.UUID, as_of: date) -> ContractView:
+    with session.begin():
+        row = _visible_contract(session, caller, contract_id)
+        return contract_view(row, repo.segments_in_force(session, row.id, as_of), as_of)
+
+
+def list_contracts(
+    session: Session, *, caller: Caller, as_of: date, limit: int, cursor: str | None, account_id: uuid.UUID | None,
+    status: str | None, ending_before: date | None,
+) -> Page[ContractView]:
+    with session.begin():
+        page = repo.list_contracts(
+            session, limit=limit, cursor=cursor, account_id=caller.account_id or account_id, status=status,
+            ending_before=ending_before,
+        )
+        segments = repo.segments_in_force_for(session, [row.id for row in page.data], as_of)
+        return Page([contract_view(row, segments[row.id], as_of) for row in page.data], page.next_cursor)
+
+
+def contract_versions(session: Session, *, caller: Caller, contract_id: uuid.UUID) -> list[ContractVersionView]:
+    with session.begin():
+        row = _visible_contract(session, caller, contract_id)
+        return [version_view(v) for v in repo.versions(session, row.id)]
+
+
+def accept_quote(
+    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None, today: date, signer_name: str,
+    signer_email: str, document_sha256: str, client_address: str | None,
+) -> tuple[QuoteView, ContractView]:
+    """Check the signed hash, then record the acceptance and create the contract, all or nothing."""
+    with session.begin():
+        row = load_quote(session, caller, quote_id, for_update=True)
+        check_version(row, if_match)
+        if row.status != "open":
+            raise Conflict(f"quote {row.number} is {row.status}; only an open (finalized) quote can be accepted")
+        expired = row.valid_until is not None and row.valid_until < today
+        if expired:
+            row.status, row.version = "expired", row.version + 1
+            audit.record(session, caller, "quote.expired", "quote", row.id)
+        elif document_sha256.lower() != row.document_sha256:
+            raise DocumentMismatch(
+                f"the document_sha256 given is not the SHA-256 of quote {row.number} version {row.version}; "
+                "download the document again and sign that one"
+            )
+        else:
+            contract = _create_contract(session, caller, row, today, signer_name)
+            session.add(QuoteAcceptance(
+                quote_id=row.id, signer_name=signer_name, signer_email=signer_email, document_sha256=row.document_sha256,
+                client_address=client_address, api_key_id=caller.key_id,
+            ))
+            row.status, row.contract_id, row.version = "accepted", contract.id, row.version + 1
+            audit.record(session, caller, "quote.accepted", "quote", row.id, {"contract": contract.number})
+            session.flush()
+            segments = repo.segments_in_force(session, contract.id, contract.start_date)
+            return quote_view(row), contract_view(contract, segments, contract.start_date)
+    raise QuoteExpired(f"quote {row.number} was valid until {row.valid_until}; it is now expired")
+
+
+def _create_contract(session: Session, caller: Caller, quote: Quote, today: date, signer_name: str) -> Contract:
+    if quote.type != "new":
+        raise Conflict(f"accepting a {quote.type} quote is not supported yet")
+    number = quote_repo.next_number(session, series="C", year=today.year)
+    contract = Contract(
+        id=new_id(), number=f"C-{today.year}-{number:06d}", account_id=quote.account_id, currency=quote.currency,
+        status="active", start_date=quote.start_date, term_months=quote.term_months,
+        end_date=term_end(quote.start_date, quote.term_months), version=1, source_quote_id=quote.id,
+        billing_frequency=quote.billing_frequency, auto_renew=quote.auto_renew,
+        renewal_pricing=quote.renewal_pricing, uplift_percent=quote.uplift_percent,
+        renewal_term_months=quote.renewal_term_months, renewal_lead_days=quote.renewal_lead_days,
+        notice_days=quote.notice_days, mid_term_decrease=quote.mid_term_decrease,
+        proration_method=quote.proration_method,
+    )
+    session.add(contract)
+    session.flush()  # the rows below refer to it; tables without relationships are not ordered by the flush
+    session.add(ContractVersion(
+        contract_id=contract.id, version=1, quote_id=quote.id, api_key_id=caller.key_id, signer_name=signer_name,
+    ))
+    for line in quote.lines:
+        if line.recurring:
+            session.add(SubscriptionSegment(
+                contract_id=contract.id, contract_version=1, quote_line_id=line.id, sku=line.sku,
+                quantity=line.quantity, list_unit_price=line.list_unit_price, net_unit_price=line.net_unit_price,
+                start_date=line.start_date, end_date=line.end_date,
+            ))
+        else:
+            session.add(OneTimeCharge(
+                contract_id=contract.id, quote_line_id=line.id, sku=line.sku, quantity=line.quantity,
+                unit_price=line.net_unit_price, amount=line.total, charge_date=quote.start_date,
+            ))
+    session.add(Event(
+        id=new_id(), type="contract.created", contract_id=contract.id, contract_version=1, quote_id=quote.id,
+        payload={"number": contract.number, "mrr": str(quote.mrr), "arr": str(quote.arr),
+                 "total_contract_value": str(quote.total_contract_value), "currency": quote.currency},
+    ))
+    audit.record(session, caller, "contract.created", "contract", contract.id, {"number": contract.number})
+    session.flush()
+    return contract

@@ -1,0 +1,248 @@
+"""Quote use cases: create and edit (re-priced on every change), approve, decline, cancel, read."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.db.base import utc_now
+from app.db.models import Account, Quote, QuoteLine
+from app.db.repositories import accounts as account_repo
+from app.db.repositories import catalog as catalog_repo
+from app.db.repositories import quotes as repo
+from app.db.repositories.pagination import Page
+from app.domain.errors import Conflict, NotFound, PreconditionFailed
+from app.domain.pricing import (
+    LineRequest,
+    PricedQuote,
+    PriceList,
+    QuoteTerms,
+    needs_approval,
+    price_quote,
+)
+from app.domain.terms import ContractTerms, RenewalSettings, validate_terms
+from app.services import audit
+from app.services.accounts import UnknownAccount, visible_account
+from app.services.auth import Caller
+from app.services.views import QuoteView, quote_view
+
+EDITABLE = ("draft", "needs_approval", "approved")
+CANCELLABLE = (*EDITABLE, "open")
+#: What a customer sees in the portal: finalized quotes only, never internal drafts.
+PORTAL_VISIBLE = ("open", "accepted", "declined", "expired", "stale")
+
+
+class UnknownQuote(NotFound):
+    code = "unknown_quote"
+
+
+class QuoteNotEditable(Conflict):
+    code = "quote_not_editable"
+    title = "Quote cannot change in its status"
+
+
+@dataclass(frozen=True)
+class QuoteDraft:
+    """Everything a rep sets on a new-business quote."""
+
+    account_id: uuid.UUID
+    start_date: date
+    terms: ContractTerms
+    lines: Sequence[LineRequest]
+    valid_until: date | None = None
+
+
+@dataclass(frozen=True)
+class QuoteChanges:
+    """A PATCH: only the fields present change; `lines` replaces every line."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    lines: Sequence[LineRequest] | None = None
+
+
+def load_quote(session: Session, caller: Caller, quote_id: uuid.UUID, *, for_update: bool = False) -> Quote:
+    """The quote if this caller may see it (a portal key: its own account's finalized quotes, else 404)."""
+    row = repo.quote(session, quote_id, for_update=for_update)
+    if row is None or (
+        caller.account_id is not None and (row.account_id != caller.account_id or row.status not in PORTAL_VISIBLE)
+    ):
+        raise UnknownQuote(f"no quote {quote_id}")
+    return row
+
+
+def check_version(row: Quote, if_match: int | None) -> None:
+    if if_match is not None and if_match != row.version:
+        raise PreconditionFailed(f"quote {row.number} is at version {row.version}, not {if_match}")
+
+
+def price(session: Session, account: Account, start_date: date, terms: ContractTerms,
+          lines: Sequence[LineRequest]) -> PricedQuote:
+    """Load what the waterfall needs for these lines in one go, then let the domain price them."""
+    skus = {line.sku for line in lines}
+    products = {sku: catalog_repo.to_product(row) for sku, row in catalog_repo.products_by_sku(session, skus).items()}
+    price_list = PriceList(
+        products=products,
+        entries=catalog_repo.price_entries_for(session, skus=skus, currency=account.currency),
+        schedules=catalog_repo.schedules_for(session, skus),
+        contracted_prices=account_repo.contracted_prices_for(session, account_id=account.id, skus=skus),
+    )
+    quote_terms = QuoteTerms(account.currency, start_date, terms.term_months, terms.billing_frequency)
+    return price_quote(lines, quote_terms, price_list)
+
+
+def _apply_terms(row: Quote, terms: ContractTerms) -> None:
+    renewal = terms.renewal
+    row.term_months, row.billing_frequency = terms.term_months, terms.billing_frequency
+    row.auto_renew, row.renewal_pricing, row.uplift_percent = renewal.auto_renew, renewal.pricing, renewal.uplift_percent
+    row.renewal_term_months, row.renewal_lead_days = renewal.term_months, renewal.lead_days
+    row.notice_days, row.mid_term_decrease, row.proration_method = (
+        renewal.notice_days, terms.mid_term_decrease, terms.proration_method,
+    )
+
+
+def _terms_of(row: Quote) -> ContractTerms:
+    renewal = RenewalSettings(
+        auto_renew=row.auto_renew, pricing=row.renewal_pricing, uplift_percent=row.uplift_percent,
+        term_months=row.renewal_term_months, lead_days=row.renewal_lead_days, notice_days=row.notice_days,
+    )
+    return ContractTerms(row.term_months, row.billing_frequency, renewal, row.mid_term_decrease, row.proration_method)
+
+
+def _store_pricing(row: Quote, priced: PricedQuote, requests: Sequence[LineRequest], threshold: Decimal) -> None:
+    row.lines = [
+        QuoteLine(
+            position=index, sku=line.sku, recurring=line.recurring, quantity=line.quantity,
+            discount_percent=request.discount_percent, discount_amount=request.discount_amount,
+            list_unit_price=line.list_unit_price, regular_unit_price=line.regular_unit_price,
+            contracted_unit_price=line.contracted_unit_price, net_unit_price=line.net_unit_price,
+            start_date=line.start_date, end_date=line.end_date, mrr=line.mrr, total=line.total,
+        )
+        for index, (line, request) in enumerate(zip(priced.lines, requests, strict=True))
+    ]
+    totals = priced.totals
+    row.mrr, row.arr, row.one_time = totals.mrr, totals.arr, totals.one_time
+    row.total_contract_value, row.first_invoice = totals.total_contract_value, totals.first_invoice
+    row.status = "needs_approval" if needs_approval(priced.lines, threshold) else "draft"
+    row.approved_by = row.approved_at = None
+
+
+def _requests_of(row: Quote) -> list[LineRequest]:
+    return [LineRequest(ln.sku, ln.quantity, ln.discount_percent, ln.discount_amount) for ln in row.lines]
+
+
+def create_quote(session: Session, *, caller: Caller, today: date, draft: QuoteDraft, threshold: Decimal) -> QuoteView:
+    validate_terms(draft.terms)
+    with session.begin():
+        account = account_repo.account(session, draft.account_id)
+        if account is None:
+            raise UnknownAccount(f"no account {draft.account_id}")
+        priced = price(session, account, draft.start_date, draft.terms, draft.lines)
+        number = repo.next_number(session, series="Q", year=today.year)
+        row = Quote(
+            number=f"Q-{today.year}-{number:06d}", type="new", version=1, account_id=account.id,
+            currency=account.currency, start_date=draft.start_date, valid_until=draft.valid_until,
+            created_by=caller.key_id, lines=[],
+        )
+        _apply_terms(row, draft.terms)
+        _store_pricing(row, priced, draft.lines, threshold)
+        session.add(row)
+        session.flush()
+        audit.record(session, caller, "quote.created", "quote", row.id, {"number": row.number})
+        return quote_view(row)
+
+
+def update_quote(
+    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None, changes: QuoteChanges,
+    threshold: Decimal,
+) -> QuoteView:
+    """Apply a PATCH and re-price; any change withdraws an earlier approval."""
+    with session.begin():
+        row = load_quote(session, caller, quote_id, for_update=True)
+        check_version(row, if_match)
+        if row.status not in EDITABLE:
+            raise QuoteNotEditable(f"quote {row.number} is {row.status}; only draft quotes can be edited")
+        terms = _terms_of(row)
+        fields = dict(changes.fields)
+        renewal_changes = fields.pop("renewal", None)
+        if renewal_changes is not None:
+            terms = ContractTerms(**{**terms.__dict__, "renewal": RenewalSettings(**renewal_changes)})
+        term_fields = {k: fields.pop(k) for k in ("term_months", "billing_frequency", "mid_term_decrease",
+                                                   "proration_method") if k in fields}
+        terms = ContractTerms(**{**terms.__dict__, **term_fields})
+        validate_terms(terms)
+        start_date = fields.pop("start_date", row.start_date)
+        requests = list(changes.lines) if changes.lines is not None else _requests_of(row)
+        account = visible_account(session, caller, row.account_id)
+        priced = price(session, account, start_date, terms, requests)
+        row.start_date = start_date
+        row.valid_until = fields.pop("valid_until", row.valid_until)
+        _apply_terms(row, terms)
+        _store_pricing(row, priced, requests, threshold)
+        row.version += 1
+        audit.record(session, caller, "quote.updated", "quote", row.id, {"version": row.version})
+        session.flush()
+        return quote_view(row)
+
+
+def get_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID) -> QuoteView:
+    with session.begin():
+        return quote_view(load_quote(session, caller, quote_id))
+
+
+def list_quotes(
+    session: Session, *, caller: Caller, limit: int, cursor: str | None, account_id: uuid.UUID | None,
+    status: str | None,
+) -> Page[QuoteView]:
+    portal = caller.account_id is not None
+    with session.begin():
+        page = repo.list_quotes(
+            session, limit=limit, cursor=cursor, account_id=caller.account_id if portal else account_id,
+            status=status, statuses=PORTAL_VISIBLE if portal else None,
+        )
+        return Page([quote_view(row) for row in page.data], page.next_cursor)
+
+
+def _transition(
+    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None, allowed: Sequence[str],
+    status: str, action: str, reason: str | None = None,
+) -> QuoteView:
+    with session.begin():
+        row = load_quote(session, caller, quote_id, for_update=True)
+        check_version(row, if_match)
+        if row.status not in allowed:
+            raise QuoteNotEditable(
+                f"quote {row.number} is {row.status}; it can be {action} only when {' or '.join(allowed)}"
+            )
+        row.status = status
+        row.version += 1
+        now: datetime = utc_now()
+        if status == "approved":
+            row.approved_by, row.approved_at = caller.key_id, now
+        else:
+            row.closed_at, row.close_reason = now, reason
+        audit.record(session, caller, f"quote.{status}", "quote", row.id, {"reason": reason} if reason else None)
+        session.flush()
+        return quote_view(row)
+
+
+def approve_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None) -> QuoteView:
+    return _transition(session, caller=caller, quote_id=quote_id, if_match=if_match,
+                       allowed=("needs_approval",), status="approved", action="approved")
+
+
+def decline_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None,
+                  reason: str | None) -> QuoteView:
+    return _transition(session, caller=caller, quote_id=quote_id, if_match=if_match,
+                       allowed=("open",), status="declined", action="declined", reason=reason)
+
+
+def cancel_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None,
+                 reason: str | None) -> QuoteView:
+    return _transition(session, caller=caller, quote_id=quote_id, if_match=if_match,
+                       allowed=CANCELLABLE, status="cancelled", action="cancelled", reason=reason)

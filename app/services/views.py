@@ -1,0 +1,212 @@
+"""Read models handed to the API: every Decimal already quantized for display (21.00, 79.333333, JPY 4742)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from app.db.models import (
+    Contract,
+    ContractVersion,
+    Quote,
+    QuoteLine,
+    SubscriptionSegment,
+)
+from app.domain import money
+from app.domain.contracts import Segment, contract_mrr, segment_mrr
+from app.domain.periods import term_end
+from app.domain.pricing import MONTHS_PER_YEAR
+
+
+@dataclass(frozen=True)
+class RenewalView:
+    auto_renew: bool
+    pricing: str
+    uplift_percent: Decimal | None
+    term_months: int | None
+    lead_days: int
+    notice_days: int
+
+
+@dataclass(frozen=True)
+class QuoteLineView:
+    sku: str
+    quantity: int
+    recurring: bool
+    list_unit_price: Decimal
+    regular_unit_price: Decimal
+    contracted_unit_price: Decimal | None
+    discount_percent: Decimal
+    discount_amount: Decimal | None
+    net_unit_price: Decimal
+    start_date: date
+    end_date: date | None
+    mrr: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class TotalsView:
+    mrr: Decimal
+    arr: Decimal
+    one_time: Decimal
+    total_contract_value: Decimal
+    first_invoice: Decimal
+
+
+@dataclass(frozen=True)
+class QuoteView:
+    id: uuid.UUID
+    number: str
+    type: str
+    status: str
+    version: int
+    account_id: uuid.UUID
+    contract_id: uuid.UUID | None
+    currency: str
+    start_date: date
+    end_date: date | None
+    term_months: int | None
+    billing_frequency: str
+    renewal: RenewalView
+    mid_term_decrease: str
+    proration_method: str
+    valid_until: date | None
+    lines: list[QuoteLineView]
+    totals: TotalsView
+    approved_at: datetime | None
+    finalized_at: datetime | None
+    document_sha256: str | None
+    template_version: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    sku: str
+    quantity: int
+    list_unit_price: Decimal
+    net_unit_price: Decimal
+    start_date: date
+    end_date: date | None
+    mrr: Decimal
+
+
+@dataclass(frozen=True)
+class ContractView:
+    id: uuid.UUID
+    number: str
+    account_id: uuid.UUID
+    currency: str
+    status: str
+    version: int
+    start_date: date
+    end_date: date | None
+    term_months: int | None
+    evergreen: bool
+    billing_frequency: str
+    renewal: RenewalView
+    mid_term_decrease: str
+    proration_method: str
+    source_quote_id: uuid.UUID
+    as_of: date
+    segments: list[SegmentView]
+    mrr: Decimal
+    arr: Decimal
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ContractVersionView:
+    version: int
+    quote_id: uuid.UUID
+    api_key_id: uuid.UUID | None
+    signer_name: str | None
+    created_at: datetime
+
+
+def _unit(value: Decimal, currency: str) -> Decimal:
+    return money.display_unit_price(value, currency)
+
+
+def renewal_view(row: Quote | Contract) -> RenewalView:
+    return RenewalView(
+        auto_renew=row.auto_renew, pricing=row.renewal_pricing,
+        uplift_percent=None if row.uplift_percent is None else row.uplift_percent.normalize(),
+        term_months=row.renewal_term_months, lead_days=row.renewal_lead_days, notice_days=row.notice_days,
+    )
+
+
+def quote_line_view(line: QuoteLine, currency: str) -> QuoteLineView:
+    return QuoteLineView(
+        sku=line.sku, quantity=line.quantity, recurring=line.recurring,
+        list_unit_price=_unit(line.list_unit_price, currency),
+        regular_unit_price=_unit(line.regular_unit_price, currency),
+        contracted_unit_price=None if line.contracted_unit_price is None else _unit(line.contracted_unit_price, currency),
+        discount_percent=_percent(line.discount_percent or Decimal(0)),
+        discount_amount=None if line.discount_amount is None else _unit(line.discount_amount, currency),
+        net_unit_price=_unit(line.net_unit_price, currency), start_date=line.start_date, end_date=line.end_date,
+        mrr=money.round_amount(line.mrr, currency), total=money.round_amount(line.total, currency),
+    )
+
+
+def _percent(value: Decimal) -> Decimal:
+    """A percentage without trailing zeros: 10.000000 → 10, 12.5 → 12.5."""
+    normalized = value.normalize()
+    return normalized.quantize(Decimal(1)) if normalized == normalized.to_integral() else normalized
+
+
+def quote_view(row: Quote) -> QuoteView:
+    c = row.currency
+    return QuoteView(
+        id=row.id, number=row.number, type=row.type, status=row.status, version=row.version,
+        account_id=row.account_id, contract_id=row.contract_id, currency=c, start_date=row.start_date,
+        end_date=term_end(row.start_date, row.term_months), term_months=row.term_months,
+        billing_frequency=row.billing_frequency, renewal=renewal_view(row), mid_term_decrease=row.mid_term_decrease,
+        proration_method=row.proration_method, valid_until=row.valid_until,
+        lines=[quote_line_view(line, c) for line in row.lines],
+        totals=TotalsView(
+            mrr=money.round_amount(row.mrr, c), arr=money.round_amount(row.arr, c),
+            one_time=money.round_amount(row.one_time, c),
+            total_contract_value=money.round_amount(row.total_contract_value, c),
+            first_invoice=money.round_amount(row.first_invoice, c),
+        ),
+        approved_at=row.approved_at, finalized_at=row.finalized_at, document_sha256=row.document_sha256,
+        template_version=row.template_version, created_at=row.created_at, updated_at=row.updated_at,
+    )
+
+
+def to_segment(row: SubscriptionSegment) -> Segment:
+    return Segment(row.sku, row.quantity, row.net_unit_price, row.start_date, row.end_date)
+
+
+def contract_view(row: Contract, segments: list[SubscriptionSegment], as_of: date) -> ContractView:
+    c = row.currency
+    mrr = contract_mrr([to_segment(s) for s in segments], c, as_of)
+    return ContractView(
+        id=row.id, number=row.number, account_id=row.account_id, currency=c, status=row.status,
+        version=row.version, start_date=row.start_date, end_date=row.end_date, term_months=row.term_months,
+        evergreen=row.term_months is None, billing_frequency=row.billing_frequency, renewal=renewal_view(row),
+        mid_term_decrease=row.mid_term_decrease, proration_method=row.proration_method,
+        source_quote_id=row.source_quote_id, as_of=as_of,
+        segments=[
+            SegmentView(
+                sku=s.sku, quantity=s.quantity, list_unit_price=_unit(s.list_unit_price, c),
+                net_unit_price=_unit(s.net_unit_price, c), start_date=s.start_date, end_date=s.end_date,
+                mrr=segment_mrr(to_segment(s), c),
+            )
+            for s in segments
+        ],
+        mrr=mrr, arr=mrr * MONTHS_PER_YEAR, created_at=row.created_at, updated_at=row.updated_at,
+    )
+
+
+def version_view(row: ContractVersion) -> ContractVersionView:
+    return ContractVersionView(
+        version=row.version, quote_id=row.quote_id, api_key_id=row.api_key_id, signer_name=row.signer_name,
+        created_at=row.created_at,
+    )

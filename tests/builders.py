@@ -1,0 +1,98 @@
+"""Keyword-only factories for test data, through the same services and HTTP calls users make."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.services.auth import OPERATOR, create_key
+from app.services.demo import load_catalog
+
+ROLES = ("admin", "sales", "approver", "finance", "scheduler")
+
+
+@dataclass
+class Keys:
+    """One API key per role; portal keys are made per account on demand."""
+
+    session: Session
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, role: str, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}", **extra}
+
+    def portal(self, account_id: str) -> dict[str, str]:
+        _, token = create_key(self.session, caller=OPERATOR, role="portal", account_id=uuid.UUID(account_id))
+        return {"Authorization": f"Bearer {token}"}
+
+
+def make_keys(session: Session) -> Keys:
+    keys = Keys(session)
+    for role in ROLES:
+        _, keys.tokens[role] = create_key(session, caller=OPERATOR, role=role, account_id=None)
+    return keys
+
+
+def seed_catalog(session: Session) -> None:
+    """The demo publisher's catalog: ticketing plans, marketing and CRM add-ons, contact packs, onboarding."""
+    load_catalog(session)
+
+
+def create_account(
+    client: TestClient, keys: Keys, *, name: str = "Théâtre du Rhône", currency: str = "EUR", locale: str = "fr",
+    billing_email: str = "compta@example.org",
+) -> dict[str, Any]:
+    response = client.post("/v1/accounts", headers=keys.headers("sales"), json={
+        "name": name, "currency": currency, "locale": locale, "billing_email": billing_email,
+    })
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def contract_price(
+    client: TestClient, keys: Keys, *, account_id: str, sku: str, unit_price: str | None = None,
+    discount_percent: str | None = None, effective_from: str = "2026-01-01", effective_to: str | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"sku": sku, "effective_from": effective_from, "effective_to": effective_to}
+    body.update({k: v for k, v in (("unit_price", unit_price), ("discount_percent", discount_percent)) if v})
+    response = client.post(f"/v1/accounts/{account_id}/contracted-prices", headers=keys.headers("sales"), json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def quote_body(*, account_id: str, lines: list[dict[str, Any]] | None = None, **terms: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "account_id": account_id, "start_date": "2026-01-15", "term_months": 12, "billing_frequency": "monthly",
+        "lines": lines if lines is not None else [{"sku": "TIX-PRO", "quantity": 20}],
+    }
+    return {**body, **terms}
+
+
+def create_quote(client: TestClient, keys: Keys, **body: Any) -> dict[str, Any]:
+    response = client.post("/v1/quotes", headers=keys.headers("sales"), json=quote_body(**body))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def finalize(client: TestClient, keys: Keys, quote_id: str) -> dict[str, Any]:
+    response = client.post(f"/v1/quotes/{quote_id}/finalize", headers=keys.headers("sales"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def accept(client: TestClient, keys: Keys, quote: dict[str, Any], **headers: str) -> dict[str, Any]:
+    response = client.post(f"/v1/quotes/{quote['id']}/accept", headers=headers or keys.headers("sales"), json={
+        "signer_name": "Anne Martin", "signer_email": "anne@example.org", "document_sha256": quote["document_sha256"],
+    })
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def signed_contract(client: TestClient, keys: Keys, **body: Any) -> dict[str, Any]:
+    """A quote created, finalized and accepted: the contract it made."""
+    quote = finalize(client, keys, create_quote(client, keys, **body)["id"])
+    return accept(client, keys, quote)["contract"]
