@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session
 
 from app.config import get_settings
 
@@ -73,7 +74,7 @@ def _uuid(value: str) -> uuid.UUID:
         raise typer.BadParameter(f"{value!r} is not an id") from None
 
 
-def _session():  # type: ignore[no-untyped-def]
+def _session() -> Session:
     from app.db.session import make_engine, make_session_factory
 
     return make_session_factory(make_engine(get_settings().database_url))()
@@ -81,3 +82,7 @@ def _session():  # type: ignore[no-untyped-def]
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

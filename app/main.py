@@ -14,6 +14,7 @@ from app.api.contracts.router import router as contracts_router
 from app.api.keys.router import router as keys_router
 from app.api.middleware import IdempotencyMiddleware, MetricsMiddleware
 from app.api.quotes.router import router as quotes_router
+from app.api.schemas import PROBLEM_RESPONSES
 from app.api.system.router import router as system_router
 from app.config import Settings, get_settings
 from app.db.session import make_engine, make_session_factory
@@ -40,8 +41,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.session_factory = make_session_factory(engine)
     errors.install(app)
-    for router in (system_router, catalog_router, accounts_router, quotes_router, contracts_router, keys_router):
-        app.include_router(router)
+    app.include_router(system_router)
+    for router in (catalog_router, accounts_router, quotes_router, contracts_router, keys_router):
+        app.include_router(router, responses=PROBLEM_RESPONSES)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(MetricsMiddleware)
     return app

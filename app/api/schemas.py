@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
+from fastapi import Query
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -31,6 +32,8 @@ Months = Annotated[int, Field(ge=1, le=600)]
 Days = Annotated[int, Field(ge=0, le=3650)]
 Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+#: A free-text query filter (family, kind, status…).
+Filter = Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")]
 
 
 def _calendar(day: date) -> date:
@@ -42,10 +45,30 @@ def _calendar(day: date) -> date:
 CalendarDate = Annotated[date, AfterValidator(_calendar)]
 
 
+def _refuse_nul(value: Any) -> None:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text may not contain NUL characters")
+    if isinstance(value, dict):
+        for item in value.values():
+            _refuse_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item)
+
+
 class Schema(BaseModel):
-    """A request body: unknown fields are refused so a typo never passes silently."""
+    """A request body: unknown fields are refused so a typo never passes silently.
+
+    NUL characters are refused everywhere: PostgreSQL cannot store them in text.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        _refuse_nul(data)
+        return data
 
 
 class Patch(Schema):
@@ -73,3 +96,34 @@ class Out(BaseModel):
 class PageOut(Out, Generic[T]):
     data: list[T]
     next_cursor: str | None
+
+
+class ProblemError(Out):
+    loc: list[str | int]
+    msg: str
+
+
+class Problem(Out):
+    """RFC 9457 problem details, the body of every error."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[ProblemError] | None = None
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description, "content": {"application/problem+json": {}}}
+
+
+#: Error answers documented on every endpoint, so clients (and Schemathesis) know their shape.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _problem("no valid API key"),
+    403: _problem("the key's role may not do this"),
+    404: _problem("not found, or not visible to this key"),
+    409: _problem("the object's state does not allow this"),
+    412: _problem("If-Match names a stale version"),
+    422: _problem("invalid input, with the reasons"),
+}

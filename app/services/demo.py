@@ -23,18 +23,18 @@ from app.services.quotes import QuoteDraft
 
 PLANS = ("TIX-STARTER", "TIX-PRO", "TIX-ENT")
 PRODUCTS = [
-    dict(sku="TIX-STARTER", name="Ticketing Starter", family="ticketing", kind="plan", tier_rank=1, unit="seat",
-         excludes=["TIX-PRO", "TIX-ENT"]),
-    dict(sku="TIX-PRO", name="Ticketing Pro", family="ticketing", kind="plan", tier_rank=2, unit="seat",
-         excludes=["TIX-STARTER", "TIX-ENT"]),
-    dict(sku="TIX-ENT", name="Ticketing Enterprise", family="ticketing", kind="plan", tier_rank=3, unit="seat",
-         excludes=["TIX-STARTER", "TIX-PRO"]),
-    dict(sku="MKT-SMS", name="Marketing module (SMS & e-mail campaigns)", family="marketing", kind="addon",
-         unit="site", requires=list(PLANS)),
-    dict(sku="MKT-CONTACTS", name="E-mail contact pack", family="marketing", kind="addon", unit="contact",
-         requires=list(PLANS)),
-    dict(sku="CRM-MOD", name="CRM module", family="crm", kind="addon", unit="seat"),
-    dict(sku="ONBOARDING", name="Onboarding and training", family="services", kind="one_time", unit="package"),
+    {"sku": "TIX-STARTER", "name": "Ticketing Starter", "family": "ticketing", "kind": "plan", "tier_rank": 1, "unit": "seat",
+         "excludes": ["TIX-PRO", "TIX-ENT"]},
+    {"sku": "TIX-PRO", "name": "Ticketing Pro", "family": "ticketing", "kind": "plan", "tier_rank": 2, "unit": "seat",
+         "excludes": ["TIX-STARTER", "TIX-ENT"]},
+    {"sku": "TIX-ENT", "name": "Ticketing Enterprise", "family": "ticketing", "kind": "plan", "tier_rank": 3, "unit": "seat",
+         "excludes": ["TIX-STARTER", "TIX-PRO"]},
+    {"sku": "MKT-SMS", "name": "Marketing module (SMS & e-mail campaigns)", "family": "marketing", "kind": "addon",
+         "unit": "site", "requires": list(PLANS)},
+    {"sku": "MKT-CONTACTS", "name": "E-mail contact pack", "family": "marketing", "kind": "addon", "unit": "contact",
+         "requires": list(PLANS)},
+    {"sku": "CRM-MOD", "name": "CRM module", "family": "crm", "kind": "addon", "unit": "seat"},
+    {"sku": "ONBOARDING", "name": "Onboarding and training", "family": "services", "kind": "one_time", "unit": "package"},
 ]
 #: Per-unit monthly list prices (ONBOARDING: once) in EUR, PLN, USD.
 PER_UNIT = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -167,14 +168,10 @@ def update_quote(
         check_version(row, if_match)
         if row.status not in EDITABLE:
             raise QuoteNotEditable(f"quote {row.number} is {row.status}; only draft quotes can be edited")
-        terms = _terms_of(row)
         fields = dict(changes.fields)
-        renewal_changes = fields.pop("renewal", None)
-        if renewal_changes is not None:
-            terms = ContractTerms(**{**terms.__dict__, "renewal": RenewalSettings(**renewal_changes)})
         term_fields = {k: fields.pop(k) for k in ("term_months", "billing_frequency", "mid_term_decrease",
-                                                   "proration_method") if k in fields}
-        terms = ContractTerms(**{**terms.__dict__, **term_fields})
+                                                   "proration_method", "renewal") if k in fields}
+        terms = dataclasses.replace(_terms_of(row), **term_fields)
         validate_terms(terms)
         start_date = fields.pop("start_date", row.start_date)
         requests = list(changes.lines) if changes.lines is not None else _requests_of(row)

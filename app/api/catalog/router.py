@@ -16,7 +16,7 @@ from app.api.catalog.schemas import (
     ProductPatch,
 )
 from app.api.deps import Admin, AnyRole, Cursor, Limit, SessionDep, require
-from app.api.schemas import Currency, PageOut, Sku
+from app.api.schemas import Currency, Filter, PageOut, Sku
 from app.domain.catalog import PriceTier
 from app.services import catalog
 from app.services.auth import Caller
@@ -33,8 +33,8 @@ def create_product(body: ProductIn, session: SessionDep, caller: Admin) -> objec
 @router.get("/products", response_model=PageOut[ProductOut])
 def list_products(
     session: SessionDep, _caller: AnyRole, limit: Limit = 50, cursor: Cursor = None,
-    family: Annotated[str | None, Query(max_length=64)] = None,
-    kind: Annotated[str | None, Query(max_length=16)] = None, active: bool | None = None,
+    family: Filter = None,
+    kind: Filter = None, active: bool | None = None,
 ) -> object:
     return catalog.list_products(session, limit=limit, cursor=cursor, family=family, kind=kind, active=active)
 
@@ -61,7 +61,7 @@ def create_price_book_entry(body: PriceBookEntryIn, session: SessionDep, caller:
 @router.get("/price-book-entries", response_model=PageOut[PriceBookEntryOut])
 def list_price_book_entries(
     session: SessionDep, _caller: CatalogReader, limit: Limit = 50, cursor: Cursor = None,
-    sku: Annotated[str | None, Query(max_length=64)] = None, currency: Annotated[Currency | None, Query()] = None,
+    sku: Filter = None, currency: Annotated[Currency | None, Query()] = None,
 ) -> object:
     return catalog.list_price_entries(session, limit=limit, cursor=cursor, sku=sku, currency=currency)
 
@@ -75,6 +75,6 @@ def create_discount_schedule(body: DiscountScheduleIn, session: SessionDep, call
 @router.get("/discount-schedules", response_model=PageOut[DiscountScheduleOut])
 def list_discount_schedules(
     session: SessionDep, _caller: CatalogReader, limit: Limit = 50, cursor: Cursor = None,
-    sku: Annotated[str | None, Query(max_length=64)] = None,
+    sku: Filter = None,
 ) -> object:
     return catalog.list_schedules(session, limit=limit, cursor=cursor, sku=sku)

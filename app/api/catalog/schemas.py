@@ -37,8 +37,8 @@ class ProductIn(Schema):
     tier_rank: Rank | None = None
     unit: Word = "seat"
     included_quantity: Count | None = None
-    requires: SkuList = []
-    excludes: SkuList = []
+    requires: SkuList = Field(default_factory=list)
+    excludes: SkuList = Field(default_factory=list)
     active: bool = True
 
 
@@ -80,7 +80,7 @@ class PriceBookEntryIn(Schema):
     currency: Currency
     pricing_model: Literal["per_unit", "volume", "graduated", "flat"]
     unit_price: UnitPriceIn | None = None
-    tiers: Annotated[list[TierIn], Field(max_length=100)] = []
+    tiers: Annotated[list[TierIn], Field(max_length=100)] = Field(default_factory=list)
     effective_from: CalendarDate
     effective_to: CalendarDate | None = None
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.api.contracts.schemas import ContractOut, ContractVersionOut
 from app.api.deps import ContractReader, Cursor, Limit, SessionDep, Today
-from app.api.schemas import CalendarDate, PageOut
+from app.api.schemas import CalendarDate, Filter, PageOut
 from app.services import contracts
 
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
@@ -19,7 +19,7 @@ AsOf = Annotated[CalendarDate | None, Query(description="the date to read the co
 @router.get("", response_model=PageOut[ContractOut])
 def list_contracts(
     session: SessionDep, caller: ContractReader, today: Today, limit: Limit = 50, cursor: Cursor = None,
-    account_id: uuid.UUID | None = None, status: Annotated[str | None, Query(max_length=16)] = None,
+    account_id: uuid.UUID | None = None, status: Filter = None,
     ending_before: CalendarDate | None = None, as_of: AsOf = None,
 ) -> object:
     return contracts.list_contracts(

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from app.api.deps import (
     Approver,
@@ -27,7 +26,7 @@ from app.api.quotes.schemas import (
     QuotePatch,
     ReasonIn,
 )
-from app.api.schemas import PageOut
+from app.api.schemas import Filter, PageOut
 from app.domain.terms import ContractTerms
 from app.services import contracts, documents, quotes
 from app.services.documents import DocumentSettings
@@ -59,7 +58,7 @@ def create_quote(body: QuoteIn, session: SessionDep, settings: SettingsDep, call
 @router.get("", response_model=PageOut[QuoteOut])
 def list_quotes(
     session: SessionDep, caller: QuoteReader, limit: Limit = 50, cursor: Cursor = None,
-    account_id: uuid.UUID | None = None, status: Annotated[str | None, Query(max_length=16)] = None,
+    account_id: uuid.UUID | None = None, status: Filter = None,
 ) -> object:
     return quotes.list_quotes(session, caller=caller, limit=limit, cursor=cursor, account_id=account_id, status=status)
 
@@ -75,7 +74,7 @@ def update_quote(quote_id: QuoteId, body: QuotePatch, session: SessionDep, setti
     fields = body.changes()
     lines = fields.pop("lines", None)
     if body.renewal is not None:
-        fields["renewal"] = body.renewal.settings().__dict__
+        fields["renewal"] = body.renewal.settings()
     changes = QuoteChanges(fields, None if lines is None else [line.request() for line in body.lines or []])
     view = quotes.update_quote(session, caller=caller, quote_id=quote_id, if_match=version, changes=changes,
                                threshold=settings.approval_threshold_percent)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -32,15 +32,6 @@ def list_quotes(
     if statuses is not None:
         statement = statement.where(Quote.status.in_(statuses))
     return fetch_page(session, statement, Quote.id, limit=limit, cursor=cursor)
-
-
-def claim_version(session: Session, quote_id: uuid.UUID, expected_version: int) -> bool:
-    """Bump the quote's version only if it is still `expected_version`: the optimistic lock."""
-    result = session.execute(
-        update(Quote).where(Quote.id == quote_id, Quote.version == expected_version)
-        .values(version=expected_version + 1).execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def acceptance(session: Session, quote_id: uuid.UUID) -> QuoteAcceptance | None:

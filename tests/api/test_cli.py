@@ -1,0 +1,36 @@
+"""The `cpq` command as an operator runs it: migrate, load the demo, create a key that the API accepts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+
+
+def _cpq(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_migrate_demo_and_a_new_key_give_a_working_service(tmp_path: Path) -> None:
+    env = {"CPQ_DATABASE_URL": f"sqlite:///{tmp_path / 'cpq.db'}", "CPQ_DOCUMENTS_DIR": str(tmp_path / "docs"),
+           "CPQ_PDF_WORKERS": "0"}
+    assert _cpq("migrate", env=env).returncode == 0
+    demo = _cpq("demo", "--today", "2026-01-10", env=env)
+    assert demo.returncode == 0 and "demo data loaded" in demo.stdout
+    assert "not loaded" in _cpq("demo", env=env).stdout  # a database with data is left alone
+    created = _cpq("keys", "create", "--role", "finance", env=env)
+    key = created.stdout.strip().splitlines()[-1]
+    assert created.returncode == 0 and key.startswith("cpq_")
+    assert _cpq("keys", "create", "--role", "portal", env=env).returncode != 0  # a portal key needs an account
+    settings = Settings(database_url=env["CPQ_DATABASE_URL"], documents_dir=tmp_path / "docs", pdf_workers=0)
+    with TestClient(create_app(settings)) as client:
+        contracts = client.get("/v1/contracts?as_of=2026-06-01", headers={"Authorization": f"Bearer {key}"}).json()
+    # EUR 20 × 21.00 twice; PLN 10 × 52 + graduated contacts (1000 × 0.20 + 4000 × 0.12); USD 15 × 44 + 15 × 9 × 0.9
+    assert sorted(c["mrr"] for c in contracts["data"]) == ["1200.00", "420.00", "420.00", "781.50"]

@@ -1,0 +1,113 @@
+"""API.md conventions: Idempotency-Key, keyset pages, portal isolation, problem+json, health, metrics, docs."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.builders import Keys, create_account, create_quote, finalize, seed_catalog
+
+ACCOUNT = {"name": "Konzerthaus Nord", "currency": "EUR", "locale": "de", "billing_email": "b@example.org"}
+
+
+class TestIdempotency:
+    def test_the_same_key_and_body_returns_the_first_response_and_does_nothing_again(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        headers = keys.headers("sales", **{"Idempotency-Key": "create-konzerthaus"})
+        first = client.post("/v1/accounts", headers=headers, json=ACCOUNT)
+        second = client.post("/v1/accounts", headers=headers, json=ACCOUNT)
+        assert first.status_code == second.status_code == 201
+        assert second.json() == first.json() and second.headers["idempotent-replayed"] == "true"
+        assert len(client.get("/v1/accounts", headers=keys.headers("sales")).json()["data"]) == 1
+
+    def test_the_same_key_with_another_body_is_422_and_changes_nothing(self, client: TestClient, keys: Keys) -> None:
+        headers = keys.headers("sales", **{"Idempotency-Key": "k-1"})
+        client.post("/v1/accounts", headers=headers, json=ACCOUNT)
+        other = client.post("/v1/accounts", headers=headers, json={**ACCOUNT, "name": "Someone else"})
+        assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+        assert len(client.get("/v1/accounts", headers=keys.headers("sales")).json()["data"]) == 1
+
+    def test_keys_are_scoped_to_the_caller(self, client: TestClient, keys: Keys) -> None:
+        client.post("/v1/accounts", headers=keys.headers("sales", **{"Idempotency-Key": "shared"}), json=ACCOUNT)
+        client.post("/v1/accounts", headers=keys.headers("admin", **{"Idempotency-Key": "shared"}), json=ACCOUNT)
+        assert len(client.get("/v1/accounts", headers=keys.headers("sales")).json()["data"]) == 2
+
+    def test_an_error_response_is_replayed_too(self, client: TestClient, keys: Keys) -> None:
+        headers = keys.headers("sales", **{"Idempotency-Key": "bad"})
+        first = client.post("/v1/accounts", headers=headers, json={**ACCOUNT, "currency": "XYZ"})
+        again = client.post("/v1/accounts", headers=headers, json={**ACCOUNT, "currency": "XYZ"})
+        assert first.status_code == again.status_code == 422 and again.json() == first.json()
+
+
+class TestPagination:
+    def test_pages_follow_the_cursor_without_gaps_or_repeats_even_with_inserts(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        for index in range(5):
+            client.post("/v1/accounts", headers=keys.headers("sales"), json={**ACCOUNT, "name": f"A{index}"})
+        first = client.get("/v1/accounts?limit=2", headers=keys.headers("sales")).json()
+        client.post("/v1/accounts", headers=keys.headers("sales"), json={**ACCOUNT, "name": "A5"})
+        names = [a["name"] for a in first["data"]]
+        cursor = first["next_cursor"]
+        while cursor:
+            page = client.get(f"/v1/accounts?limit=2&cursor={cursor}", headers=keys.headers("sales")).json()
+            names += [a["name"] for a in page["data"]]
+            cursor = page["next_cursor"]
+        assert names == ["A0", "A1", "A2", "A3", "A4", "A5"]
+
+    def test_a_bad_cursor_or_limit_is_a_422_problem(self, client: TestClient, keys: Keys) -> None:
+        assert client.get("/v1/accounts?cursor=%%%", headers=keys.headers("sales")).status_code == 422
+        assert client.get("/v1/accounts?limit=501", headers=keys.headers("sales")).status_code == 422
+        assert client.get("/v1/accounts?limit=0", headers=keys.headers("sales")).status_code == 422
+
+
+class TestPortal:
+    def test_a_portal_key_sees_its_own_finalized_quotes_and_nothing_of_others(
+        self, client: TestClient, keys: Keys, session: Session
+    ) -> None:
+        seed_catalog(session)
+        mine, theirs = create_account(client, keys), create_account(client, keys, name="Other")
+        draft = create_quote(client, keys, account_id=mine["id"])
+        sent = finalize(client, keys, create_quote(client, keys, account_id=mine["id"])["id"])
+        other = finalize(client, keys, create_quote(client, keys, account_id=theirs["id"])["id"])
+        portal = keys.portal(mine["id"])
+        listed = client.get("/v1/quotes", headers=portal).json()["data"]
+        assert [q["id"] for q in listed] == [sent["id"]]
+        assert client.get(f"/v1/quotes/{draft['id']}", headers=portal).status_code == 404
+        assert client.get(f"/v1/quotes/{other['id']}", headers=portal).status_code == 404
+        assert client.get(f"/v1/quotes/{other['id']}/document", headers=portal).status_code == 404
+        assert client.get(f"/v1/accounts/{theirs['id']}", headers=portal).status_code == 404
+        assert [a["id"] for a in client.get("/v1/accounts", headers=portal).json()["data"]] == [mine["id"]]
+        accepted = client.post(f"/v1/quotes/{sent['id']}/accept", headers=portal, json={
+            "signer_name": "Client", "signer_email": "c@example.org", "document_sha256": sent["document_sha256"]})
+        assert accepted.status_code == 200
+        contract_id = accepted.json()["contract"]["id"]
+        assert client.get(f"/v1/contracts/{contract_id}", headers=portal).status_code == 200
+        assert client.get(f"/v1/contracts/{contract_id}", headers=keys.portal(theirs["id"])).status_code == 404
+
+    def test_a_portal_key_must_name_an_existing_account(self, client: TestClient, keys: Keys) -> None:
+        response = client.post("/v1/api-keys", headers=keys.headers("admin"), json={"role": "portal"})
+        assert response.status_code == 422
+        created = client.post("/v1/api-keys", headers=keys.headers("admin"), json={"role": "finance"})
+        assert created.status_code == 201 and created.json()["key"].startswith("cpq_")
+        listed = client.get("/v1/api-keys", headers=keys.headers("admin")).json()["data"]
+        assert all("key" not in k and "key_hash" not in k for k in listed)
+
+
+class TestOperations:
+    def test_health_reports_the_database(self, client: TestClient) -> None:
+        assert client.get("/health").json() == {"status": "ok", "database": "ok"}
+
+    def test_metrics_count_requests_by_route(self, client: TestClient, keys: Keys) -> None:
+        client.get("/v1/products", headers=keys.headers("sales"))
+        text = client.get("/metrics").text
+        assert 'cpq_http_requests_total{method="GET",route="/v1/products",status="200"}' in text
+
+    def test_openapi_and_docs_are_served(self, client: TestClient) -> None:
+        assert "/v1/quotes/{quote_id}/accept" in client.get("/openapi.json").json()["paths"]
+        assert client.get("/docs").status_code == 200
+
+    def test_an_unknown_path_is_a_404_problem(self, client: TestClient) -> None:
+        response = client.get("/v1/nothing-here")
+        assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"

@@ -1,0 +1,140 @@
+"""Quote pricing and refusals over HTTP: schedules, product rules, approval, ETags, bad input."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.builders import Keys, create_account, create_quote, quote_body, seed_catalog
+
+
+@pytest.fixture
+def account(client: TestClient, keys: Keys, session: Session) -> dict:
+    seed_catalog(session)
+    return create_account(client, keys)
+
+
+def _post(client: TestClient, keys: Keys, body: dict) -> tuple[int, dict]:
+    response = client.post("/v1/quotes", headers=keys.headers("sales"), json=body)
+    assert response.headers["content-type"].startswith(
+        "application/json" if response.status_code == 201 else "application/problem+json")
+    return response.status_code, response.json()
+
+
+class TestWaterfall:
+    def test_volume_and_term_schedules_compound_and_graduated_tiers_price_each_tier(
+        self, client: TestClient, keys: Keys, account: dict
+    ) -> None:
+        quote = create_quote(client, keys, account_id=account["id"], term_months=36, lines=[
+            {"sku": "TIX-ENT", "quantity": 10}, {"sku": "MKT-CONTACTS", "quantity": 12000}])
+        ent, contacts = quote["lines"]
+        assert (ent["list_unit_price"], ent["regular_unit_price"], ent["net_unit_price"]) == ("40.00", "36.00", "36.00")
+        assert (contacts["list_unit_price"], contacts["mrr"]) == ("0.028333", "340.00")  # (50 + 270 + 20) / 12000
+        pro = create_quote(client, keys, account_id=account["id"], lines=[
+            {"sku": "TIX-PRO", "quantity": 60, "discount_percent": "10"}])["lines"][0]
+        assert (pro["regular_unit_price"], pro["net_unit_price"], pro["mrr"]) == ("23.75", "21.375", "1282.50")
+        assert quote["status"] == "draft"
+
+    def test_a_contracted_discount_applies_to_list_and_wins_over_schedules(
+        self, client: TestClient, keys: Keys, account: dict
+    ) -> None:
+        response = client.post(f"/v1/accounts/{account['id']}/contracted-prices", headers=keys.headers("sales"),
+                               json={"sku": "TIX-PRO", "discount_percent": "15", "effective_from": "2026-01-01"})
+        assert response.status_code == 201
+        line = create_quote(client, keys, account_id=account["id"], lines=[{"sku": "TIX-PRO", "quantity": 60}])["lines"][0]
+        assert (line["regular_unit_price"], line["contracted_unit_price"], line["net_unit_price"]) == (
+            "23.75", "21.25", "21.25")
+
+
+class TestRefusals:
+    @pytest.mark.parametrize(("lines", "loc"), [
+        ([{"sku": "NOPE", "quantity": 1}], ["lines", "0", "sku"]),
+        ([{"sku": "TIX-PRO", "quantity": 0}], ["lines", "0", "quantity"]),
+        ([{"sku": "TIX-PRO", "quantity": -3}], ["lines", "0", "quantity"]),
+        ([{"sku": "MKT-SMS", "quantity": 1}], ["lines", "0", "sku"]),
+        ([{"sku": "TIX-PRO", "quantity": 1}, {"sku": "TIX-ENT", "quantity": 1}], ["lines", "0", "sku"]),
+        ([{"sku": "TIX-PRO", "quantity": 1, "discount_percent": "120"}], ["body", "lines", "0", "discount_percent"]),
+        ([], ["body", "lines"]),
+    ])
+    def test_bad_lines_are_422_naming_the_line(
+        self, client: TestClient, keys: Keys, account: dict, lines: list, loc: list
+    ) -> None:
+        status, problem = _post(client, keys, quote_body(account_id=account["id"], lines=lines))
+        assert status == 422 and loc in [[str(part) for part in e["loc"]] for e in problem["errors"]]
+
+    def test_a_missing_price_in_the_account_currency_is_refused(
+        self, client: TestClient, keys: Keys, session: Session
+    ) -> None:
+        seed_catalog(session)
+        account = create_account(client, keys, currency="JPY")
+        status, problem = _post(client, keys, quote_body(account_id=account["id"]))
+        assert status == 422 and problem["code"] == "missing_price" and "JPY" in problem["detail"]
+
+    @pytest.mark.parametrize("change", [
+        {"start_date": "2026-02-30"}, {"start_date": "yesterday"}, {"term_months": 0}, {"billing_frequency": "weekly"},
+        {"surprise": True}, {"account_id": "not-a-uuid"}, {"renewal": {"pricing": "uplift"}},
+        {"proration_method": "hourly"},
+    ])
+    def test_malformed_fields_are_422_problems(self, client: TestClient, keys: Keys, account: dict, change: dict) -> None:
+        status, problem = _post(client, keys, {**quote_body(account_id=account["id"]), **change})
+        assert status == 422 and problem["status"] == 422 and problem["detail"]
+
+    def test_an_unknown_account_is_404(self, client: TestClient, keys: Keys, account: dict) -> None:
+        status, _ = _post(client, keys, quote_body(account_id="00000000-0000-7000-8000-000000000000"))
+        assert status == 404
+
+    def test_a_body_that_is_not_json_is_a_422_problem(self, client: TestClient, keys: Keys) -> None:
+        response = client.post("/v1/quotes", headers={**keys.headers("sales"), "content-type": "application/json"},
+                               content=b"{not json")
+        assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+
+
+class TestApproval:
+    def test_a_discount_above_the_threshold_needs_an_approver_before_finalize(
+        self, client: TestClient, keys: Keys, account: dict
+    ) -> None:
+        quote = create_quote(client, keys, account_id=account["id"],
+                             lines=[{"sku": "TIX-PRO", "quantity": 20, "discount_percent": "25"}])
+        assert quote["status"] == "needs_approval"
+        refused = client.post(f"/v1/quotes/{quote['id']}/finalize", headers=keys.headers("sales"))
+        assert refused.status_code == 409 and refused.json()["code"] == "needs_approval"
+        assert client.post(f"/v1/quotes/{quote['id']}/approve", headers=keys.headers("sales")).status_code == 403
+        approved = client.post(f"/v1/quotes/{quote['id']}/approve", headers=keys.headers("approver"))
+        assert approved.status_code == 200 and approved.json()["status"] == "approved"
+        assert client.post(f"/v1/quotes/{quote['id']}/finalize", headers=keys.headers("sales")).status_code == 200
+
+    def test_a_discount_at_the_threshold_needs_no_approval_and_an_edit_withdraws_approval(
+        self, client: TestClient, keys: Keys, account: dict
+    ) -> None:
+        quote = create_quote(client, keys, account_id=account["id"],
+                             lines=[{"sku": "TIX-PRO", "quantity": 20, "discount_percent": "20"}])
+        assert quote["status"] == "draft"
+        big = client.patch(f"/v1/quotes/{quote['id']}", headers=keys.headers("sales"),
+                           json={"lines": [{"sku": "TIX-PRO", "quantity": 20, "discount_amount": "6.00"}]}).json()
+        assert big["status"] == "needs_approval" and big["lines"][0]["net_unit_price"] == "19.00"
+        client.post(f"/v1/quotes/{quote['id']}/approve", headers=keys.headers("approver"))
+        edited = client.patch(f"/v1/quotes/{quote['id']}", headers=keys.headers("sales"), json={"term_months": 24})
+        assert edited.json()["status"] == "needs_approval" and edited.json()["totals"]["total_contract_value"] == "9120.00"
+
+
+class TestVersions:
+    def test_every_change_bumps_the_etag_and_a_stale_if_match_is_412(
+        self, client: TestClient, keys: Keys, account: dict
+    ) -> None:
+        quote = create_quote(client, keys, account_id=account["id"])
+        url = f"/v1/quotes/{quote['id']}"
+        assert client.get(url, headers=keys.headers("sales")).headers["etag"] == '"1"'
+        changed = client.patch(url, headers=keys.headers("sales", **{"If-Match": '"1"'}), json={"term_months": 24})
+        assert changed.status_code == 200 and changed.headers["etag"] == '"2"'
+        stale = client.patch(url, headers=keys.headers("sales", **{"If-Match": '"1"'}), json={"term_months": 36})
+        assert stale.status_code == 412 and stale.json()["code"] == "precondition_failed"
+        assert client.get(url, headers=keys.headers("sales")).json()["term_months"] == 24
+
+    def test_cancel_and_decline_close_a_quote(self, client: TestClient, keys: Keys, account: dict) -> None:
+        quote = create_quote(client, keys, account_id=account["id"])
+        assert client.post(f"/v1/quotes/{quote['id']}/decline", headers=keys.headers("sales")).status_code == 409
+        cancelled = client.post(f"/v1/quotes/{quote['id']}/cancel", headers=keys.headers("sales"),
+                                json={"reason": "customer chose a competitor"})
+        assert cancelled.json()["status"] == "cancelled"
+        assert client.post(f"/v1/quotes/{quote['id']}/finalize", headers=keys.headers("sales")).status_code == 409

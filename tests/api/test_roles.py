@@ -1,0 +1,85 @@
+"""Every endpoint with every role: 401 without a key, 403 for a role without the right, through otherwise.
+
+The table below is the authorization contract; a new endpoint missing from it fails the first test.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.builders import Keys
+
+ALL = {"admin", "sales", "approver", "finance", "scheduler", "portal"}
+PUBLIC = {"GET /health", "GET /metrics"}
+ALLOWED: dict[str, set[str]] = {
+    "POST /v1/products": {"admin"},
+    "GET /v1/products": ALL,
+    "GET /v1/products/{sku}": ALL,
+    "PATCH /v1/products/{sku}": {"admin"},
+    "POST /v1/price-book-entries": {"admin"},
+    "GET /v1/price-book-entries": {"admin", "sales", "finance"},
+    "POST /v1/discount-schedules": {"admin"},
+    "GET /v1/discount-schedules": {"admin", "sales", "finance"},
+    "POST /v1/accounts": {"admin", "sales"},
+    "GET /v1/accounts": {"admin", "sales", "finance", "approver", "portal"},
+    "GET /v1/accounts/{account_id}": {"admin", "sales", "finance", "approver", "portal"},
+    "PATCH /v1/accounts/{account_id}": {"admin", "sales"},
+    "POST /v1/accounts/{account_id}/contracted-prices": {"admin", "sales"},
+    "GET /v1/accounts/{account_id}/contracted-prices": {"admin", "sales", "finance", "approver"},
+    "POST /v1/quotes": {"admin", "sales"},
+    "GET /v1/quotes": {"admin", "sales", "finance", "approver", "portal"},
+    "GET /v1/quotes/{quote_id}": {"admin", "sales", "finance", "approver", "portal"},
+    "PATCH /v1/quotes/{quote_id}": {"admin", "sales"},
+    "POST /v1/quotes/{quote_id}/approve": {"admin", "approver"},
+    "POST /v1/quotes/{quote_id}/finalize": {"admin", "sales"},
+    "GET /v1/quotes/{quote_id}/document": {"admin", "sales", "finance", "approver", "portal"},
+    "POST /v1/quotes/{quote_id}/accept": {"admin", "sales", "portal"},
+    "POST /v1/quotes/{quote_id}/decline": {"admin", "sales", "portal"},
+    "POST /v1/quotes/{quote_id}/cancel": {"admin", "sales", "portal"},
+    "GET /v1/contracts": {"admin", "sales", "finance", "portal"},
+    "GET /v1/contracts/{contract_id}": {"admin", "sales", "finance", "portal"},
+    "GET /v1/contracts/{contract_id}/versions": {"admin", "sales", "finance", "portal"},
+    "POST /v1/api-keys": {"admin"},
+    "GET /v1/api-keys": {"admin"},
+}
+
+
+def _endpoints(app: FastAPI) -> list[str]:
+    return [f"{method.upper()} {path}" for path, item in app.openapi()["paths"].items() for method in item]
+
+
+def _call(client: TestClient, endpoint: str, headers: dict[str, str]) -> int:
+    method, path = endpoint.split(" ")
+    url = path.format(sku="TIX-PRO", account_id=uuid.uuid4(), quote_id=uuid.uuid4(), contract_id=uuid.uuid4())
+    body = None if method in ("GET", "DELETE") else {}
+    return client.request(method, url, headers=headers, json=body).status_code
+
+
+def test_every_endpoint_is_in_the_authorization_table(app: FastAPI) -> None:
+    assert sorted(set(_endpoints(app)) - PUBLIC) == sorted(ALLOWED)
+
+
+@pytest.mark.parametrize("endpoint", sorted(ALLOWED))
+def test_each_endpoint_needs_a_valid_key(client: TestClient, endpoint: str) -> None:
+    assert _call(client, endpoint, {}) == 401
+    assert _call(client, endpoint, {"Authorization": "Bearer cpq_not-a-key"}) == 401
+
+
+@pytest.mark.parametrize("endpoint", sorted(ALLOWED))
+def test_each_role_is_admitted_or_refused_as_the_table_says(
+    client: TestClient, keys: Keys, session: Session, endpoint: str
+) -> None:
+    account = client.post("/v1/accounts", headers=keys.headers("sales"), json={
+        "name": "Portal customer", "currency": "EUR", "billing_email": "p@example.org"}).json()
+    headers = {role: keys.headers(role) for role in ALL - {"portal"}} | {"portal": keys.portal(account["id"])}
+    for role in sorted(ALL):
+        status = _call(client, endpoint, headers[role])
+        if role in ALLOWED[endpoint]:
+            assert status not in (401, 403), (role, status)
+        else:
+            assert status == 403, (role, status)
