@@ -27,7 +27,7 @@ run: $(STAMP) system-deps
 test: $(STAMP) system-deps lint test-sqlite test-postgres
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests bench migrations
+	$(BIN)/ruff check .
 	$(BIN)/mypy app
 	$(BIN)/lint-imports
 
