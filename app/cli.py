@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 
-app = typer.Typer(help="cpq: configure-price-quote and contracts", no_args_is_help=True)
+app = typer.Typer(help="cpq: configure-price-quote and contracts", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
 keys_app = typer.Typer(help="API keys", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
@@ -63,8 +64,47 @@ def demo(
 
     settings = get_settings()
     with _session() as session:
-        loaded = load_demo(session, settings=settings, today=date.fromisoformat(today) if today else date.today())
+        loaded = load_demo(session, settings=settings, today=_date(today) if today else date.today())
     typer.echo("demo data loaded" if loaded else "the database already has data; demo not loaded")
+
+
+@app.command("invoice-lines")
+def invoice_lines(
+    start: Annotated[str, typer.Option("--from", help="first invoice date included (YYYY-MM-DD)")],
+    end: Annotated[str, typer.Option("--to", help="first invoice date excluded (YYYY-MM-DD)")],
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV instead of JSON lines")] = False,
+    contract: Annotated[str | None, typer.Option(help="only this contract")] = None,
+    account: Annotated[str | None, typer.Option(help="only this account")] = None,
+) -> None:
+    """Print the invoice lines dated in [from, to): one JSON object per line, or CSV with a header."""
+    import csv
+    import json
+    import sys
+    from dataclasses import asdict
+
+    from app.services.billing import InvoiceLineView, stream_invoice_lines
+
+    columns = list(InvoiceLineView.__dataclass_fields__)
+    writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n") if as_csv else None
+    if writer is not None:
+        writer.writeheader()
+    with _session() as session:
+        for line in stream_invoice_lines(
+            session, start=_date(start), end=_date(end), contract_id=_uuid(contract) if contract else None,
+            account_id=_uuid(account) if account else None,
+        ):
+            row = {k: "" if v is None else str(v) for k, v in asdict(line).items()}
+            if writer is not None:
+                writer.writerow(row)
+            else:
+                typer.echo(json.dumps(row))
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _uuid(value: str) -> uuid.UUID:
@@ -81,7 +121,14 @@ def _session() -> Session:
 
 
 def main() -> None:
-    app()
+    """The console script: business errors end with their message and exit code 2, not a traceback."""
+    from app.domain.errors import DomainError
+
+    try:
+        app()
+    except DomainError as error:
+        typer.echo(f"error: {error.detail}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

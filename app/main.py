@@ -11,6 +11,7 @@ from app.api import errors
 from app.api.accounts.router import router as accounts_router
 from app.api.catalog.router import router as catalog_router
 from app.api.contracts.router import router as contracts_router
+from app.api.finance.router import router as finance_router
 from app.api.keys.router import router as keys_router
 from app.api.middleware import IdempotencyMiddleware, MetricsMiddleware
 from app.api.quotes.router import router as quotes_router
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     errors.install(app)
     app.include_router(system_router)
-    for router in (catalog_router, accounts_router, quotes_router, contracts_router, keys_router):
+    for router in (catalog_router, accounts_router, quotes_router, contracts_router, finance_router, keys_router):
         app.include_router(router, responses=PROBLEM_RESPONSES)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(MetricsMiddleware)

@@ -83,7 +83,7 @@ class Patch(Schema):
                 raise ValueError(f"{name} cannot be null")
         return self
 
-    def changes(self) -> dict[str, object]:
+    def updates(self) -> dict[str, object]:
         return self.model_dump(exclude_unset=True)
 
 

@@ -19,6 +19,12 @@ class Segment:
     net_unit_price: Decimal
     start_date: date
     end_date: date | None
+    #: The list price when the units were sold, shown beside the net price.
+    list_unit_price: Decimal | None = None
+
+    @property
+    def list_price(self) -> Decimal:
+        return self.net_unit_price if self.list_unit_price is None else self.list_unit_price
 
     def in_force(self, day: date) -> bool:
         return self.start_date <= day and (self.end_date is None or day < self.end_date)

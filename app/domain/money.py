@@ -6,6 +6,7 @@ Unit prices are kept to 6 decimal places (half-up) and never rounded to cents.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from app.domain.errors import InvalidInput
 
@@ -57,3 +58,14 @@ def display_unit_price(value: Decimal, currency: str) -> Decimal:
 def percent_off(value: Decimal, percent: Decimal) -> Decimal:
     """`value` less `percent` %, kept to unit-price precision."""
     return round_unit_price(value * (HUNDRED - percent) / HUNDRED)
+
+
+def round_fraction(value: Fraction, currency: str) -> Decimal:
+    """Round an exact ratio half-up (away from zero) to the currency's minor unit: no intermediate rounding."""
+    scale = 10 ** minor_units(currency)
+    scaled = abs(value) * scale
+    units = scaled.numerator // scaled.denominator
+    if (scaled - units) * 2 >= 1:
+        units += 1
+    signed = units if value >= 0 else -units
+    return Decimal(signed).scaleb(-minor_units(currency))

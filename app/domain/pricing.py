@@ -80,11 +80,13 @@ class PricedLine:
 
     @property
     def rep_discount_percent(self) -> Decimal:
-        """The rep's line discount as a percentage of the price before it (for approval)."""
-        base = self.regular_unit_price if self.contracted_unit_price is None else self.contracted_unit_price
-        if base == 0:
-            return ZERO
-        return (base - self.net_unit_price) / base * money.HUNDRED
+        return rep_discount_percent(self.regular_unit_price, self.contracted_unit_price, self.net_unit_price)
+
+
+def rep_discount_percent(regular: Decimal, contracted: Decimal | None, net: Decimal) -> Decimal:
+    """The rep's line discount as a percentage of the price before it: what approval is about."""
+    base = regular if contracted is None else contracted
+    return ZERO if base == 0 else (base - net) / base * money.HUNDRED
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,14 @@ from app.db.models import (
     SubscriptionSegment,
 )
 from app.db.repositories import contracts as repo
+from app.db.repositories import events as event_repo
 from app.db.repositories import quotes as quote_repo
 from app.db.repositories.pagination import Page
-from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.amendments import StaleAmendment
+from app.domain.errors import Conflict, DomainError, InvalidInput
 from app.domain.periods import term_end
 from app.services import audit
+from app.services.amendments import apply_amendment, visible_contract
 from app.services.auth import Caller
 from app.services.quotes import check_version, load_quote
 from app.services.views import (
@@ -35,10 +38,6 @@ from app.services.views import (
 )
 
 
-class UnknownContract(NotFound):
-    code = "unknown_contract"
-
-
 class QuoteExpired(Conflict):
     code = "quote_expired"
     title = "Quote expired"
@@ -49,17 +48,9 @@ class DocumentMismatch(InvalidInput):
     title = "Signed document does not match"
 
 
-def _visible_contract(session: Session, caller: Caller, contract_id: uuid.UUID) -> Contract:
-    row = repo.contract(session, contract_id)
-    if row is None or (caller.account_id is not None and row.account_id != caller.account_id):
-        raise UnknownContract(f"no contract {contract_id}")
-    return row
-
-
 def get_contract(session: Session, *, caller: Caller, contract_id: uuid.UUID, as_of: date) -> ContractView:
     with session.begin():
-        row = _visible_contract(session, caller, contract_id)
-        return contract_view(row, repo.segments_in_force(session, row.id, as_of), as_of)
+        return _view(session, visible_contract(session, caller, contract_id), as_of)
 
 
 def list_contracts(
@@ -77,7 +68,7 @@ def list_contracts(
 
 def contract_versions(session: Session, *, caller: Caller, contract_id: uuid.UUID) -> list[ContractVersionView]:
     with session.begin():
-        row = _visible_contract(session, caller, contract_id)
+        row = visible_contract(session, caller, contract_id)
         return [version_view(v) for v in repo.versions(session, row.id)]
 
 
@@ -85,23 +76,38 @@ def accept_quote(
     session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None, today: date, signer_name: str,
     signer_email: str, document_sha256: str, client_address: str | None,
 ) -> tuple[QuoteView, ContractView]:
-    """Check the signed hash, then record the acceptance and create the contract, all or nothing."""
+    """Check the signed hash, then record the acceptance and apply the quote, all or nothing.
+
+    An amendment locks its contract first (then the quote), so concurrent acceptances on one contract
+    queue up and the second finds the version moved on: 409, and the quote is marked stale.
+    """
+    refusal: DomainError | None = None
     with session.begin():
+        contract_id = load_quote(session, caller, quote_id).contract_id
+        contract = repo.contract(session, contract_id, for_update=True) if contract_id else None
         row = load_quote(session, caller, quote_id, for_update=True)
         check_version(row, if_match)
         if row.status != "open":
             raise Conflict(f"quote {row.number} is {row.status}; only an open (finalized) quote can be accepted")
-        expired = row.valid_until is not None and row.valid_until < today
-        if expired:
-            row.status, row.version = "expired", row.version + 1
-            audit.record(session, caller, "quote.expired", "quote", row.id)
-        elif document_sha256.lower() != row.document_sha256:
+        if document_sha256.lower() != row.document_sha256:
             raise DocumentMismatch(
                 f"the document_sha256 given is not the SHA-256 of quote {row.number} version {row.version}; "
                 "download the document again and sign that one"
             )
+        if row.valid_until is not None and row.valid_until < today:
+            row.status, row.version = "expired", row.version + 1
+            refusal = QuoteExpired(f"quote {row.number} was valid until {row.valid_until}; it is now expired")
+        elif contract is not None and contract.version != row.base_version:
+            row.status, row.version = "stale", row.version + 1
+            refusal = StaleAmendment(
+                f"contract {contract.number} is at version {contract.version}, but amendment {row.number} was "
+                f"prepared on version {row.base_version}; prepare it again on the current contract"
+            )
         else:
-            contract = _create_contract(session, caller, row, today, signer_name)
+            if contract is None:
+                contract = _create_contract(session, caller, row, today, signer_name)
+            else:
+                apply_amendment(session, caller, row, contract, today, signer_name)
             session.add(QuoteAcceptance(
                 quote_id=row.id, signer_name=signer_name, signer_email=signer_email, document_sha256=row.document_sha256,
                 client_address=client_address, api_key_id=caller.key_id,
@@ -109,9 +115,15 @@ def accept_quote(
             row.status, row.contract_id, row.version = "accepted", contract.id, row.version + 1
             audit.record(session, caller, "quote.accepted", "quote", row.id, {"contract": contract.number})
             session.flush()
-            segments = repo.segments_in_force(session, contract.id, contract.start_date)
-            return quote_view(row), contract_view(contract, segments, contract.start_date)
-    raise QuoteExpired(f"quote {row.number} was valid until {row.valid_until}; it is now expired")
+            as_of = row.effective_date or contract.start_date
+            return quote_view(row), _view(session, contract, as_of)
+        audit.record(session, caller, f"quote.{row.status}", "quote", row.id)
+    raise refusal
+
+
+def _view(session: Session, contract: Contract, as_of: date) -> ContractView:
+    return contract_view(contract, repo.segments_in_force(session, contract.id, as_of), as_of,
+                         repo.scheduled_changes(session, contract.id))
 
 
 def _create_contract(session: Session, caller: Caller, quote: Quote, today: date, signer_name: str) -> Contract:
@@ -145,7 +157,7 @@ def _create_contract(session: Session, caller: Caller, quote: Quote, today: date
                 contract_id=contract.id, quote_line_id=line.id, sku=line.sku, quantity=line.quantity,
                 unit_price=line.net_unit_price, amount=line.total, charge_date=quote.start_date,
             ))
-    session.add(Event(
+    event_repo.append(session, Event(
         id=new_id(), type="contract.created", contract_id=contract.id, contract_version=1, quote_id=quote.id,
         payload={"number": contract.number, "mrr": str(quote.mrr), "arr": str(quote.arr),
                  "total_contract_value": str(quote.total_contract_value), "currency": quote.currency},

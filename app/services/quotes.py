@@ -18,7 +18,8 @@ from app.db.repositories import accounts as account_repo
 from app.db.repositories import catalog as catalog_repo
 from app.db.repositories import quotes as repo
 from app.db.repositories.pagination import Page
-from app.domain.errors import Conflict, NotFound, PreconditionFailed
+from app.domain.amendments import Change
+from app.domain.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from app.domain.pricing import (
     LineRequest,
     PricedQuote,
@@ -30,6 +31,7 @@ from app.domain.pricing import (
 from app.domain.terms import ContractTerms, RenewalSettings, validate_terms
 from app.services import audit
 from app.services.accounts import UnknownAccount, visible_account
+from app.services.amendments import reprice_amendment
 from app.services.auth import Caller
 from app.services.views import QuoteView, quote_view
 
@@ -65,6 +67,7 @@ class QuoteChanges:
 
     fields: dict[str, Any] = field(default_factory=dict)
     lines: Sequence[LineRequest] | None = None
+    amendment_changes: Sequence[Change] | None = None
 
 
 def load_quote(session: Session, caller: Caller, quote_id: uuid.UUID, *, for_update: bool = False) -> Quote:
@@ -168,23 +171,46 @@ def update_quote(
         check_version(row, if_match)
         if row.status not in EDITABLE:
             raise QuoteNotEditable(f"quote {row.number} is {row.status}; only draft quotes can be edited")
-        fields = dict(changes.fields)
-        term_fields = {k: fields.pop(k) for k in ("term_months", "billing_frequency", "mid_term_decrease",
-                                                   "proration_method", "renewal") if k in fields}
-        terms = dataclasses.replace(_terms_of(row), **term_fields)
-        validate_terms(terms)
-        start_date = fields.pop("start_date", row.start_date)
-        requests = list(changes.lines) if changes.lines is not None else _requests_of(row)
-        account = visible_account(session, caller, row.account_id)
-        priced = price(session, account, start_date, terms, requests)
-        row.start_date = start_date
-        row.valid_until = fields.pop("valid_until", row.valid_until)
-        _apply_terms(row, terms)
-        _store_pricing(row, priced, requests, threshold)
+        if row.type == "amendment":
+            _update_amendment(session, row, changes, threshold)
+        else:
+            _update_new_business(session, caller, row, changes, threshold)
         row.version += 1
         audit.record(session, caller, "quote.updated", "quote", row.id, {"version": row.version})
         session.flush()
         return quote_view(row)
+
+
+def _update_amendment(session: Session, row: Quote, changes: QuoteChanges, threshold: Decimal) -> None:
+    fields = dict(changes.fields)
+    effective_date = fields.pop("effective_date", None)
+    if fields.keys() - {"valid_until"}:
+        raise InvalidInput(
+            "an amendment takes its terms from the contract; only effective_date, changes and valid_until change: "
+            + ", ".join(sorted(fields.keys() - {"valid_until"})) + " cannot"
+        )
+    row.valid_until = fields.get("valid_until", row.valid_until)
+    reprice_amendment(session, row, effective_date=effective_date, changes=changes.amendment_changes,
+                      threshold=threshold)
+
+
+def _update_new_business(session: Session, caller: Caller, row: Quote, changes: QuoteChanges,
+                         threshold: Decimal) -> None:
+    if changes.amendment_changes is not None or "effective_date" in changes.fields:
+        raise InvalidInput("effective_date and changes belong to amendment quotes; edit the lines instead")
+    fields = dict(changes.fields)
+    term_fields = {k: fields.pop(k) for k in ("term_months", "billing_frequency", "mid_term_decrease",
+                                               "proration_method", "renewal") if k in fields}
+    terms = dataclasses.replace(_terms_of(row), **term_fields)
+    validate_terms(terms)
+    start_date = fields.pop("start_date", row.start_date)
+    requests = list(changes.lines) if changes.lines is not None else _requests_of(row)
+    account = visible_account(session, caller, row.account_id)
+    priced = price(session, account, start_date, terms, requests)
+    row.start_date = start_date
+    row.valid_until = fields.pop("valid_until", row.valid_until)
+    _apply_terms(row, terms)
+    _store_pricing(row, priced, requests, threshold)
 
 
 def get_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID) -> QuoteView:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,6 +13,7 @@ from app.db.models import (
     ContractVersion,
     Quote,
     QuoteLine,
+    ScheduledChange,
     SubscriptionSegment,
 )
 from app.domain import money
@@ -45,6 +47,23 @@ class QuoteLineView:
     end_date: date | None
     mrr: Decimal
     total: Decimal
+    # Amendment lines only (null on new-business lines).
+    change: str | None = None
+    side: str | None = None
+    quantity_before: int | None = None
+    quantity_after: int | None = None
+    proration_fraction: Decimal | None = None
+    amount_due_now: Decimal | None = None
+    remaining_term_value: Decimal | None = None
+    mrr_delta: Decimal | None = None
+    scheduled: bool = False
+
+
+@dataclass(frozen=True)
+class AmendmentTotalsView:
+    amount_due_now: Decimal
+    remaining_term_value: Decimal
+    mrr_delta: Decimal
 
 
 @dataclass(frozen=True)
@@ -82,6 +101,18 @@ class QuoteView:
     template_version: str | None
     created_at: datetime
     updated_at: datetime
+    base_version: int | None = None
+    effective_date: date | None = None
+    amendment_totals: AmendmentTotalsView | None = None
+
+
+@dataclass(frozen=True)
+class ScheduledChangeView:
+    sku: str
+    change: str
+    quantity_after: int
+    effective_on: date
+    quote_id: uuid.UUID
 
 
 @dataclass(frozen=True)
@@ -118,6 +149,7 @@ class ContractView:
     arr: Decimal
     created_at: datetime
     updated_at: datetime
+    scheduled_changes: list[ScheduledChangeView]
 
 
 @dataclass(frozen=True)
@@ -151,7 +183,16 @@ def quote_line_view(line: QuoteLine, currency: str) -> QuoteLineView:
         discount_amount=None if line.discount_amount is None else _unit(line.discount_amount, currency),
         net_unit_price=_unit(line.net_unit_price, currency), start_date=line.start_date, end_date=line.end_date,
         mrr=money.round_amount(line.mrr, currency), total=money.round_amount(line.total, currency),
+        change=line.change, side=line.side, quantity_before=line.quantity_before, quantity_after=line.quantity_after,
+        proration_fraction=line.proration_fraction, scheduled=line.scheduled,
+        amount_due_now=_amount(line.amount_due_now, currency),
+        remaining_term_value=_amount(line.remaining_term_value, currency),
+        mrr_delta=_amount(line.mrr_delta, currency),
     )
+
+
+def _amount(value: Decimal | None, currency: str) -> Decimal | None:
+    return None if value is None else money.round_amount(value, currency)
 
 
 def _percent(value: Decimal) -> Decimal:
@@ -177,14 +218,22 @@ def quote_view(row: Quote) -> QuoteView:
         ),
         approved_at=row.approved_at, finalized_at=row.finalized_at, document_sha256=row.document_sha256,
         template_version=row.template_version, created_at=row.created_at, updated_at=row.updated_at,
+        base_version=row.base_version, effective_date=row.effective_date,
+        amendment_totals=None if row.type != "amendment" else AmendmentTotalsView(
+            amount_due_now=money.round_amount(row.amount_due_now or Decimal(0), c),
+            remaining_term_value=money.round_amount(row.remaining_term_value or Decimal(0), c),
+            mrr_delta=money.round_amount(row.mrr_delta or Decimal(0), c),
+        ),
     )
 
 
 def to_segment(row: SubscriptionSegment) -> Segment:
-    return Segment(row.sku, row.quantity, row.net_unit_price, row.start_date, row.end_date)
+    return Segment(row.sku, row.quantity, row.net_unit_price, row.start_date, row.end_date, row.list_unit_price)
 
 
-def contract_view(row: Contract, segments: list[SubscriptionSegment], as_of: date) -> ContractView:
+def contract_view(
+    row: Contract, segments: list[SubscriptionSegment], as_of: date, scheduled: Sequence[ScheduledChange] = ()
+) -> ContractView:
     c = row.currency
     mrr = contract_mrr([to_segment(s) for s in segments], c, as_of)
     return ContractView(
@@ -202,6 +251,11 @@ def contract_view(row: Contract, segments: list[SubscriptionSegment], as_of: dat
             for s in segments
         ],
         mrr=mrr, arr=mrr * MONTHS_PER_YEAR, created_at=row.created_at, updated_at=row.updated_at,
+        scheduled_changes=[
+            ScheduledChangeView(sku=s.sku, change=s.change, quantity_after=s.quantity_after,
+                                effective_on=s.effective_on, quote_id=s.quote_id)
+            for s in scheduled
+        ],
     )
 
 

@@ -27,12 +27,8 @@ def upgrade() -> None:
         sa.Column("locale", sa.String(length=8), nullable=False),
         sa.Column("billing_email", sa.String(length=320), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "created_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
     )
     op.create_table(
@@ -40,9 +36,7 @@ def upgrade() -> None:
         sa.Column("caller", sa.String(length=64), nullable=False),
         sa.Column("key", sa.String(length=255), nullable=False),
         sa.Column("request_hash", sa.String(length=64), nullable=False),
-        sa.Column(
-            "created_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("content_type", sa.String(length=100), nullable=True),
         sa.Column("headers", sa.Text(), nullable=True),
@@ -71,12 +65,8 @@ def upgrade() -> None:
         sa.Column("excludes", sa.JSON(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "created_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_products")),
         sa.UniqueConstraint("sku", name=op.f("uq_products_sku")),
     )
@@ -89,12 +79,8 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=True),
         sa.Column("revoked_at", app.db.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "created_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],
             ["accounts.id"],
@@ -120,26 +106,18 @@ def upgrade() -> None:
         sa.Column("effective_from", sa.Date(), nullable=False),
         sa.Column("effective_to", sa.Date(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "created_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],
             ["accounts.id"],
             name=op.f("fk_contracted_prices_account_id_accounts"),
         ),
-        sa.ForeignKeyConstraint(
-            ["sku"], ["products.sku"], name=op.f("fk_contracted_prices_sku_products")
-        ),
+        sa.ForeignKeyConstraint(["sku"], ["products.sku"], name=op.f("fk_contracted_prices_sku_products")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contracted_prices")),
     )
     with op.batch_alter_table("contracted_prices", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_contracted_prices_account_sku", ["account_id", "sku"], unique=False
-        )
+        batch_op.create_index("ix_contracted_prices_account_sku", ["account_id", "sku"], unique=False)
 
     op.create_table(
         "discount_schedules",
@@ -147,15 +125,9 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=16), nullable=False),
         sa.Column("bands", sa.JSON(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "created_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
-        sa.ForeignKeyConstraint(
-            ["sku"], ["products.sku"], name=op.f("fk_discount_schedules_sku_products")
-        ),
+        sa.Column("created_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["sku"], ["products.sku"], name=op.f("fk_discount_schedules_sku_products")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_discount_schedules")),
         sa.UniqueConstraint("sku", "type", name="uq_discount_schedules_sku_type"),
     )
@@ -173,15 +145,9 @@ def upgrade() -> None:
         sa.Column("effective_from", sa.Date(), nullable=False),
         sa.Column("effective_to", sa.Date(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "created_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
-        sa.ForeignKeyConstraint(
-            ["sku"], ["products.sku"], name=op.f("fk_price_book_entries_sku_products")
-        ),
+        sa.Column("created_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["sku"], ["products.sku"], name=op.f("fk_price_book_entries_sku_products")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_price_book_entries")),
     )
     with op.batch_alter_table("price_book_entries", schema=None) as batch_op:
@@ -198,9 +164,7 @@ def upgrade() -> None:
         sa.Column("object_type", sa.String(length=32), nullable=False),
         sa.Column("object_id", sa.String(length=64), nullable=False),
         sa.Column("details", sa.JSON(), nullable=False),
-        sa.Column(
-            "created_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(
             ["api_key_id"],
@@ -221,15 +185,9 @@ def upgrade() -> None:
         sa.Column("start_date", sa.Date(), nullable=False),
         sa.Column("term_months", sa.Integer(), nullable=True),
         sa.Column("valid_until", sa.Date(), nullable=True),
-        sa.Column(
-            "mrr", app.db.types.ExactDecimal(precision=18, scale=2), nullable=False
-        ),
-        sa.Column(
-            "arr", app.db.types.ExactDecimal(precision=18, scale=2), nullable=False
-        ),
-        sa.Column(
-            "one_time", app.db.types.ExactDecimal(precision=18, scale=2), nullable=False
-        ),
+        sa.Column("mrr", app.db.types.ExactDecimal(precision=18, scale=2), nullable=False),
+        sa.Column("arr", app.db.types.ExactDecimal(precision=18, scale=2), nullable=False),
+        sa.Column("one_time", app.db.types.ExactDecimal(precision=18, scale=2), nullable=False),
         sa.Column(
             "total_contract_value",
             app.db.types.ExactDecimal(precision=18, scale=2),
@@ -242,24 +200,16 @@ def upgrade() -> None:
         ),
         sa.Column("created_by", sa.Uuid(), nullable=True),
         sa.Column("approved_by", sa.Uuid(), nullable=True),
-        sa.Column(
-            "approved_at", app.db.types.UtcDateTime(timezone=True), nullable=True
-        ),
-        sa.Column(
-            "finalized_at", app.db.types.UtcDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("approved_at", app.db.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("finalized_at", app.db.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("document_path", sa.String(length=500), nullable=True),
         sa.Column("document_sha256", sa.String(length=64), nullable=True),
         sa.Column("template_version", sa.String(length=32), nullable=True),
         sa.Column("closed_at", app.db.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("close_reason", sa.String(length=500), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "created_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("billing_frequency", sa.String(length=16), nullable=False),
         sa.Column("auto_renew", sa.Boolean(), nullable=False),
         sa.Column("renewal_pricing", sa.String(length=16), nullable=False),
@@ -273,24 +223,18 @@ def upgrade() -> None:
         sa.Column("notice_days", sa.Integer(), nullable=False),
         sa.Column("mid_term_decrease", sa.String(length=16), nullable=False),
         sa.Column("proration_method", sa.String(length=16), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["account_id"], ["accounts.id"], name=op.f("fk_quotes_account_id_accounts")
-        ),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_quotes_account_id_accounts")),
         sa.ForeignKeyConstraint(
             ["approved_by"],
             ["api_keys.id"],
             name=op.f("fk_quotes_approved_by_api_keys"),
         ),
-        sa.ForeignKeyConstraint(
-            ["created_by"], ["api_keys.id"], name=op.f("fk_quotes_created_by_api_keys")
-        ),
+        sa.ForeignKeyConstraint(["created_by"], ["api_keys.id"], name=op.f("fk_quotes_created_by_api_keys")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quotes")),
         sa.UniqueConstraint("number", name=op.f("uq_quotes_number")),
     )
     with op.batch_alter_table("quotes", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_quotes_account_status", ["account_id", "status"], unique=False
-        )
+        batch_op.create_index("ix_quotes_account_status", ["account_id", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_quotes_status"), ["status"], unique=False)
 
     op.create_table(
@@ -305,12 +249,8 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("source_quote_id", sa.Uuid(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "created_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("billing_frequency", sa.String(length=16), nullable=False),
         sa.Column("auto_renew", sa.Boolean(), nullable=False),
         sa.Column("renewal_pricing", sa.String(length=16), nullable=False),
@@ -338,18 +278,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("number", name=op.f("uq_contracts_number")),
     )
     with op.batch_alter_table("contracts", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_contracts_account_status", ["account_id", "status"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_contracts_end_date"), ["end_date"], unique=False
-        )
+        batch_op.create_index("ix_contracts_account_status", ["account_id", "status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_contracts_end_date"), ["end_date"], unique=False)
 
     # quotes and contracts refer to each other: this key can only be added once both tables exist.
     with op.batch_alter_table("quotes", schema=None) as batch_op:
-        batch_op.create_foreign_key(
-            op.f("fk_quotes_contract_id_contracts"), "contracts", ["contract_id"], ["id"]
-        )
+        batch_op.create_foreign_key(op.f("fk_quotes_contract_id_contracts"), "contracts", ["contract_id"], ["id"])
 
     op.create_table(
         "quote_acceptances",
@@ -359,9 +293,7 @@ def upgrade() -> None:
         sa.Column("document_sha256", sa.String(length=64), nullable=False),
         sa.Column("client_address", sa.String(length=64), nullable=True),
         sa.Column("api_key_id", sa.Uuid(), nullable=True),
-        sa.Column(
-            "accepted_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("accepted_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(
             ["api_key_id"],
@@ -415,25 +347,15 @@ def upgrade() -> None:
         ),
         sa.Column("start_date", sa.Date(), nullable=False),
         sa.Column("end_date", sa.Date(), nullable=True),
-        sa.Column(
-            "mrr", app.db.types.ExactDecimal(precision=18, scale=2), nullable=False
-        ),
-        sa.Column(
-            "total", app.db.types.ExactDecimal(precision=18, scale=2), nullable=False
-        ),
+        sa.Column("mrr", app.db.types.ExactDecimal(precision=18, scale=2), nullable=False),
+        sa.Column("total", app.db.types.ExactDecimal(precision=18, scale=2), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["quote_id"], ["quotes.id"], name=op.f("fk_quote_lines_quote_id_quotes")
-        ),
-        sa.ForeignKeyConstraint(
-            ["sku"], ["products.sku"], name=op.f("fk_quote_lines_sku_products")
-        ),
+        sa.ForeignKeyConstraint(["quote_id"], ["quotes.id"], name=op.f("fk_quote_lines_quote_id_quotes")),
+        sa.ForeignKeyConstraint(["sku"], ["products.sku"], name=op.f("fk_quote_lines_sku_products")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quote_lines")),
     )
     with op.batch_alter_table("quote_lines", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_quote_lines_quote_id"), ["quote_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_quote_lines_quote_id"), ["quote_id"], unique=False)
 
     op.create_table(
         "contract_versions",
@@ -443,12 +365,8 @@ def upgrade() -> None:
         sa.Column("api_key_id", sa.Uuid(), nullable=True),
         sa.Column("signer_name", sa.String(length=200), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "created_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["api_key_id"],
             ["api_keys.id"],
@@ -465,9 +383,7 @@ def upgrade() -> None:
             name=op.f("fk_contract_versions_quote_id_quotes"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contract_versions")),
-        sa.UniqueConstraint(
-            "contract_id", "version", name="uq_contract_versions_contract_version"
-        ),
+        sa.UniqueConstraint("contract_id", "version", name="uq_contract_versions_contract_version"),
     )
     op.create_table(
         "events",
@@ -483,24 +399,18 @@ def upgrade() -> None:
         sa.Column("contract_version", sa.Integer(), nullable=False),
         sa.Column("quote_id", sa.Uuid(), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column(
-            "created_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["contract_id"],
             ["contracts.id"],
             name=op.f("fk_events_contract_id_contracts"),
         ),
-        sa.ForeignKeyConstraint(
-            ["quote_id"], ["quotes.id"], name=op.f("fk_events_quote_id_quotes")
-        ),
+        sa.ForeignKeyConstraint(["quote_id"], ["quotes.id"], name=op.f("fk_events_quote_id_quotes")),
         sa.PrimaryKeyConstraint("sequence", name=op.f("pk_events")),
         sa.UniqueConstraint("id", name=op.f("uq_events_id")),
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_events_contract_id"), ["contract_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_events_contract_id"), ["contract_id"], unique=False)
 
     op.create_table(
         "one_time_charges",
@@ -513,17 +423,11 @@ def upgrade() -> None:
             app.db.types.ExactDecimal(precision=18, scale=6),
             nullable=False,
         ),
-        sa.Column(
-            "amount", app.db.types.ExactDecimal(precision=18, scale=2), nullable=False
-        ),
+        sa.Column("amount", app.db.types.ExactDecimal(precision=18, scale=2), nullable=False),
         sa.Column("charge_date", sa.Date(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "created_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["contract_id"],
             ["contracts.id"],
@@ -534,15 +438,11 @@ def upgrade() -> None:
             ["quote_lines.id"],
             name=op.f("fk_one_time_charges_quote_line_id_quote_lines"),
         ),
-        sa.ForeignKeyConstraint(
-            ["sku"], ["products.sku"], name=op.f("fk_one_time_charges_sku_products")
-        ),
+        sa.ForeignKeyConstraint(["sku"], ["products.sku"], name=op.f("fk_one_time_charges_sku_products")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_one_time_charges")),
     )
     with op.batch_alter_table("one_time_charges", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_one_time_charges_contract_id"), ["contract_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_one_time_charges_contract_id"), ["contract_id"], unique=False)
 
     op.create_table(
         "subscription_segments",
@@ -564,12 +464,8 @@ def upgrade() -> None:
         sa.Column("start_date", sa.Date(), nullable=False),
         sa.Column("end_date", sa.Date(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "created_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["contract_id"],
             ["contracts.id"],

@@ -40,7 +40,7 @@ def get_account(account_id: uuid.UUID, session: SessionDep, caller: AccountReade
 
 @router.patch("/{account_id}", response_model=AccountOut)
 def update_account(account_id: uuid.UUID, body: AccountPatch, session: SessionDep, caller: Sales) -> object:
-    return accounts.update_account(session, caller=caller, account_id=account_id, changes=body.changes())
+    return accounts.update_account(session, caller=caller, account_id=account_id, changes=body.updates())
 
 
 @router.post("/{account_id}/contracted-prices", status_code=201, response_model=ContractedPriceOut)

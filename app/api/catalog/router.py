@@ -46,7 +46,7 @@ def get_product(sku: Sku, session: SessionDep, _caller: AnyRole) -> object:
 
 @router.patch("/products/{sku}", response_model=ProductOut)
 def update_product(sku: Sku, body: ProductPatch, session: SessionDep, caller: Admin) -> object:
-    return catalog.update_product(session, caller=caller, sku=sku, changes=body.changes())
+    return catalog.update_product(session, caller=caller, sku=sku, changes=body.updates())
 
 
 @router.post("/price-book-entries", status_code=201, response_model=PriceBookEntryOut)

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.api.contracts.schemas import ContractOut, ContractVersionOut
-from app.api.deps import ContractReader, Cursor, Limit, SessionDep, Today
+from app.api.deps import ContractReader, Cursor, Limit, SalesOrPortal, SessionDep, SettingsDep, Today
+from app.api.quotes.schemas import AmendmentIn, QuoteOut
 from app.api.schemas import CalendarDate, Filter, PageOut
-from app.services import contracts
+from app.services import amendments, contracts
 
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
 AsOf = Annotated[CalendarDate | None, Query(description="the date to read the contract at (default: today)")]
@@ -32,6 +33,18 @@ def list_contracts(
 def get_contract(contract_id: uuid.UUID, session: SessionDep, caller: ContractReader, today: Today,
                  response: Response, as_of: AsOf = None) -> object:
     view = contracts.get_contract(session, caller=caller, contract_id=contract_id, as_of=as_of or today)
+    response.headers["ETag"] = f'"{view.version}"'
+    return view
+
+
+@router.post("/{contract_id}/amendments", status_code=201, response_model=QuoteOut)
+def create_amendment(contract_id: uuid.UUID, body: AmendmentIn, session: SessionDep, settings: SettingsDep,
+                     caller: SalesOrPortal, today: Today, response: Response) -> object:
+    view = amendments.create_amendment(
+        session, caller=caller, contract_id=contract_id, effective_date=body.effective_date,
+        changes=[change.change() for change in body.changes], today=today,
+        threshold=settings.approval_threshold_percent,
+    )
     response.headers["ETag"] = f'"{view.version}"'
     return view
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
+from pydantic import Field
+
 from app.api.schemas import MoneyOut, Out
 
 
@@ -25,6 +27,14 @@ class SegmentOut(Out):
     start_date: date
     end_date: date | None
     mrr: MoneyOut
+
+
+class ScheduledChangeOut(Out):
+    sku: str
+    change: str
+    quantity_after: int
+    effective_on: date
+    quote_id: uuid.UUID
 
 
 class ContractOut(Out):
@@ -49,6 +59,7 @@ class ContractOut(Out):
     arr: MoneyOut
     created_at: datetime
     updated_at: datetime
+    scheduled_changes: list[ScheduledChangeOut] = Field(description="decreases agreed to apply at renewal")
 
 
 class ContractVersionOut(Out):

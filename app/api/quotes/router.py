@@ -71,11 +71,15 @@ def get_quote(quote_id: QuoteId, session: SessionDep, caller: QuoteReader, respo
 @router.patch("/{quote_id}", response_model=QuoteOut)
 def update_quote(quote_id: QuoteId, body: QuotePatch, session: SessionDep, settings: SettingsDep, caller: Sales,
                  version: IfMatch, response: Response) -> object:
-    fields = body.changes()
-    lines = fields.pop("lines", None)
+    fields = body.updates()
+    fields.pop("lines", None)
+    fields.pop("changes", None)
     if body.renewal is not None:
         fields["renewal"] = body.renewal.settings()
-    changes = QuoteChanges(fields, None if lines is None else [line.request() for line in body.lines or []])
+    changes = QuoteChanges(
+        fields, lines=None if body.lines is None else [line.request() for line in body.lines],
+        amendment_changes=None if body.changes is None else [change.change() for change in body.changes],
+    )
     view = quotes.update_quote(session, caller=caller, quote_id=quote_id, if_match=version, changes=changes,
                                threshold=settings.approval_threshold_percent)
     return _tagged(response, view)

@@ -22,6 +22,7 @@ from app.api.schemas import (
     Sku,
     UnitPriceIn,
 )
+from app.domain.amendments import Change
 from app.domain.pricing import LineRequest
 from app.domain.terms import RenewalSettings
 
@@ -67,7 +68,31 @@ class QuoteIn(Schema):
     lines: Lines
 
 
+class ChangeIn(Schema):
+    """One change of an amendment (API.md): which fields apply depends on the action."""
+
+    action: Literal["add_quantity", "remove_quantity", "swap", "add_product", "remove_product"]
+    sku: Sku | None = None
+    quantity: Quantity | None = None
+    from_sku: Sku | None = None
+    to_sku: Sku | None = None
+    discount_percent: PercentIn | None = Field(None, description="a rep's discount on a new product or swap")
+
+    def change(self) -> Change:
+        return Change(**self.model_dump())
+
+
+Changes = Annotated[list[ChangeIn], Field(min_length=1, max_length=100)]
+
+
+class AmendmentIn(Schema):
+    effective_date: CalendarDate
+    changes: Changes
+
+
 class QuotePatch(Patch):
+    """New-business quotes take the terms and lines; amendment quotes take effective_date and changes."""
+
     nullable = frozenset({"term_months", "valid_until"})
 
     start_date: CalendarDate | None = None
@@ -78,6 +103,8 @@ class QuotePatch(Patch):
     proration_method: Proration | None = None
     valid_until: CalendarDate | None = None
     lines: Lines | None = None
+    effective_date: CalendarDate | None = None
+    changes: Changes | None = None
 
 
 class AcceptIn(Schema):
@@ -104,6 +131,22 @@ class QuoteLineOut(Out):
     end_date: date | None
     mrr: MoneyOut
     total: MoneyOut
+    change: str | None = Field(None, description="amendments: seat_expansion, upsell, cross_sell, decrease, "
+                                                 "downgrade or removal")
+    side: str | None = Field(None, description="amendments: charge, or credit for what is given back")
+    quantity_before: int | None = None
+    quantity_after: int | None = None
+    proration_fraction: MoneyOut | None = None
+    amount_due_now: MoneyOut | None = None
+    remaining_term_value: MoneyOut | None = None
+    mrr_delta: MoneyOut | None = None
+    scheduled: bool = Field(False, description="a decrease that applies at renewal (mid_term_decrease at_renewal)")
+
+
+class AmendmentTotalsOut(Out):
+    amount_due_now: MoneyOut
+    remaining_term_value: MoneyOut
+    mrr_delta: MoneyOut
 
 
 class TotalsOut(Out):
@@ -139,6 +182,9 @@ class QuoteOut(Out):
     template_version: str | None
     created_at: datetime
     updated_at: datetime
+    base_version: int | None = Field(None, description="amendments: the contract version they are built on")
+    effective_date: date | None = None
+    amendment_totals: AmendmentTotalsOut | None = None
 
 
 class AcceptanceOut(Out):

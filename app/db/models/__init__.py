@@ -8,12 +8,30 @@ from app.db.models.contracts import (
     Contract,
     ContractVersion,
     OneTimeCharge,
+    ProratedCharge,
+    ScheduledChange,
     SubscriptionSegment,
 )
 from app.db.models.quotes import NumberSequence, Quote, QuoteAcceptance, QuoteLine
 
 __all__ = [
-    "Account", "ApiKey", "AuditEntry", "Contract", "ContractVersion", "ContractedPriceRow",
-    "DiscountScheduleRow", "Event", "IdempotencyRecord", "NumberSequence", "OneTimeCharge",
-    "PriceBookEntry", "ProductRow", "Quote", "QuoteAcceptance", "QuoteLine", "SubscriptionSegment",
+    "Account",
+    "ApiKey",
+    "AuditEntry",
+    "Contract",
+    "ContractVersion",
+    "ContractedPriceRow",
+    "DiscountScheduleRow",
+    "Event",
+    "IdempotencyRecord",
+    "NumberSequence",
+    "OneTimeCharge",
+    "PriceBookEntry",
+    "ProductRow",
+    "ProratedCharge",
+    "Quote",
+    "QuoteAcceptance",
+    "QuoteLine",
+    "ScheduledChange",
+    "SubscriptionSegment",
 ]

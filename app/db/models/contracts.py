@@ -58,6 +58,8 @@ class SubscriptionSegment(IdMixin, TimestampMixin, Base):
     start_date: Mapped[date] = mapped_column(Date)
     #: Null while an evergreen contract runs.
     end_date: Mapped[date | None] = mapped_column(Date)
+    #: The version whose amendment ended this segment early (the end date it set), or null.
+    closed_in_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class OneTimeCharge(IdMixin, TimestampMixin, Base):
@@ -70,3 +72,35 @@ class OneTimeCharge(IdMixin, TimestampMixin, Base):
     unit_price: Mapped[Decimal] = mapped_column(UnitPrice())
     amount: Mapped[Decimal] = mapped_column(Amount())
     charge_date: Mapped[date] = mapped_column(Date)
+
+
+class ScheduledChange(IdMixin, TimestampMixin, Base):
+    """A decrease agreed mid-term under `at_renewal`: shown on the contract, applied by the renewal quote."""
+
+    __tablename__ = "scheduled_changes"
+
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"), index=True)
+    contract_version: Mapped[int] = mapped_column(Integer)
+    quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quotes.id"))
+    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"))
+    change: Mapped[str] = mapped_column(String(16))
+    quantity_after: Mapped[int] = mapped_column(Integer)
+    effective_on: Mapped[date] = mapped_column(Date)
+
+
+class ProratedCharge(IdMixin, TimestampMixin, Base):
+    """A proration or credit line of an accepted amendment, invoiced on its effective or acceptance date."""
+
+    __tablename__ = "prorated_charges"
+    __table_args__ = (Index("ix_prorated_charges_invoice_date", "invoice_date"),)
+
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"), index=True)
+    quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quotes.id"))
+    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"))
+    kind: Mapped[str] = mapped_column(String(16))
+    invoice_date: Mapped[date] = mapped_column(Date)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(UnitPrice())
+    amount: Mapped[Decimal] = mapped_column(Amount())

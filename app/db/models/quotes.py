@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Base, IdMixin, TimestampMixin, utc_now
@@ -56,6 +57,13 @@ class Quote(IdMixin, TimestampMixin, RenewalTermsColumns, Base):
     template_version: Mapped[str | None] = mapped_column(String(32))
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     close_reason: Mapped[str | None] = mapped_column(String(500))
+    # Amendments: the contract version they are built on, when they take effect, what was asked, the proration.
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    effective_date: Mapped[date | None] = mapped_column(Date)
+    changes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    amount_due_now: Mapped[Decimal | None] = mapped_column(Amount())
+    remaining_term_value: Mapped[Decimal | None] = mapped_column(Amount())
+    mrr_delta: Mapped[Decimal | None] = mapped_column(Amount())
 
     lines: Mapped[list[QuoteLine]] = relationship(
         back_populates="quote", lazy="raise", order_by="QuoteLine.position", cascade="all, delete-orphan"
@@ -80,6 +88,17 @@ class QuoteLine(IdMixin, Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     mrr: Mapped[Decimal] = mapped_column(Amount())
     total: Mapped[Decimal] = mapped_column(Amount())
+    # Amendment lines: which change, its classification and side, and the prorated amounts.
+    change_index: Mapped[int | None] = mapped_column(Integer)
+    change: Mapped[str | None] = mapped_column(String(16))
+    side: Mapped[str | None] = mapped_column(String(8))
+    quantity_before: Mapped[int | None] = mapped_column(Integer)
+    quantity_after: Mapped[int | None] = mapped_column(Integer)
+    proration_fraction: Mapped[Decimal | None] = mapped_column(ExactDecimal(12, 9))
+    amount_due_now: Mapped[Decimal | None] = mapped_column(Amount())
+    remaining_term_value: Mapped[Decimal | None] = mapped_column(Amount())
+    mrr_delta: Mapped[Decimal | None] = mapped_column(Amount())
+    scheduled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     quote: Mapped[Quote] = relationship(back_populates="lines", lazy="raise")
 

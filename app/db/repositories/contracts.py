@@ -5,16 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Contract, ContractVersion, OneTimeCharge, SubscriptionSegment
+from app.db.models import Contract, ContractVersion, OneTimeCharge, ScheduledChange, SubscriptionSegment
 from app.db.repositories.pagination import Page, fetch_page
 
 
 def contract(session: Session, contract_id: uuid.UUID, *, for_update: bool = False) -> Contract | None:
+    """The contract; `for_update` takes its row lock and re-reads it, which serializes its amendments."""
     statement = select(Contract).where(Contract.id == contract_id)
-    return session.scalars(statement.with_for_update() if for_update else statement).first()
+    if for_update:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(statement).first()
 
 
 def list_contracts(
@@ -67,3 +70,14 @@ def segments_in_force_for(
     for row in session.scalars(statement.order_by(SubscriptionSegment.sku, SubscriptionSegment.start_date)):
         grouped[row.contract_id].append(row)
     return grouped
+
+
+def last_change_date(session: Session, contract_id: uuid.UUID) -> date | None:
+    """The latest start of any segment: amendments cannot take effect before it."""
+    statement = select(func.max(SubscriptionSegment.start_date)).where(SubscriptionSegment.contract_id == contract_id)
+    return session.execute(statement).scalar_one_or_none()
+
+
+def scheduled_changes(session: Session, contract_id: uuid.UUID) -> list[ScheduledChange]:
+    statement = select(ScheduledChange).where(ScheduledChange.contract_id == contract_id)
+    return list(session.scalars(statement.order_by(ScheduledChange.effective_on, ScheduledChange.sku)))

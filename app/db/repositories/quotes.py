@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -16,8 +16,20 @@ from app.db.repositories.pagination import Page, fetch_page
 def quote(session: Session, quote_id: uuid.UUID, *, for_update: bool = False) -> Quote | None:
     statement = select(Quote).where(Quote.id == quote_id).options(selectinload(Quote.lines))
     if for_update:
-        statement = statement.with_for_update()
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     return session.scalars(statement).first()
+
+
+def mark_stale_amendments(session: Session, *, contract_id: uuid.UUID, current_version: int) -> int:
+    """Amendments still open on an older version of the contract can no longer be accepted as priced."""
+    result = session.execute(
+        update(Quote)
+        .where(Quote.contract_id == contract_id, Quote.type == "amendment", Quote.base_version < current_version,
+               Quote.status.in_(("draft", "needs_approval", "approved", "open")))
+        .values(status="stale", version=Quote.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def list_quotes(

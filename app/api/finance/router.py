@@ -1,0 +1,69 @@
+"""Finance endpoints: invoice lines (JSON pages or streamed CSV) and the contract events feed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.api.deps import Cursor, Limit, SessionDep, require
+from app.api.finance.schemas import EventPageOut, InvoiceLinePageOut
+from app.api.schemas import CalendarDate
+from app.services import billing, events
+from app.services.auth import Caller
+
+router = APIRouter(prefix="/v1", tags=["finance"])
+Finance = Annotated[Caller, Depends(require("finance"))]
+FinanceOrScheduler = Annotated[Caller, Depends(require("finance", "scheduler"))]
+From = Annotated[CalendarDate, Query(alias="from", description="first invoice date included")]
+To = Annotated[CalendarDate, Query(alias="to", description="first invoice date excluded")]
+CSV_COLUMNS = list(billing.InvoiceLineView.__dataclass_fields__)
+
+
+@router.get("/invoice-lines", response_model=InvoiceLinePageOut,
+            responses={200: {"content": {"text/csv": {}}, "description": "JSON page, or every line as CSV"}})
+def invoice_lines(
+    request: Request, session: SessionDep, _caller: Finance, start: From, end: To,
+    contract_id: uuid.UUID | None = None, account_id: uuid.UUID | None = None, limit: Limit = 50,
+    cursor: Cursor = None, accept: Annotated[str | None, Header()] = None,
+) -> object:
+    if accept is not None and "text/csv" in accept:
+        billing.check_range(start, end)
+        rows = _csv_rows(request.app.state.session_factory, start, end, contract_id, account_id)
+        filename = f"invoice-lines-{start.isoformat()}-{end.isoformat()}.csv"
+        return StreamingResponse(rows, media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return billing.invoice_line_page(session, start=start, end=end, contract_id=contract_id, account_id=account_id,
+                                     limit=limit, cursor=cursor)
+
+
+def _csv_rows(factory: sessionmaker[Session], start: date, end: date, contract_id: uuid.UUID | None,
+              account_id: uuid.UUID | None) -> Iterator[str]:
+    """CSV text in chunks, from a session of its own: the stream outlives the request's dependencies."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    with factory() as session:
+        for count, line in enumerate(billing.stream_invoice_lines(
+                session, start=start, end=end, contract_id=contract_id, account_id=account_id), start=1):
+            writer.writerow({k: "" if v is None else v for k, v in asdict(line).items()})
+            if count % 1000 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    yield buffer.getvalue()
+
+
+@router.get("/events", response_model=EventPageOut)
+def list_events(session: SessionDep, _caller: FinanceOrScheduler, limit: Limit = 50,
+                after: Annotated[int, Query(ge=0, description="the sequence last seen (0: from the start)")] = 0,
+                ) -> object:
+    return events.events_after(session, after=after, limit=limit)

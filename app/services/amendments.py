@@ -1,0 +1,205 @@
+"""Amendment use cases: a prorated quote built on a contract version, and its application on acceptance."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.db.base import new_id
+from app.db.models import (
+    Contract,
+    ContractVersion,
+    Event,
+    OneTimeCharge,
+    ProratedCharge,
+    Quote,
+    QuoteLine,
+    ScheduledChange,
+    SubscriptionSegment,
+)
+from app.db.repositories import accounts as account_repo
+from app.db.repositories import catalog as catalog_repo
+from app.db.repositories import contracts as contract_repo
+from app.db.repositories import events as event_repo
+from app.db.repositories import quotes as quote_repo
+from app.domain import money
+from app.domain.amendments import Amendment, Change, ContractSnapshot, needs_approval, price_amendment
+from app.domain.errors import Conflict, NotFound
+from app.domain.periods import period_months
+from app.domain.pricing import PriceList
+from app.domain.proration import prorate
+from app.services import audit
+from app.services.auth import Caller
+from app.services.views import QuoteView, quote_view, to_segment
+
+NINE_PLACES = Decimal("0.000000001")
+
+
+class UnknownContract(NotFound):
+    code = "unknown_contract"
+
+
+def visible_contract(session: Session, caller: Caller, contract_id: uuid.UUID, *, for_update: bool = False) -> Contract:
+    row = contract_repo.contract(session, contract_id, for_update=for_update)
+    if row is None or (caller.account_id is not None and row.account_id != caller.account_id):
+        raise UnknownContract(f"no contract {contract_id}")
+    return row
+
+
+def create_amendment(
+    session: Session, *, caller: Caller, contract_id: uuid.UUID, effective_date: date, changes: Sequence[Change],
+    today: date, threshold: Decimal,
+) -> QuoteView:
+    """Price the changes on the contract's current version, as a draft amendment quote."""
+    with session.begin():
+        contract = visible_contract(session, caller, contract_id)
+        if contract.status != "active":
+            raise Conflict(f"contract {contract.number} is {contract.status}; only an active contract is amended")
+        amendment = _price(session, contract, effective_date, changes)
+        number = quote_repo.next_number(session, series="Q", year=today.year)
+        row = Quote(
+            number=f"Q-{today.year}-{number:06d}", type="amendment", version=1, account_id=contract.account_id,
+            contract_id=contract.id, currency=contract.currency, created_by=caller.key_id, lines=[],
+            **{name: getattr(contract, name) for name in _CARRIED},
+        )
+        _store(row, contract, amendment, effective_date, changes, threshold)
+        session.add(row)
+        session.flush()
+        audit.record(session, caller, "quote.created", "quote", row.id, {"number": row.number, "type": "amendment"})
+        return quote_view(row)
+
+
+#: Contract terms an amendment quote shows as they are (it co-terminates with the contract).
+_CARRIED = ("term_months", "billing_frequency", "auto_renew", "renewal_pricing", "uplift_percent",
+            "renewal_term_months", "renewal_lead_days", "notice_days", "mid_term_decrease", "proration_method")
+
+
+def reprice_amendment(
+    session: Session, row: Quote, *, effective_date: date | None, changes: Sequence[Change] | None,
+    threshold: Decimal,
+) -> None:
+    """An edit of a draft amendment: price it again on the contract version it was built on."""
+    contract = contract_repo.contract(session, row.contract_id) if row.contract_id else None
+    assert contract is not None and row.effective_date is not None and row.changes is not None
+    if contract.version != row.base_version:
+        raise Conflict(f"contract {contract.number} changed since this amendment was prepared; prepare a new one")
+    effective = effective_date or row.effective_date
+    requested = list(changes) if changes is not None else [Change(**c) for c in _decoded(row.changes)]
+    _store(row, contract, _price(session, contract, effective, requested), effective, requested, threshold)
+
+
+def _decoded(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**c, "discount_percent": None if c.get("discount_percent") is None else Decimal(c["discount_percent"])}
+            for c in changes]
+
+
+def _price(session: Session, contract: Contract, effective_date: date, changes: Sequence[Change]) -> Amendment:
+    segments = contract_repo.segments_in_force(session, contract.id, effective_date)
+    skus = {s.sku for s in segments} | {sku for c in changes for sku in (c.sku, c.from_sku, c.to_sku) if sku}
+    rows = catalog_repo.products_by_sku(session, skus)
+    snapshot = ContractSnapshot(
+        currency=contract.currency, start_date=contract.start_date, term_months=contract.term_months,
+        billing_frequency=contract.billing_frequency, proration_method=contract.proration_method,
+        mid_term_decrease=contract.mid_term_decrease, segments=tuple(to_segment(s) for s in segments),
+        last_change_date=contract_repo.last_change_date(session, contract.id) or contract.start_date,
+    )
+    price_list = PriceList(
+        products={sku: catalog_repo.to_product(row) for sku, row in rows.items()},
+        entries=catalog_repo.price_entries_for(session, skus=skus, currency=contract.currency),
+        schedules=catalog_repo.schedules_for(session, skus),
+        contracted_prices=account_repo.contracted_prices_for(session, account_id=contract.account_id, skus=skus),
+    )
+    return price_amendment(snapshot, changes, effective_date, price_list)
+
+
+def _store(row: Quote, contract: Contract, amendment: Amendment, effective_date: date, changes: Sequence[Change],
+           threshold: Decimal) -> None:
+    currency = contract.currency
+    row.base_version, row.effective_date, row.start_date = contract.version, effective_date, effective_date
+    row.changes = [{**asdict(c), "discount_percent": None if c.discount_percent is None else str(c.discount_percent)}
+                   for c in changes]
+    row.lines = [
+        QuoteLine(
+            position=position, sku=line.sku, recurring=line.recurring, quantity=line.quantity,
+            discount_percent=line.discount_percent or None, list_unit_price=line.list_unit_price,
+            regular_unit_price=line.regular_unit_price, contracted_unit_price=line.contracted_unit_price,
+            net_unit_price=line.net_unit_price, start_date=line.start_date, end_date=line.end_date,
+            mrr=line.mrr_delta, total=line.remaining_term_value, change_index=line.change_index,
+            change=line.change, side=line.side, quantity_before=line.quantity_before,
+            quantity_after=line.quantity_after, scheduled=line.scheduled,
+            proration_fraction=(Decimal(line.proration_fraction.numerator) / line.proration_fraction.denominator)
+            .quantize(NINE_PLACES),
+            amount_due_now=line.amount_due_now, remaining_term_value=line.remaining_term_value,
+            mrr_delta=line.mrr_delta,
+        )
+        for position, line in enumerate(amendment.lines)
+    ]
+    totals = amendment.totals
+    one_time = sum((line.amount_due_now for line in amendment.lines if not line.recurring),
+                   money.round_amount(Decimal(0), currency))
+    row.amount_due_now, row.remaining_term_value, row.mrr_delta = (
+        totals.amount_due_now, totals.remaining_term_value, totals.mrr_delta)
+    row.mrr, row.arr, row.one_time = totals.mrr_delta, totals.mrr_delta * 12, one_time
+    row.total_contract_value, row.first_invoice = totals.remaining_term_value, totals.amount_due_now
+    row.status = "needs_approval" if needs_approval(amendment.lines, threshold) else "draft"
+    row.approved_by = row.approved_at = None
+
+
+def apply_amendment(session: Session, caller: Caller, quote: Quote, contract: Contract, today: date,
+                    signer_name: str) -> None:
+    """Close and open segments, record scheduled decreases and prorated charges, bump the contract version.
+
+    The caller holds the contract's row lock and has checked that the quote's base version is current.
+    """
+    version = contract.version + 1
+    effective = quote.effective_date
+    assert effective is not None
+    invoice_date = max(effective, today)
+    proration = prorate(method=contract.proration_method, anchor=contract.start_date,
+                        billing_months=period_months(contract.billing_frequency), term_months=contract.term_months,
+                        effective_date=effective)
+    in_force = {s.sku: s for s in contract_repo.segments_in_force(session, contract.id, effective)}
+    for line in quote.lines:
+        if line.scheduled:
+            session.add(ScheduledChange(contract_id=contract.id, contract_version=version, quote_id=quote.id,
+                                        sku=line.sku, change=line.change, quantity_after=line.quantity_after,
+                                        effective_on=line.start_date))
+            continue
+        if not line.recurring:
+            session.add(OneTimeCharge(contract_id=contract.id, quote_line_id=line.id, sku=line.sku,
+                                      quantity=line.quantity, unit_price=line.net_unit_price,
+                                      amount=line.amount_due_now, charge_date=invoice_date))
+            continue
+        if (line.quantity_before or 0) > 0:
+            closing = in_force[line.sku]
+            closing.end_date, closing.closed_in_version = effective, version
+        if line.quantity_after:  # what is held from the effective date (a credited decrease keeps the rest)
+            session.add(SubscriptionSegment(
+                contract_id=contract.id, contract_version=version, quote_line_id=line.id, sku=line.sku,
+                quantity=line.quantity_after, list_unit_price=line.list_unit_price,
+                net_unit_price=line.net_unit_price, start_date=effective, end_date=contract.end_date,
+            ))
+        if line.amount_due_now:
+            session.add(ProratedCharge(
+                contract_id=contract.id, quote_id=quote.id, sku=line.sku,
+                kind="proration" if line.amount_due_now > 0 else "credit", invoice_date=invoice_date,
+                period_start=effective, period_end=proration.period.end, quantity=line.quantity,
+                unit_price=line.net_unit_price, amount=line.amount_due_now,
+            ))
+    contract.version = version
+    session.add(ContractVersion(contract_id=contract.id, version=version, quote_id=quote.id,
+                                api_key_id=caller.key_id, signer_name=signer_name))
+    event_repo.append(session, Event(
+        id=new_id(), type="contract.amended", contract_id=contract.id, contract_version=version, quote_id=quote.id,
+        payload={"number": contract.number, "effective_date": effective.isoformat(), "currency": contract.currency,
+                 "amount_due_now": str(quote.amount_due_now), "mrr_delta": str(quote.mrr_delta),
+                 "remaining_term_value": str(quote.remaining_term_value)},
+    ))
+    quote_repo.mark_stale_amendments(session, contract_id=contract.id, current_version=version)
+    audit.record(session, caller, "contract.amended", "contract", contract.id, {"version": version})

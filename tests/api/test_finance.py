@@ -1,0 +1,112 @@
+"""Finance over HTTP: invoice lines (JSON pages, CSV), reconciliation with contract value, events feed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.api.test_amendments import amend
+from tests.builders import Keys, accept, contract_price, create_account, finalize, seed_catalog, signed_contract
+
+
+@pytest.fixture
+def theatre(client: TestClient, keys: Keys, session: Session) -> dict[str, Any]:
+    seed_catalog(session)
+    account = create_account(client, keys)
+    contract_price(client, keys, account_id=account["id"], sku="TIX-PRO", unit_price="21.00")
+    return account
+
+
+def lines(client: TestClient, keys: Keys, query: str) -> dict[str, Any]:
+    response = client.get(f"/v1/invoice-lines?{query}", headers=keys.headers("finance"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+class TestInvoiceLines:
+    def test_the_month_after_a_seat_addition_holds_the_proration_and_the_next_period(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"])
+        accept(client, keys, finalize(client, keys, amend(client, keys, contract["id"], "2026-04-01", {
+            "action": "add_quantity", "sku": "TIX-PRO", "quantity": 5})["id"]))
+        april = lines(client, keys, "from=2026-04-01&to=2026-05-01")
+        assert [(ln["kind"], ln["invoice_date"], ln["period_start"], ln["period_end"], ln["quantity"], ln["amount"])
+                for ln in april["data"]] == [
+            ("proration", "2026-04-01", "2026-04-01", "2026-04-15", 5, "47.42"),
+            ("recurring", "2026-04-15", "2026-04-15", "2026-05-15", 25, "525.00"),
+        ]
+        assert april["totals"] == [{"currency": "EUR", "amount": "572.42", "lines": 2}]
+
+    @pytest.mark.parametrize("billing_frequency", ["monthly", "quarterly", "annual"])
+    def test_lines_over_the_whole_term_sum_to_contract_value_plus_amendments(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any], billing_frequency: str
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"], billing_frequency=billing_frequency,
+                                   mid_term_decrease="credit", lines=[{"sku": "TIX-PRO", "quantity": 20},
+                                                                      {"sku": "ONBOARDING", "quantity": 1}])
+        quote = client.get(f"/v1/quotes/{contract['source_quote_id']}", headers=keys.headers("sales")).json()
+        expected = Decimal(quote["totals"]["total_contract_value"])
+        for effective, change in (
+            ("2026-03-10", {"action": "add_quantity", "sku": "TIX-PRO", "quantity": 5}),
+            ("2026-06-20", {"action": "swap", "from_sku": "TIX-PRO", "to_sku": "TIX-ENT"}),
+            ("2026-09-01", {"action": "add_product", "sku": "CRM-MOD", "quantity": 7}),
+            ("2026-11-11", {"action": "remove_quantity", "sku": "TIX-ENT", "quantity": 3}),
+        ):
+            amendment = accept(client, keys, finalize(client, keys, amend(client, keys, contract["id"], effective,
+                                                                             change)["id"]))["quote"]
+            expected += Decimal(amendment["amendment_totals"]["remaining_term_value"])
+        term = lines(client, keys, f"from=2026-01-01&to=2027-02-01&contract_id={contract['id']}&limit=500")
+        assert sum(Decimal(ln["amount"]) for ln in term["data"]) == expected
+        assert term["totals"][0]["amount"] == str(expected)
+
+    def test_pages_follow_the_cursor_without_gaps_or_repeats(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        for _ in range(3):
+            signed_contract(client, keys, account_id=theatre["id"])
+        everything = lines(client, keys, "from=2026-01-01&to=2027-01-01&limit=500")["data"]
+        assert len(everything) == 36
+        paged, cursor = [], ""
+        while True:
+            page = lines(client, keys, f"from=2026-01-01&to=2027-01-01&limit=7{cursor}")
+            paged += page["data"]
+            if page["next_cursor"] is None:
+                break
+            cursor = f"&cursor={page['next_cursor']}"
+        assert paged == everything
+
+    def test_csv_streams_every_line_with_a_header(self, client: TestClient, keys: Keys, theatre: dict[str, Any]) -> None:
+        signed_contract(client, keys, account_id=theatre["id"], lines=[{"sku": "TIX-PRO", "quantity": 20},
+                                                                        {"sku": "ONBOARDING", "quantity": 1}])
+        response = client.get("/v1/invoice-lines?from=2026-01-01&to=2026-02-01",
+                              headers=keys.headers("finance", Accept="text/csv"))
+        assert response.headers["content-type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(response.text)))
+        assert [(r["sku"], r["kind"], r["amount"], r["currency"]) for r in rows] == [
+            ("ONBOARDING", "one_time", "1500.00", "EUR"), ("TIX-PRO", "recurring", "420.00", "EUR")]
+
+    def test_a_reversed_range_is_a_422_problem(self, client: TestClient, keys: Keys) -> None:
+        response = client.get("/v1/invoice-lines?from=2026-03-01&to=2026-02-01", headers=keys.headers("finance"))
+        assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+
+
+class TestEvents:
+    def test_contract_changes_are_polled_in_order_after_a_sequence(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"])
+        accept(client, keys, finalize(client, keys, amend(client, keys, contract["id"], "2026-04-01", {
+            "action": "add_quantity", "sku": "TIX-PRO", "quantity": 5})["id"]))
+        feed = client.get("/v1/events", headers=keys.headers("scheduler")).json()
+        assert [(e["type"], e["contract_version"]) for e in feed["data"]] == [
+            ("contract.created", 1), ("contract.amended", 2)]
+        assert feed["data"][1]["payload"]["amount_due_now"] == "47.42"
+        later = client.get(f"/v1/events?after={feed['next_after']}", headers=keys.headers("finance")).json()
+        assert later == {"data": [], "next_after": feed["next_after"]}
