@@ -1,7 +1,8 @@
 """A finalized quote as a plain snapshot, and its template context of already formatted, translated strings.
 
-Formatting happens here, once, with Babel in the document's locale, so the template only places text
-and the stored PDF depends on nothing but these values and the template version.
+Formatting happens here, once, with Babel in the document's locale (app/documents/formatting.py), so the
+template only places text and the stored PDF depends on nothing but these values and the template version.
+The amendment document (app/documents/amendment_context.py) is re-exported from here.
 """
 
 from __future__ import annotations
@@ -10,24 +11,27 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, format_percent
+from app.documents.amendment_context import (
+    AmendmentDocument,
+    AmendmentDocumentLine,
+    AmendmentTotals,
+    build_amendment_context,
+)
+from app.documents.formatting import NO_VALUE, Formatter, choice
 
-from app.documents.translations import Translator, translator
-from app.domain.money import HUNDRED, display_unit_price, round_amount
-
-NO_VALUE = "—"
-
-#: Document English is British English (15 January 2026, "cancelled"); the other locales are Babel's own.
-_BABEL_LOCALES: dict[str, str] = {"en": "en_GB"}
+__all__ = [
+    "NO_VALUE",
+    "AmendmentDocument",
+    "AmendmentDocumentLine",
+    "AmendmentTotals",
+    "DocumentLine",
+    "DocumentTotals",
+    "QuoteDocument",
+    "build_amendment_context",
+    "build_context",
+]
 
 _TITLES: dict[str, str] = {"new": "Quote", "amendment": "Amendment", "renewal": "Renewal quote"}
-_FREQUENCIES: dict[str, str] = {
-    "monthly": "monthly",
-    "quarterly": "quarterly",
-    "semiannual": "every six months",
-    "annual": "annually",
-}
 
 
 @dataclass(frozen=True)
@@ -79,44 +83,8 @@ class QuoteDocument:
     totals: DocumentTotals
 
 
-class _Formatter:
-    """Babel formatting and translation bound to one document's locale and currency."""
-
-    def __init__(self, locale: str, currency: str) -> None:
-        self.t: Translator = translator(locale)
-        self.locale = _BABEL_LOCALES.get(locale, locale)
-        self.currency = currency
-
-    def amount(self, value: Decimal) -> str:
-        """An amount with exactly the currency's minor digits (EUR 2, JPY 0)."""
-        return format_currency(round_amount(value, self.currency), self.currency, locale=self.locale)
-
-    def unit_price(self, value: Decimal) -> str:
-        """A unit price with every digit it carries: at least the currency's, at most 6."""
-        return format_currency(
-            display_unit_price(value, self.currency), self.currency, locale=self.locale, decimal_quantization=False
-        )
-
-    def percent(self, value: Decimal) -> str:
-        return format_percent(value.normalize() / HUNDRED, locale=self.locale, decimal_quantization=False)
-
-    def date(self, value: date) -> str:
-        return format_date(value, format="long", locale=self.locale)
-
-    def count(self, singular: str, plural: str, n: int) -> str:
-        return self.t.ngettext(singular, plural, n) % {"num": n}
-
-
-def _choice(table: dict[str, str], key: str, what: str) -> str:
-    """Look up a known code; an unknown one is a caller bug, reported as ValueError."""
-    try:
-        return table[key]
-    except KeyError:
-        raise ValueError(f"unknown {what} {key!r}; expected one of {', '.join(table)}") from None
-
-
-def _term(document: QuoteDocument, f: _Formatter) -> str:
-    frequency = f.t.gettext(_choice(_FREQUENCIES, document.billing_frequency, "billing frequency"))
+def _term(document: QuoteDocument, f: Formatter) -> str:
+    frequency = f.frequency(document.billing_frequency)
     if document.term_months is None or document.end_date is None:
         notice = f.count("%(num)d day's notice", "%(num)d days' notice", document.notice_days)
         return f.t.gettext("Evergreen, billed %(frequency)s until cancelled (%(notice)s)") % {
@@ -131,7 +99,7 @@ def _term(document: QuoteDocument, f: _Formatter) -> str:
     }
 
 
-def _renewal_pricing(document: QuoteDocument, f: _Formatter) -> str:
+def _renewal_pricing(document: QuoteDocument, f: Formatter) -> str:
     if document.renewal_pricing == "same":
         return f.t.gettext("unchanged")
     if document.renewal_pricing == "list":
@@ -145,7 +113,7 @@ def _renewal_pricing(document: QuoteDocument, f: _Formatter) -> str:
     )
 
 
-def _renewal(document: QuoteDocument, f: _Formatter) -> str:
+def _renewal(document: QuoteDocument, f: Formatter) -> str:
     pricing = _renewal_pricing(document, f)
     if document.term_months is None:
         return f.t.gettext("Prices on each anniversary: %(pricing)s.") % {"pricing": pricing}
@@ -157,12 +125,12 @@ def _renewal(document: QuoteDocument, f: _Formatter) -> str:
     return f"{renews} {f.t.gettext('Renewal prices: %(pricing)s.') % {'pricing': pricing}}"
 
 
-def _line(line: DocumentLine, f: _Formatter) -> dict[str, object]:
+def _line(line: DocumentLine, f: Formatter) -> dict[str, object]:
     return {
         "sku": line.sku,
         "name": line.name,
         "unit": line.unit,
-        "quantity": format_decimal(line.quantity, locale=f.locale),
+        "quantity": f.quantity(line.quantity),
         "recurring": line.recurring,
         "list_unit_price": f.unit_price(line.list_unit_price),
         "net_unit_price": f.unit_price(line.net_unit_price),
@@ -174,11 +142,11 @@ def _line(line: DocumentLine, f: _Formatter) -> dict[str, object]:
 
 def build_context(document: QuoteDocument) -> dict[str, object]:
     """Domain values → plain, already formatted strings (Babel), so templates never format."""
-    f = _Formatter(document.locale, document.currency)
+    f = Formatter(document.locale, document.currency)
     totals = document.totals
     return {
         "lang": document.locale,
-        "title": f.t.gettext(_choice(_TITLES, document.quote_type, "quote type")),
+        "title": f.t.gettext(choice(_TITLES, document.quote_type, "quote type")),
         "number": document.number,
         "version": str(document.version),
         "currency": document.currency,

@@ -1,4 +1,4 @@
-"""Quote document → HTML → PDF bytes with their SHA-256 and the template version, for storing at finalize.
+"""Quote or amendment document → HTML → PDF bytes with their SHA-256 and the template version, stored at finalize.
 
 WeasyPrint is CPU-bound and holds the GIL, so a server renders in a small process pool; tests and the
 CLI render inline (the default until `configure_pool` says otherwise).
@@ -14,11 +14,13 @@ from dataclasses import dataclass
 
 from weasyprint import HTML
 
-from app.documents.context import QuoteDocument, build_context
+from app.documents.context import AmendmentDocument, QuoteDocument, build_amendment_context, build_context
 from app.documents.environment import TEMPLATES_DIR, environment
 
 #: Bump whenever quote.html or base.css changes what a PDF looks like; stamped in the footer and stored.
 TEMPLATE_VERSION = "quote-2026.1"
+#: The same for amendment.html (and the partials and base.css it shares with quotes).
+AMENDMENT_TEMPLATE_VERSION = "amendment-2026.1"
 
 _lock = threading.Lock()
 _workers = 0
@@ -67,13 +69,26 @@ def html_to_pdf(html: str) -> bytes:
     return pdf
 
 
+def _render(html: str, template_version: str) -> RenderedDocument:
+    """The PDF for `html`, in the pool when one is configured, with its SHA-256."""
+    pool = _executor()
+    pdf = html_to_pdf(html) if pool is None else pool.submit(html_to_pdf, html).result()
+    return RenderedDocument(pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), template_version=template_version)
+
+
 def render_quote_html(document: QuoteDocument) -> str:
     template = environment(document.locale).get_template("quote.html")
     return template.render(build_context(document), template_version=TEMPLATE_VERSION)
 
 
 def render_quote_pdf(document: QuoteDocument) -> RenderedDocument:
-    html = render_quote_html(document)
-    pool = _executor()
-    pdf = html_to_pdf(html) if pool is None else pool.submit(html_to_pdf, html).result()
-    return RenderedDocument(pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), template_version=TEMPLATE_VERSION)
+    return _render(render_quote_html(document), TEMPLATE_VERSION)
+
+
+def render_amendment_html(document: AmendmentDocument) -> str:
+    template = environment(document.locale).get_template("amendment.html")
+    return template.render(build_amendment_context(document), template_version=AMENDMENT_TEMPLATE_VERSION)
+
+
+def render_amendment_pdf(document: AmendmentDocument) -> RenderedDocument:
+    return _render(render_amendment_html(document), AMENDMENT_TEMPLATE_VERSION)

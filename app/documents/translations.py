@@ -1,4 +1,4 @@
-"""The quote document's few words in fr, de and pl, as plain mappings (no .mo build step).
+"""The documents' few words in fr, de and pl, as plain mappings (no .mo build step).
 
 Message ids are the English text, so English needs no catalog. Plural messages are keyed by their
 singular id and hold one text per CLDR plural category (Babel picks the category for the locale).
@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from babel import Locale
 
+from app.documents.amendment_translations import AMENDMENT_MESSAGES
+
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "fr", "de", "pl")
 
-MESSAGES: dict[str, dict[str, str]] = {
+_QUOTE_MESSAGES: dict[str, dict[str, str]] = {
     "fr": {
         "Quote": "Devis",
         "Amendment": "Avenant",
@@ -182,6 +184,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Page": "Strona",
         "of": "z",
     },
+}
+
+#: Every document's messages per locale: the quote's above, the amendment's (amendment_translations.py) added.
+MESSAGES: dict[str, dict[str, str]] = {
+    locale: {**messages, **AMENDMENT_MESSAGES.get(locale, {})} for locale, messages in _QUOTE_MESSAGES.items()
 }
 
 PLURALS: dict[str, dict[str, dict[str, str]]] = {

@@ -87,6 +87,9 @@ def accept_quote(
         contract = repo.contract(session, contract_id, for_update=True) if contract_id else None
         row = load_quote(session, caller, quote_id, for_update=True)
         check_version(row, if_match)
+        if row.status == "stale":
+            raise StaleAmendment(f"amendment {row.number} is stale: its contract changed since it was prepared; "
+                                 "prepare it again on the current contract")
         if row.status != "open":
             raise Conflict(f"quote {row.number} is {row.status}; only an open (finalized) quote can be accepted")
         if document_sha256.lower() != row.document_sha256:

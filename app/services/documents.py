@@ -6,22 +6,32 @@ import os
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from app.db.base import utc_now
-from app.db.models import Account, Quote
+from app.db.models import Account, ProductRow, Quote
 from app.db.repositories import accounts as account_repo
 from app.db.repositories import catalog as catalog_repo
-from app.documents.context import DocumentLine, DocumentTotals, QuoteDocument
-from app.documents.render import render_quote_pdf
+from app.db.repositories import contracts as contract_repo
+from app.documents.context import (
+    AmendmentDocument,
+    AmendmentDocumentLine,
+    AmendmentTotals,
+    DocumentLine,
+    DocumentTotals,
+    QuoteDocument,
+)
+from app.documents.render import RenderedDocument, render_amendment_pdf, render_quote_pdf
+from app.domain.contracts import contract_mrr
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.periods import term_end
 from app.services import audit
 from app.services.auth import Caller
 from app.services.quotes import QuoteNotEditable, check_version, load_quote
-from app.services.views import QuoteView, quote_view
+from app.services.views import QuoteView, quote_view, to_segment
 
 
 class NeedsApproval(Conflict):
@@ -65,7 +75,7 @@ def finalize_quote(
         account = account_repo.account(session, row.account_id)
         assert account is not None  # a quote's account is a foreign key
         row.valid_until, row.version = valid_until, row.version + 1
-        rendered = render_quote_pdf(_document(session, row, account, today, settings.seller_name))
+        rendered = _render(session, row, account, today, settings.seller_name)
         filename = f"{row.number}-v{row.version}.pdf"
         _write_atomically(settings.directory / filename, rendered.pdf)
         row.status, row.finalized_at = "open", utc_now()
@@ -83,9 +93,48 @@ def _write_atomically(path: Path, content: bytes) -> None:
     os.replace(partial, path)
 
 
-def _document(session: Session, row: Quote, account: Account, today: date, seller_name: str) -> QuoteDocument:
+def _render(session: Session, row: Quote, account: Account, today: date, seller_name: str) -> RenderedDocument:
+    """The PDF in the account's language: the quote layout, or before/after and prorated amounts."""
     products = catalog_repo.products_by_sku(session, {line.sku for line in row.lines})
     view = quote_view(row)
+    if row.type == "amendment":
+        return render_amendment_pdf(_amendment_document(session, row, view, products, account, today, seller_name))
+    return render_quote_pdf(_quote_document(row, view, products, account, today, seller_name))
+
+
+def _amendment_document(session: Session, row: Quote, view: QuoteView, products: dict[str, ProductRow],
+                        account: Account, today: date, seller_name: str) -> AmendmentDocument:
+    contract = contract_repo.contract(session, row.contract_id) if row.contract_id else None
+    assert contract is not None and view.effective_date is not None and view.amendment_totals is not None
+    before = contract_mrr([to_segment(s) for s in contract_repo.segments_in_force(session, contract.id,
+                                                                                   view.effective_date)],
+                          row.currency, view.effective_date)
+    totals = view.amendment_totals
+    return AmendmentDocument(
+        number=row.number, version=row.version, locale=account.locale, currency=row.currency, issue_date=today,
+        valid_until=view.valid_until or today, seller_name=seller_name, account_name=account.name,
+        billing_email=account.billing_email, contract_number=contract.number, effective_date=view.effective_date,
+        term_end=contract.end_date, billing_frequency=contract.billing_frequency,
+        proration_method=contract.proration_method,
+        lines=tuple(
+            AmendmentDocumentLine(
+                sku=line.sku, name=products[line.sku].name, unit=products[line.sku].unit, change=line.change or "",
+                side=line.side or "charge", quantity=line.quantity, quantity_before=line.quantity_before or 0,
+                quantity_after=line.quantity_after or 0, recurring=line.recurring,
+                net_unit_price=line.net_unit_price, proration_fraction=line.proration_fraction or Decimal(0),
+                amount_due_now=line.amount_due_now or Decimal(0),
+                remaining_term_value=line.remaining_term_value or Decimal(0), mrr_delta=line.mrr_delta or Decimal(0),
+                scheduled=line.scheduled, start_date=line.start_date, end_date=line.end_date,
+            )
+            for line in view.lines
+        ),
+        totals=AmendmentTotals(amount_due_now=totals.amount_due_now, remaining_term_value=totals.remaining_term_value,
+                               mrr_delta=totals.mrr_delta, mrr_before=before, mrr_after=before + totals.mrr_delta),
+    )
+
+
+def _quote_document(row: Quote, view: QuoteView, products: dict[str, ProductRow], account: Account, today: date,
+                    seller_name: str) -> QuoteDocument:
     return QuoteDocument(
         number=row.number, version=row.version, quote_type=row.type, locale=account.locale, currency=row.currency,
         issue_date=today, valid_until=view.valid_until or today, seller_name=seller_name,

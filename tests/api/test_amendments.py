@@ -148,7 +148,7 @@ class TestConcurrency:
         accept(client, keys, first)
         response = client.post(f"/v1/quotes/{second['id']}/accept", headers=keys.headers("sales"), json={
             "signer_name": "B", "signer_email": "b@example.org", "document_sha256": second["document_sha256"]})
-        assert response.status_code == 409 and response.json()["code"] in ("stale_amendment", "conflict")
+        assert response.status_code == 409 and response.json()["code"] == "stale_amendment"
         assert client.get(f"/v1/quotes/{second['id']}", headers=keys.headers("sales")).json()["status"] == "stale"
         read = client.get(f"/v1/contracts/{contract['id']}?as_of=2026-06-01", headers=keys.headers("sales")).json()
         assert read["version"] == 2 and [s["sku"] for s in read["segments"]] == ["TIX-PRO"]
@@ -181,3 +181,24 @@ class TestEditing:
         other = create_account(client, keys, name="Other")
         theirs = client.post(f"/v1/contracts/{contract['id']}/amendments", headers=keys.portal(other["id"]), json=change)
         assert theirs.status_code == 404
+
+
+class TestDocument:
+    def test_the_amendment_pdf_shows_before_after_and_the_prorated_amounts(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any], tmp_path: Any
+    ) -> None:
+        import io
+
+        from pypdf import PdfReader
+
+        contract = signed_contract(client, keys, account_id=theatre["id"], billing_frequency="annual")
+        client.patch(f"/v1/accounts/{theatre['id']}", headers=keys.headers("sales"), json={"locale": "en"})
+        quote = finalize(client, keys, amend(client, keys, contract["id"], "2026-04-01",
+                                             {"action": "swap", "from_sku": "TIX-PRO", "to_sku": "TIX-ENT"})["id"])
+        assert quote["template_version"] == "amendment-2026.1"
+        pdf = client.get(f"/v1/quotes/{quote['id']}/document", headers=keys.headers("sales")).content
+        (tmp_path / "amendment.pdf").write_bytes(pdf)
+        text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+        for expected in (quote["number"], contract["number"], "1 April 2026", "TIX-PRO", "TIX-ENT", "20 → 0",
+                         "0 → 20", "-€3,990.58", "€7,601.10", "€3,610.52", "€420.00", "€800.00"):
+            assert expected in text, expected

@@ -44,6 +44,9 @@ ALLOWED: dict[str, set[str]] = {
     "GET /v1/contracts": {"admin", "sales", "finance", "portal"},
     "GET /v1/contracts/{contract_id}": {"admin", "sales", "finance", "portal"},
     "GET /v1/contracts/{contract_id}/versions": {"admin", "sales", "finance", "portal"},
+    "POST /v1/contracts/{contract_id}/amendments": {"admin", "sales", "portal"},
+    "GET /v1/invoice-lines": {"admin", "finance"},
+    "GET /v1/events": {"admin", "finance", "scheduler"},
     "POST /v1/api-keys": {"admin"},
     "GET /v1/api-keys": {"admin"},
 }

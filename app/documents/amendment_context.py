@@ -1,0 +1,170 @@
+"""A finalized amendment quote as a plain snapshot, and its template context of formatted, translated strings.
+
+The amounts arrive computed (prorated, rounded, signed) by the domain; this module only words and formats
+them in the document's locale, as app/documents/context.py does for quotes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from app.documents.formatting import NO_VALUE, Formatter, choice
+
+#: Amendment line motions → their (translatable) name on the document.
+CHANGES: dict[str, str] = {
+    "seat_expansion": "Seat expansion",
+    "upsell": "Upsell",
+    "cross_sell": "Cross-sell",
+    "decrease": "Decrease",
+    "downgrade": "Downgrade",
+    "removal": "Removal",
+}
+#: Contract proration methods → how the document words them.
+PRORATION_METHODS: dict[str, str] = {
+    "daily": "by days",
+    "monthly_daily": "by months then days",
+    "none": "not prorated",
+}
+SIDES: tuple[str, ...] = ("charge", "credit")
+
+
+@dataclass(frozen=True)
+class AmendmentDocumentLine:
+    """One changed product; `scheduled` lines take effect at renewal (`start_date`) with zero amounts now."""
+
+    sku: str
+    name: str
+    unit: str
+    change: str
+    side: str
+    quantity: int
+    quantity_before: int
+    quantity_after: int
+    recurring: bool
+    net_unit_price: Decimal
+    proration_fraction: Decimal
+    amount_due_now: Decimal
+    remaining_term_value: Decimal
+    mrr_delta: Decimal
+    scheduled: bool
+    start_date: date
+    end_date: date | None
+
+
+@dataclass(frozen=True)
+class AmendmentTotals:
+    amount_due_now: Decimal
+    remaining_term_value: Decimal
+    mrr_delta: Decimal
+    mrr_before: Decimal
+    mrr_after: Decimal
+
+
+@dataclass(frozen=True)
+class AmendmentDocument:
+    """Everything the amendment PDF shows, frozen at finalize; `term_end` None means an evergreen contract."""
+
+    number: str
+    version: int
+    locale: str
+    currency: str
+    issue_date: date
+    valid_until: date
+    seller_name: str
+    account_name: str
+    billing_email: str
+    contract_number: str
+    effective_date: date
+    term_end: date | None
+    billing_frequency: str
+    proration_method: str
+    lines: tuple[AmendmentDocumentLine, ...]
+    totals: AmendmentTotals
+
+
+def _co_termination(document: AmendmentDocument, f: Formatter) -> str:
+    if document.term_end is None:
+        return f.t.gettext("At the end of the current billing period, then continues period by period")
+    return f.t.gettext("Co-terminates with the contract on %(date)s") % {"date": f.date(document.term_end)}
+
+
+def _change(line: AmendmentDocumentLine, f: Formatter) -> str:
+    change = f.t.gettext(choice(CHANGES, line.change, "amendment change"))
+    if line.side not in SIDES:
+        raise ValueError(f"unknown amendment line side {line.side!r}; expected one of {', '.join(SIDES)}")
+    if line.side == "credit":
+        return f.t.gettext("%(change)s (credit)") % {"change": change}
+    return change
+
+
+def _change_row(line: AmendmentDocumentLine, f: Formatter) -> dict[str, object]:
+    schedule = f.t.gettext("at renewal on %(date)s") % {"date": f.date(line.start_date)} if line.scheduled else ""
+    return {
+        "sku": line.sku,
+        "name": line.name,
+        "unit": line.unit,
+        "change": _change(line, f),
+        "schedule": schedule,
+        "quantity_before": f.quantity(line.quantity_before),
+        "quantity_after": f.quantity(line.quantity_after),
+        "net_unit_price": f.unit_price(line.net_unit_price),
+        "mrr_delta": f.signed_amount(line.mrr_delta) if line.recurring else NO_VALUE,
+    }
+
+
+def _period(line: AmendmentDocumentLine, f: Formatter) -> str:
+    if not line.recurring:
+        return f.t.gettext("One-time fee")
+    start = f.date(line.start_date)
+    if line.end_date is None:
+        return f.t.gettext("from %(start)s") % {"start": start}
+    return f.t.gettext("from %(start)s to %(end)s") % {"start": start, "end": f.date(line.end_date)}
+
+
+def _amount_row(line: AmendmentDocumentLine, f: Formatter) -> dict[str, object]:
+    return {
+        "sku": line.sku,
+        "name": line.name,
+        "period": _period(line, f),
+        "fraction": f.fraction(line.proration_fraction) if line.recurring else NO_VALUE,
+        "amount_due_now": f.amount(line.amount_due_now),
+        "remaining_term_value": f.amount(line.remaining_term_value),
+    }
+
+
+def _has_amounts(line: AmendmentDocumentLine) -> bool:
+    return not line.scheduled and bool(line.amount_due_now or line.remaining_term_value)
+
+
+def build_amendment_context(document: AmendmentDocument) -> dict[str, object]:
+    """Domain values → plain, already formatted strings (Babel), so the template never formats."""
+    f = Formatter(document.locale, document.currency)
+    totals = document.totals
+    return {
+        "lang": document.locale,
+        "title": f.t.gettext("Contract amendment"),
+        "number": document.number,
+        "version": str(document.version),
+        "currency": document.currency,
+        "issue_date": f.date(document.issue_date),
+        "valid_until": f.date(document.valid_until),
+        "seller_name": document.seller_name,
+        "account_name": document.account_name,
+        "billing_email": document.billing_email,
+        "contract_number": document.contract_number,
+        "effective_date": f.date(document.effective_date),
+        "co_termination": _co_termination(document, f),
+        "billing": f.frequency(document.billing_frequency),
+        "proration": f.t.gettext(choice(PRORATION_METHODS, document.proration_method, "proration method")),
+        "changes": [_change_row(line, f) for line in document.lines],
+        "amounts": [_amount_row(line, f) for line in document.lines if _has_amounts(line)],
+        "totals": {
+            "mrr_before": f.amount(totals.mrr_before),
+            "mrr_delta": f.signed_amount(totals.mrr_delta),
+            "mrr_after": f.amount(totals.mrr_after),
+            "amount_due_now": f.amount(totals.amount_due_now),
+            "remaining_term_value": f.signed_amount(totals.remaining_term_value),
+        },
+    }

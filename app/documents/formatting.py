@@ -1,0 +1,88 @@
+"""Babel formatting and translation bound to one document's locale and currency, shared by every document.
+
+Formatting happens once, here, so templates only place already formatted, translated strings.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent, get_plus_sign_symbol
+
+from app.documents.translations import Translator, translator
+from app.domain.money import HUNDRED, display_unit_price, round_amount
+
+NO_VALUE = "—"
+
+#: Document English is British English (15 January 2026, "cancelled"); the other locales are Babel's own.
+_BABEL_LOCALES: dict[str, str] = {"en": "en_GB"}
+
+#: Billing frequency codes → the (translatable) word for how often the contract is billed.
+FREQUENCIES: dict[str, str] = {
+    "monthly": "monthly",
+    "quarterly": "quarterly",
+    "semiannual": "every six months",
+    "annual": "annually",
+}
+
+_FRACTION_QUANTUM = Decimal("0.0001")  # a fraction shown as a percentage with 2 decimals
+
+
+def choice(table: dict[str, str], key: str, what: str) -> str:
+    """Look up a known code; an unknown one is a caller bug, reported as ValueError."""
+    try:
+        return table[key]
+    except KeyError:
+        raise ValueError(f"unknown {what} {key!r}; expected one of {', '.join(table)}") from None
+
+
+class Formatter:
+    """Babel formatting and translation bound to one document's locale and currency."""
+
+    def __init__(self, locale: str, currency: str) -> None:
+        self.t: Translator = translator(locale)
+        self.locale = _BABEL_LOCALES.get(locale, locale)
+        self.currency = currency
+
+    def amount(self, value: Decimal) -> str:
+        """An amount with exactly the currency's minor digits (EUR 2, JPY 0); a negative one keeps its minus."""
+        return format_currency(round_amount(value, self.currency), self.currency, locale=self.locale)
+
+    def signed_amount(self, value: Decimal) -> str:
+        """A change of amount, with the locale's plus sign when it grows: +€380.00, -€420.00, €0.00."""
+        text = self.amount(value)
+        return f"{get_plus_sign_symbol(self.locale)}{text}" if round_amount(value, self.currency) > 0 else text
+
+    def unit_price(self, value: Decimal) -> str:
+        """A unit price with every digit it carries: at least the currency's, at most 6."""
+        return format_currency(
+            display_unit_price(value, self.currency), self.currency, locale=self.locale, decimal_quantization=False
+        )
+
+    def percent(self, value: Decimal) -> str:
+        """A percentage given in percent (16 → 16%), with the digits it carries."""
+        return format_percent(value.normalize() / HUNDRED, locale=self.locale, decimal_quantization=False)
+
+    def fraction(self, value: Decimal) -> str:
+        """A ratio as a percentage with exactly 2 decimals, half-up, in the locale's pattern: 0.791780822 → 79.18%."""
+        pattern = Locale.parse(self.locale).percent_formats[None].pattern
+        return format_percent(
+            value.quantize(_FRACTION_QUANTUM, rounding=ROUND_HALF_UP),
+            format=pattern.replace("0", "0.00", 1),
+            locale=self.locale,
+        )
+
+    def quantity(self, value: int) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def date(self, value: date) -> str:
+        return format_date(value, format="long", locale=self.locale)
+
+    def count(self, singular: str, plural: str, n: int) -> str:
+        return self.t.ngettext(singular, plural, n) % {"num": n}
+
+    def frequency(self, code: str) -> str:
+        return self.t.gettext(choice(FREQUENCIES, code, "billing frequency"))
