@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,7 @@ from app.api import errors
 from app.api.accounts.router import router as accounts_router
 from app.api.catalog.router import router as catalog_router
 from app.api.contracts.router import router as contracts_router
+from app.api.deps import CallerCache
 from app.api.finance.router import router as finance_router
 from app.api.keys.router import router as keys_router
 from app.api.middleware import IdempotencyMiddleware, MetricsMiddleware
@@ -29,6 +31,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         configure_pool(settings.pdf_workers)
+        # What start-up allocated lives as long as the process: keep it out of every full collection.
+        gc.freeze()
         yield
         shutdown_pool()
         engine.dispose()
@@ -41,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.session_factory = make_session_factory(engine)
+    app.state.caller_cache = CallerCache()
     errors.install(app)
     app.include_router(system_router)
     for router in (catalog_router, accounts_router, quotes_router, contracts_router, finance_router, keys_router):

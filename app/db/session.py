@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,10 @@ def make_engine(database_url: str) -> Engine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # Sized for the threadpool that runs sync endpoints: connections that overflow a small pool are
+        # closed on return and reopened (with their pragmas) on the next request.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20,
+                               max_overflow=40)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
@@ -27,14 +32,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # persistent: set once per database file
+        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
-    """SQLite's deferred BEGIN lets two writers read then deadlock on upgrade; take the write lock first."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """SQLite's deferred BEGIN lets two writers read then deadlock on upgrade; take the write lock first.
+
+    A transaction opened by `reading()` is read-only and begins deferred, so readers never queue on writers.
+    """
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+READ_ONLY = "cpq_read_only"
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[None]:
+    """A transaction that only reads: deferred on SQLite (no write lock), a plain transaction elsewhere."""
+    with session.begin():
+        session.connection(execution_options={READ_ONLY: True})
+        yield
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

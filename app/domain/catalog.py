@@ -174,6 +174,7 @@ def check_product_rules(skus: Sequence[str], catalog: dict[str, Product]) -> Non
     """
     present = set(skus)
     problems = ViolationList()
+    seen: set[str] = set()
     for index, sku in enumerate(skus):
         product = catalog[sku]
         if product.requires and not present.intersection(product.requires):
@@ -182,6 +183,7 @@ def check_product_rules(skus: Sequence[str], catalog: dict[str, Product]) -> Non
         for excluded in product.excludes:
             if excluded in present:
                 problems.add(("lines", index, "sku"), f"{sku} cannot be combined with {excluded}")
-        if skus.count(sku) > 1 and skus.index(sku) != index:
+        if sku in seen:
             problems.add(("lines", index, "sku"), f"{sku} appears more than once; use one line")
+        seen.add(sku)
     problems.raise_if_any(ProductRuleViolation, "product rules violated")

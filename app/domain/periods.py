@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -29,8 +30,12 @@ class Period:
         return self.start <= day < self.end
 
 
+@lru_cache(maxsize=65536)
 def add_months(anchor: date, months: int) -> date:
-    """The date `months` after `anchor`, clamped to the month's last day (01-31 + 1 → 02-28)."""
+    """The date `months` after `anchor`, clamped to the month's last day (01-31 + 1 → 02-28).
+
+    Memoized: billing schedules ask for the same (anchor, n) pairs again and again.
+    """
     return anchor + relativedelta(months=months)
 
 

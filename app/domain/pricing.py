@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
+from typing import TypeVar
 
 from app.domain import money
 from app.domain.catalog import (
@@ -106,12 +108,46 @@ class PricedQuote:
 
 @dataclass(frozen=True)
 class PriceList:
-    """Everything pricing needs to know about the catalog and the account, loaded up front."""
+    """Everything pricing needs to know about the catalog and the account, loaded up front.
+
+    Lookups go through per-SKU indexes built once, so pricing n lines is linear in n.
+    """
 
     products: Mapping[str, Product]
     entries: Sequence[PriceEntry]
     schedules: Sequence[DiscountSchedule] = ()
     contracted_prices: Sequence[ContractedPrice] = ()
+
+    @cached_property
+    def _entries_by_sku(self) -> dict[str, list[PriceEntry]]:
+        return _by_sku(self.entries)
+
+    @cached_property
+    def _schedules_by_sku(self) -> dict[str, list[DiscountSchedule]]:
+        return _by_sku(self.schedules)
+
+    @cached_property
+    def _contracted_by_sku(self) -> dict[str, list[ContractedPrice]]:
+        return _by_sku(self.contracted_prices)
+
+    def entries_of(self, sku: str) -> list[PriceEntry]:
+        return self._entries_by_sku.get(sku, [])
+
+    def schedules_of(self, sku: str) -> list[DiscountSchedule]:
+        return self._schedules_by_sku.get(sku, [])
+
+    def contracted_of(self, sku: str) -> list[ContractedPrice]:
+        return self._contracted_by_sku.get(sku, [])
+
+
+_Keyed = TypeVar("_Keyed", PriceEntry, DiscountSchedule, ContractedPrice)
+
+
+def _by_sku(items: Iterable[_Keyed]) -> dict[str, list[_Keyed]]:
+    index: dict[str, list[_Keyed]] = {}
+    for item in items:
+        index.setdefault(item.sku, []).append(item)
+    return index
 
 
 def list_amount(entry: PriceEntry, quantity: int) -> Decimal:
@@ -176,10 +212,11 @@ def net_unit_price(base: Decimal, request: LineRequest) -> Decimal:
 
 def price_line(request: LineRequest, terms: QuoteTerms, price_list: PriceList) -> PricedLine:
     product = price_list.products[request.sku]
-    entry = entry_in_effect(price_list.entries, request.sku, terms.currency, terms.start_date)
+    entry = entry_in_effect(price_list.entries_of(request.sku), request.sku, terms.currency, terms.start_date)
     listed = list_unit_price(entry, request.quantity)
-    regular = regular_unit_price(listed, price_list.schedules, request.sku, request.quantity, terms.term_months)
-    contracted = contracted_unit_price(listed, price_list.contracted_prices, request.sku, terms.start_date)
+    regular = regular_unit_price(listed, price_list.schedules_of(request.sku), request.sku, request.quantity,
+                                 terms.term_months)
+    contracted = contracted_unit_price(listed, price_list.contracted_of(request.sku), request.sku, terms.start_date)
     net = net_unit_price(regular if contracted is None else contracted, request)
     value = net * request.quantity
     if product.recurring:

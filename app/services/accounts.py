@@ -13,6 +13,7 @@ from app.db.models import Account, ContractedPriceRow
 from app.db.repositories import accounts as repo
 from app.db.repositories import catalog as catalog_repo
 from app.db.repositories.pagination import Page
+from app.db.session import reading
 from app.domain import money
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.services import audit
@@ -51,7 +52,7 @@ def create_account(session: Session, *, caller: Caller, name: str, currency: str
 
 
 def get_account(session: Session, *, caller: Caller, account_id: uuid.UUID) -> Account:
-    with session.begin():
+    with reading(session):
         return visible_account(session, caller, account_id)
 
 
@@ -68,7 +69,7 @@ def update_account(session: Session, *, caller: Caller, account_id: uuid.UUID, c
 
 
 def list_accounts(session: Session, *, caller: Caller, limit: int, cursor: str | None) -> Page[Account]:
-    with session.begin():
+    with reading(session):
         return repo.list_accounts(session, limit=limit, cursor=cursor, only_id=caller.account_id)
 
 
@@ -111,6 +112,6 @@ def create_contracted_price(
 def list_contracted_prices(
     session: Session, *, caller: Caller, account_id: uuid.UUID, limit: int, cursor: str | None
 ) -> Page[ContractedPriceRow]:
-    with session.begin():
+    with reading(session):
         visible_account(session, caller, account_id)
         return repo.list_contracted_prices(session, account_id=account_id, limit=limit, cursor=cursor)

@@ -13,6 +13,7 @@ from app.db.models import ApiKey
 from app.db.repositories import accounts as account_repo
 from app.db.repositories import auth as auth_repo
 from app.db.repositories.pagination import Page
+from app.db.session import reading
 from app.domain.errors import InvalidInput
 from app.services import audit
 
@@ -56,11 +57,11 @@ def create_key(
 
 
 def authenticate(session: Session, token: str) -> Caller | None:
-    with session.begin():
+    with reading(session):
         key = auth_repo.key_by_hash(session, hash_key(token))
         return None if key is None else Caller(key_id=key.id, role=key.role, account_id=key.account_id)
 
 
 def list_keys(session: Session, *, limit: int, cursor: str | None) -> Page[ApiKey]:
-    with session.begin():
+    with reading(session):
         return auth_repo.list_keys(session, limit=limit, cursor=cursor)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Contract
 from app.db.repositories import billing as repo
+from app.db.session import reading
 from app.domain import money
 from app.domain.errors import InvalidInput
 from app.domain.invoicing import BillingSchedule, recurring_lines
@@ -71,7 +72,7 @@ def stream_invoice_lines(
     """Every line in the range, contract by contract (in id order), each contract's lines by date."""
     check_range(start, end)
     after: uuid.UUID | None = None
-    with session.begin():
+    with reading(session):
         while True:
             contracts = repo.contract_batch(session, after=after, resume_at=resume_at if after is None else None,
                                             limit=BATCH, contract_id=contract_id, account_id=account_id)

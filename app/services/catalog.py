@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.db.models import DiscountScheduleRow, PriceBookEntry, ProductRow
 from app.db.repositories import catalog as repo
 from app.db.repositories.pagination import Page
+from app.db.session import reading
 from app.domain import money
 from app.domain.catalog import (
     PRODUCT_KINDS,
@@ -31,7 +32,7 @@ class UnknownProduct(NotFound):
 
 
 def get_product(session: Session, sku: str) -> ProductRow:
-    with session.begin():
+    with reading(session):
         return _product(session, sku)
 
 
@@ -66,7 +67,7 @@ def update_product(session: Session, *, caller: Caller, sku: str, changes: dict[
 
 
 def list_products(session: Session, **filters: Any) -> Page[ProductRow]:
-    with session.begin():
+    with reading(session):
         return repo.list_products(session, **filters)
 
 
@@ -102,7 +103,7 @@ def create_price_entry(
 
 
 def list_price_entries(session: Session, **filters: Any) -> Page[PriceBookEntry]:
-    with session.begin():
+    with reading(session):
         return repo.list_price_entries(session, **filters)
 
 
@@ -141,5 +142,5 @@ def _validate_bands(type: str, bands: Sequence[tuple[int, Decimal]]) -> None:
 
 
 def list_schedules(session: Session, **filters: Any) -> Page[DiscountScheduleRow]:
-    with session.begin():
+    with reading(session):
         return repo.list_schedules(session, **filters)

@@ -21,6 +21,7 @@ from app.db.repositories import contracts as repo
 from app.db.repositories import events as event_repo
 from app.db.repositories import quotes as quote_repo
 from app.db.repositories.pagination import Page
+from app.db.session import reading
 from app.domain.amendments import StaleAmendment
 from app.domain.errors import Conflict, DomainError, InvalidInput
 from app.domain.periods import term_end
@@ -49,7 +50,7 @@ class DocumentMismatch(InvalidInput):
 
 
 def get_contract(session: Session, *, caller: Caller, contract_id: uuid.UUID, as_of: date) -> ContractView:
-    with session.begin():
+    with reading(session):
         return _view(session, visible_contract(session, caller, contract_id), as_of)
 
 
@@ -57,7 +58,7 @@ def list_contracts(
     session: Session, *, caller: Caller, as_of: date, limit: int, cursor: str | None, account_id: uuid.UUID | None,
     status: str | None, ending_before: date | None,
 ) -> Page[ContractView]:
-    with session.begin():
+    with reading(session):
         page = repo.list_contracts(
             session, limit=limit, cursor=cursor, account_id=caller.account_id or account_id, status=status,
             ending_before=ending_before,
@@ -67,7 +68,7 @@ def list_contracts(
 
 
 def contract_versions(session: Session, *, caller: Caller, contract_id: uuid.UUID) -> list[ContractVersionView]:
-    with session.begin():
+    with reading(session):
         row = visible_contract(session, caller, contract_id)
         return [version_view(v) for v in repo.versions(session, row.id)]
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db.models import ProductRow
+from app.db.session import reading
 from app.domain.catalog import PriceTier
 from app.domain.pricing import LineRequest
 from app.domain.terms import ContractTerms, RenewalSettings
@@ -53,7 +54,7 @@ PRICES_FROM = date(2026, 1, 1)
 
 def load_demo(session: Session, *, settings: Settings, today: date) -> bool:
     """Load everything into an empty database; do nothing (and say so) when products exist."""
-    with session.begin():
+    with reading(session):
         if session.scalars(select(ProductRow.id).limit(1)).first() is not None:
             return False
     load_catalog(session)

@@ -16,6 +16,7 @@ from app.db.models import Account, ProductRow, Quote
 from app.db.repositories import accounts as account_repo
 from app.db.repositories import catalog as catalog_repo
 from app.db.repositories import contracts as contract_repo
+from app.db.session import reading
 from app.documents.context import (
     AmendmentDocument,
     AmendmentDocumentLine,
@@ -156,7 +157,7 @@ def _quote_document(row: Quote, view: QuoteView, products: dict[str, ProductRow]
 
 def quote_document(session: Session, *, caller: Caller, quote_id: uuid.UUID, directory: Path) -> StoredDocument:
     """The stored PDF of a finalized quote: the exact bytes whose hash the customer signs."""
-    with session.begin():
+    with reading(session):
         row = load_quote(session, caller, quote_id)
     if row.document_path is None or row.document_sha256 is None:
         raise DocumentUnavailable(f"quote {row.number} is {row.status}; finalize it to produce its document")

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.db.repositories import events as repo
+from app.db.session import reading
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class EventPage:
 
 
 def events_after(session: Session, *, after: int, limit: int) -> EventPage:
-    with session.begin():
+    with reading(session):
         rows = repo.events_after(session, after=after, limit=limit)
     views = [EventView(r.sequence, r.id, r.type, r.contract_id, r.contract_version, r.quote_id, r.payload,
                        r.created_at) for r in rows]

@@ -18,6 +18,7 @@ from app.db.repositories import accounts as account_repo
 from app.db.repositories import catalog as catalog_repo
 from app.db.repositories import quotes as repo
 from app.db.repositories.pagination import Page
+from app.db.session import reading
 from app.domain.amendments import Change
 from app.domain.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from app.domain.pricing import (
@@ -214,7 +215,7 @@ def _update_new_business(session: Session, caller: Caller, row: Quote, changes: 
 
 
 def get_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID) -> QuoteView:
-    with session.begin():
+    with reading(session):
         return quote_view(load_quote(session, caller, quote_id))
 
 
@@ -223,7 +224,7 @@ def list_quotes(
     status: str | None,
 ) -> Page[QuoteView]:
     portal = caller.account_id is not None
-    with session.begin():
+    with reading(session):
         page = repo.list_quotes(
             session, limit=limit, cursor=cursor, account_id=caller.account_id if portal else account_id,
             status=status, statuses=PORTAL_VISIBLE if portal else None,
