@@ -12,7 +12,13 @@ from app.domain import money
 
 @dataclass(frozen=True)
 class Segment:
-    """`quantity` units of `sku` at `net_unit_price` per unit per month over `[start_date, end_date)`."""
+    """`quantity` units of `sku` at `net_unit_price` per unit per month from `start_date`.
+
+    `end_date` is the planned end (the term end, or None while evergreen) and never changes; an amendment
+    that ends the segment early records `closed_on`. The `*_recorded_on` dates say when each fact became
+    known (the amendment's acceptance), which matters to billing: periods invoiced before then were billed
+    on what was known at the time.
+    """
 
     sku: str
     quantity: int
@@ -21,13 +27,41 @@ class Segment:
     end_date: date | None
     #: The list price when the units were sold, shown beside the net price.
     list_unit_price: Decimal | None = None
+    closed_on: date | None = None
+    #: Acceptance date of the amendment that opened the segment; None for the original sale.
+    recorded_on: date | None = None
+    #: Acceptance date of the amendment that closed it.
+    closure_recorded_on: date | None = None
 
     @property
     def list_price(self) -> Decimal:
         return self.net_unit_price if self.list_unit_price is None else self.list_unit_price
 
+    @property
+    def effective_end(self) -> date | None:
+        ends = [d for d in (self.end_date, self.closed_on) if d is not None]
+        return min(ends) if ends else None
+
     def in_force(self, day: date) -> bool:
-        return self.start_date <= day and (self.end_date is None or day < self.end_date)
+        end = self.effective_end
+        return self.start_date <= day and (end is None or day < end)
+
+    def bills_period_starting(self, day: date) -> bool:
+        """Whether the recurring invoice of the period starting on `day` bills this segment.
+
+        Billing is in advance, on what was known on `day`. A segment opened by an amendment starts billing
+        with the period after its start (the amendment's proration covers the period it starts in); a
+        segment closed by one is billed up to and including the period its closure falls in (the credit
+        covers the rest).
+        """
+        if self.end_date is not None and day >= self.end_date:
+            return False
+        closure_known = self.closure_recorded_on is None or self.closure_recorded_on <= day
+        if self.closed_on is not None and day > self.closed_on and closure_known:
+            return False
+        if self.recorded_on is None:
+            return day >= self.start_date
+        return day > self.start_date and day >= self.recorded_on
 
 
 def segment_mrr(segment: Segment, currency: str) -> Decimal:

@@ -37,10 +37,17 @@ class RecurringLine:
     amount: Decimal
 
 
-def recurring_lines(segment: Segment, schedule: BillingSchedule, start: date, end: date) -> Iterator[RecurringLine]:
-    """Lines of `segment` whose invoice date is in `[start, end)`."""
-    low = max(segment.start_date, start, schedule.anchor)
-    high = min(d for d in (segment.end_date, end, _term_end(schedule)) if d is not None)
+@dataclass(frozen=True)
+class BillingPeriod:
+    start: date
+    end: date
+    months: int
+
+
+def periods_starting_in(schedule: BillingSchedule, low: date, high: date) -> Iterator[BillingPeriod]:
+    """Billing periods whose first day is in `[low, high)` (within the term); the last may be cut by it."""
+    high = min(d for d in (high, _term_end(schedule)) if d is not None)
+    low = max(low, schedule.anchor)
     if low >= high:
         return
     index = billing_period_index(schedule.anchor, schedule.months, low)
@@ -54,14 +61,21 @@ def recurring_lines(segment: Segment, schedule: BillingSchedule, start: date, en
         last_month = first_month + schedule.months
         if schedule.term_months is not None:
             last_month = min(last_month, schedule.term_months)
-        months = last_month - first_month
-        yield RecurringLine(
-            sku=segment.sku, invoice_date=period_start, period_start=period_start,
-            period_end=add_months(schedule.anchor, last_month), quantity=segment.quantity,
-            unit_price=segment.net_unit_price,
-            amount=money.round_amount(segment.net_unit_price * segment.quantity * months, schedule.currency),
-        )
+        yield BillingPeriod(period_start, add_months(schedule.anchor, last_month), last_month - first_month)
         index += 1
+
+
+def recurring_lines(segment: Segment, schedule: BillingSchedule, start: date, end: date) -> Iterator[RecurringLine]:
+    """Lines of `segment` whose invoice date is in `[start, end)`: the periods it bills (see `Segment`)."""
+    high = end if segment.end_date is None else min(segment.end_date, end)
+    for period in periods_starting_in(schedule, max(segment.start_date, start), high):
+        if segment.bills_period_starting(period.start):
+            yield RecurringLine(
+                sku=segment.sku, invoice_date=period.start, period_start=period.start, period_end=period.end,
+                quantity=segment.quantity, unit_price=segment.net_unit_price,
+                amount=money.round_amount(segment.net_unit_price * segment.quantity * period.months,
+                                          schedule.currency),
+            )
 
 
 def _term_end(schedule: BillingSchedule) -> date | None:

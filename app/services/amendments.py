@@ -31,6 +31,7 @@ from app.db.repositories import quotes as quote_repo
 from app.domain import money
 from app.domain.amendments import Amendment, Change, ContractSnapshot, needs_approval, price_amendment
 from app.domain.errors import Conflict, NotFound
+from app.domain.invoicing import BillingSchedule, periods_starting_in
 from app.domain.periods import period_months
 from app.domain.pricing import PriceList
 from app.domain.proration import prorate
@@ -156,14 +157,18 @@ def apply_amendment(session: Session, caller: Caller, quote: Quote, contract: Co
     """Close and open segments, record scheduled decreases and prorated charges, bump the contract version.
 
     The caller holds the contract's row lock and has checked that the quote's base version is current.
+    Charges are invoiced on the effective date, or today when that is later; a back-dated amendment also
+    charges (or credits) the whole periods that started between its effective date and today, which were
+    invoiced in advance without it.
     """
     version = contract.version + 1
     effective = quote.effective_date
     assert effective is not None
     invoice_date = max(effective, today)
-    proration = prorate(method=contract.proration_method, anchor=contract.start_date,
-                        billing_months=period_months(contract.billing_frequency), term_months=contract.term_months,
-                        effective_date=effective)
+    schedule = BillingSchedule(contract.start_date, period_months(contract.billing_frequency),
+                               contract.term_months, contract.currency)
+    proration = prorate(method=contract.proration_method, anchor=schedule.anchor, billing_months=schedule.months,
+                        term_months=contract.term_months, effective_date=effective)
     in_force = {s.sku: s for s in contract_repo.segments_in_force(session, contract.id, effective)}
     for line in quote.lines:
         if line.scheduled:
@@ -178,23 +183,31 @@ def apply_amendment(session: Session, caller: Caller, quote: Quote, contract: Co
             continue
         if (line.quantity_before or 0) > 0:
             closing = in_force[line.sku]
-            closing.end_date, closing.closed_in_version = effective, version
+            closing.closed_on, closing.closed_in_version, closing.closure_recorded_on = effective, version, today
         if line.quantity_after:  # what is held from the effective date (a credited decrease keeps the rest)
             session.add(SubscriptionSegment(
                 contract_id=contract.id, contract_version=version, quote_line_id=line.id, sku=line.sku,
                 quantity=line.quantity_after, list_unit_price=line.list_unit_price,
                 net_unit_price=line.net_unit_price, start_date=effective, end_date=contract.end_date,
+                recorded_on=today,
             ))
-        if line.amount_due_now:
-            session.add(ProratedCharge(
-                contract_id=contract.id, quote_id=quote.id, sku=line.sku,
-                kind="proration" if line.amount_due_now > 0 else "credit", invoice_date=invoice_date,
-                period_start=effective, period_end=proration.period.end, quantity=line.quantity,
-                unit_price=line.net_unit_price, amount=line.amount_due_now,
-            ))
+        charges = [(effective, proration.period.end, line.amount_due_now)] + [
+            # Back-dated: periods that started before today were invoiced without this change.
+            (period.start, period.end, money.round_amount(line.net_unit_price * line.quantity * period.months,
+                                                          contract.currency))
+            for period in periods_starting_in(schedule, proration.period.end, today)
+        ]
+        for period_start, period_end, amount in charges:
+            if amount:
+                session.add(ProratedCharge(
+                    contract_id=contract.id, quote_id=quote.id, sku=line.sku,
+                    kind="proration" if amount > 0 else "credit", invoice_date=invoice_date,
+                    period_start=period_start, period_end=period_end, quantity=line.quantity,
+                    unit_price=line.net_unit_price, amount=amount,
+                ))
     contract.version = version
     session.add(ContractVersion(contract_id=contract.id, version=version, quote_id=quote.id,
-                                api_key_id=caller.key_id, signer_name=signer_name))
+                                api_key_id=caller.key_id, signer_name=signer_name, accepted_on=today))
     event_repo.append(session, Event(
         id=new_id(), type="contract.amended", contract_id=contract.id, contract_version=version, quote_id=quote.id,
         payload={"number": contract.number, "effective_date": effective.isoformat(), "currency": contract.currency,

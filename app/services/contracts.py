@@ -148,6 +148,7 @@ def _create_contract(session: Session, caller: Caller, quote: Quote, today: date
     session.flush()  # the rows below refer to it; tables without relationships are not ordered by the flush
     session.add(ContractVersion(
         contract_id=contract.id, version=1, quote_id=quote.id, api_key_id=caller.key_id, signer_name=signer_name,
+        accepted_on=today,
     ))
     for line in quote.lines:
         if line.recurring:

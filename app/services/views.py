@@ -228,7 +228,8 @@ def quote_view(row: Quote) -> QuoteView:
 
 
 def to_segment(row: SubscriptionSegment) -> Segment:
-    return Segment(row.sku, row.quantity, row.net_unit_price, row.start_date, row.end_date, row.list_unit_price)
+    return Segment(row.sku, row.quantity, row.net_unit_price, row.start_date, row.end_date, row.list_unit_price,
+                   closed_on=row.closed_on, recorded_on=row.recorded_on, closure_recorded_on=row.closure_recorded_on)
 
 
 def contract_view(
@@ -245,7 +246,8 @@ def contract_view(
         segments=[
             SegmentView(
                 sku=s.sku, quantity=s.quantity, list_unit_price=_unit(s.list_unit_price, c),
-                net_unit_price=_unit(s.net_unit_price, c), start_date=s.start_date, end_date=s.end_date,
+                net_unit_price=_unit(s.net_unit_price, c), start_date=s.start_date,
+                end_date=to_segment(s).effective_end,
                 mrr=segment_mrr(to_segment(s), c),
             )
             for s in segments

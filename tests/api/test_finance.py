@@ -110,3 +110,74 @@ class TestEvents:
         assert feed["data"][1]["payload"]["amount_due_now"] == "47.42"
         later = client.get(f"/v1/events?after={feed['next_after']}", headers=keys.headers("finance")).json()
         assert later == {"data": [], "next_after": feed["next_after"]}
+
+
+def _open_until_year_end(client: TestClient, keys: Keys, quote: dict[str, Any]) -> dict[str, Any]:
+    response = client.patch(f"/v1/quotes/{quote['id']}", headers=keys.headers("sales"),
+                            json={"valid_until": "2026-12-31"})
+    assert response.status_code == 200, response.text
+    return finalize(client, keys, quote["id"])
+
+
+def _accepted_on(client: TestClient, day: str) -> None:
+    """From now on the API's 'today' is `day` (acceptance dates, invoice dates of prorations)."""
+    from datetime import date
+
+    from app.api.deps import get_today
+
+    client.app.dependency_overrides[get_today] = lambda: date.fromisoformat(day)  # type: ignore[attr-defined]
+
+
+class TestWhatWasInvoicedStaysInvoiced:
+    def test_a_change_on_a_period_start_bills_that_period_once(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"])
+        accept(client, keys, finalize(client, keys, amend(client, keys, contract["id"], "2026-04-15", {
+            "action": "add_quantity", "sku": "TIX-PRO", "quantity": 5})["id"]))
+        april = lines(client, keys, "from=2026-04-15&to=2026-05-15")["data"]
+        assert [(ln["kind"], ln["quantity"], ln["amount"]) for ln in april] == [
+            ("recurring", 20, "420.00"), ("proration", 5, "105.00")]
+        may = lines(client, keys, "from=2026-05-15&to=2026-06-15")["data"]
+        assert [(ln["kind"], ln["quantity"], ln["amount"]) for ln in may] == [("recurring", 25, "525.00")]
+
+    def test_a_back_dated_amendment_leaves_past_periods_and_catches_up_on_acceptance(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"])
+        before = lines(client, keys, "from=2026-04-01&to=2026-11-01&limit=500")["data"]
+        quote = _open_until_year_end(client, keys, amend(client, keys, contract["id"], "2026-04-01", {
+            "action": "add_quantity", "sku": "TIX-PRO", "quantity": 5}))
+        _accepted_on(client, "2026-06-20")
+        accept(client, keys, quote)
+        assert lines(client, keys, "from=2026-04-01&to=2026-06-01&limit=500")["data"] == [
+            ln for ln in before if ln["invoice_date"] < "2026-06-01"]  # April and May are as they were invoiced
+        june = lines(client, keys, "from=2026-06-01&to=2026-07-01")["data"]
+        assert [(ln["kind"], ln["invoice_date"], ln["period_start"], ln["quantity"], ln["amount"]) for ln in june] == [
+            ("recurring", "2026-06-15", "2026-06-15", 20, "420.00"),  # invoiced on 06-15, before the acceptance
+            ("proration", "2026-06-20", "2026-04-01", 5, "47.42"),
+            ("proration", "2026-06-20", "2026-04-15", 5, "105.00"),
+            ("proration", "2026-06-20", "2026-05-15", 5, "105.00"),
+            ("proration", "2026-06-20", "2026-06-15", 5, "105.00"),
+        ]
+        assert lines(client, keys, "from=2026-07-15&to=2026-07-16")["data"][0]["quantity"] == 25
+        term = lines(client, keys, "from=2026-01-01&to=2027-02-01&limit=500")
+        assert term["totals"][0]["amount"] == "6032.42"  # 5040.00 + 992.42, however late it was accepted
+
+    @pytest.mark.parametrize("billing_frequency", ["monthly", "quarterly", "annual"])
+    def test_late_acceptances_still_reconcile_with_contract_value(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any], billing_frequency: str
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"], billing_frequency=billing_frequency,
+                                   mid_term_decrease="credit")
+        expected = Decimal("5040.00")
+        for effective, accepted, change in (
+            ("2026-03-10", "2026-05-02", {"action": "add_quantity", "sku": "TIX-PRO", "quantity": 5}),
+            ("2026-06-20", "2026-10-31", {"action": "swap", "from_sku": "TIX-PRO", "to_sku": "TIX-ENT"}),
+            ("2026-11-11", "2026-11-11", {"action": "remove_quantity", "sku": "TIX-ENT", "quantity": 3}),
+        ):
+            quote = _open_until_year_end(client, keys, amend(client, keys, contract["id"], effective, change))
+            _accepted_on(client, accepted)
+            expected += Decimal(accept(client, keys, quote)["quote"]["amendment_totals"]["remaining_term_value"])
+        term = lines(client, keys, f"from=2026-01-01&to=2027-02-01&contract_id={contract['id']}&limit=500")
+        assert Decimal(term["totals"][0]["amount"]) == expected

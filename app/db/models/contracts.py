@@ -40,6 +40,8 @@ class ContractVersion(IdMixin, TimestampMixin, Base):
     quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quotes.id"))
     api_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_keys.id"))
     signer_name: Mapped[str | None] = mapped_column(String(200))
+    #: The calendar date the quote was accepted: from then on, billing knows of this version.
+    accepted_on: Mapped[date | None] = mapped_column(Date)
 
 
 class SubscriptionSegment(IdMixin, TimestampMixin, Base):
@@ -56,10 +58,14 @@ class SubscriptionSegment(IdMixin, TimestampMixin, Base):
     list_unit_price: Mapped[Decimal] = mapped_column(UnitPrice())
     net_unit_price: Mapped[Decimal] = mapped_column(UnitPrice())
     start_date: Mapped[date] = mapped_column(Date)
-    #: Null while an evergreen contract runs.
+    #: The planned end (the term end; null while an evergreen contract runs). Never changes.
     end_date: Mapped[date | None] = mapped_column(Date)
-    #: The version whose amendment ended this segment early (the end date it set), or null.
+    #: Acceptance date of the amendment that opened it; null for the original sale.
+    recorded_on: Mapped[date | None] = mapped_column(Date)
+    #: When an amendment ended it early: from which date, by which version, accepted on which date.
+    closed_on: Mapped[date | None] = mapped_column(Date)
     closed_in_version: Mapped[int | None] = mapped_column(Integer)
+    closure_recorded_on: Mapped[date | None] = mapped_column(Date)
 
 
 class OneTimeCharge(IdMixin, TimestampMixin, Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Contract, ContractVersion, OneTimeCharge, ScheduledChange, SubscriptionSegment
@@ -39,12 +39,20 @@ def segments_in_force(session: Session, contract_id: uuid.UUID, on: date) -> lis
         select(SubscriptionSegment)
         .where(
             SubscriptionSegment.contract_id == contract_id,
-            SubscriptionSegment.start_date <= on,
-            or_(SubscriptionSegment.end_date.is_(None), SubscriptionSegment.end_date > on),
+            *_in_force_on(on),
         )
         .order_by(SubscriptionSegment.sku, SubscriptionSegment.start_date)
     )
     return list(session.scalars(statement))
+
+
+def _in_force_on(on: date) -> tuple[ColumnElement[bool], ...]:
+    """Started by `on`, and neither at its planned end nor closed early by then."""
+    return (
+        SubscriptionSegment.start_date <= on,
+        or_(SubscriptionSegment.end_date.is_(None), SubscriptionSegment.end_date > on),
+        or_(SubscriptionSegment.closed_on.is_(None), SubscriptionSegment.closed_on > on),
+    )
 
 
 def versions(session: Session, contract_id: uuid.UUID) -> list[ContractVersion]:
@@ -62,9 +70,7 @@ def segments_in_force_for(
 ) -> dict[uuid.UUID, list[SubscriptionSegment]]:
     """Segments in force on a date for a page of contracts, in one query."""
     statement = select(SubscriptionSegment).where(
-        SubscriptionSegment.contract_id.in_(contract_ids),
-        SubscriptionSegment.start_date <= on,
-        or_(SubscriptionSegment.end_date.is_(None), SubscriptionSegment.end_date > on),
+        SubscriptionSegment.contract_id.in_(contract_ids), *_in_force_on(on),
     )
     grouped: dict[uuid.UUID, list[SubscriptionSegment]] = {contract_id: [] for contract_id in contract_ids}
     for row in session.scalars(statement.order_by(SubscriptionSegment.sku, SubscriptionSegment.start_date)):
@@ -73,9 +79,11 @@ def segments_in_force_for(
 
 
 def last_change_date(session: Session, contract_id: uuid.UUID) -> date | None:
-    """The latest start of any segment: amendments cannot take effect before it."""
-    statement = select(func.max(SubscriptionSegment.start_date)).where(SubscriptionSegment.contract_id == contract_id)
-    return session.execute(statement).scalar_one_or_none()
+    """The latest date a segment started or was closed on: amendments cannot take effect before it."""
+    statement = select(func.max(SubscriptionSegment.start_date), func.max(SubscriptionSegment.closed_on)).where(
+        SubscriptionSegment.contract_id == contract_id)
+    dates = [d for d in session.execute(statement).one() if d is not None]
+    return max(dates) if dates else None
 
 
 def scheduled_changes(session: Session, contract_id: uuid.UUID) -> list[ScheduledChange]:
