@@ -96,3 +96,12 @@ def signed_contract(client: TestClient, keys: Keys, **body: Any) -> dict[str, An
     """A quote created, finalized and accepted: the contract it made."""
     quote = finalize(client, keys, create_quote(client, keys, **body)["id"])
     return accept(client, keys, quote)["contract"]
+
+
+def amend(client: TestClient, keys: Keys, contract_id: str, effective_date: str, *changes: dict[str, Any],
+          expect: int = 201) -> dict[str, Any]:
+    """An amendment quote on a contract, as the sales front end asks for one."""
+    response = client.post(f"/v1/contracts/{contract_id}/amendments", headers=keys.headers("sales"),
+                           json={"effective_date": effective_date, "changes": list(changes)})
+    assert response.status_code == expect, response.text
+    return response.json()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from app.documents.formatting import NO_VALUE, Formatter, choice
+from app.documents.formatting import NO_VALUE, Formatter, choice, masthead_context
 
 #: Amendment line motions → their (translatable) name on the document.
 CHANGES: dict[str, str] = {
@@ -143,16 +143,8 @@ def build_amendment_context(document: AmendmentDocument) -> dict[str, object]:
     f = Formatter(document.locale, document.currency)
     totals = document.totals
     return {
-        "lang": document.locale,
+        **masthead_context(document, f),
         "title": f.t.gettext("Contract amendment"),
-        "number": document.number,
-        "version": str(document.version),
-        "currency": document.currency,
-        "issue_date": f.date(document.issue_date),
-        "valid_until": f.date(document.valid_until),
-        "seller_name": document.seller_name,
-        "account_name": document.account_name,
-        "billing_email": document.billing_email,
         "contract_number": document.contract_number,
         "effective_date": f.date(document.effective_date),
         "co_termination": _co_termination(document, f),

@@ -17,7 +17,7 @@ from app.documents.amendment_context import (
     AmendmentTotals,
     build_amendment_context,
 )
-from app.documents.formatting import NO_VALUE, Formatter, choice
+from app.documents.formatting import NO_VALUE, Formatter, choice, masthead_context
 
 __all__ = [
     "NO_VALUE",
@@ -145,16 +145,8 @@ def build_context(document: QuoteDocument) -> dict[str, object]:
     f = Formatter(document.locale, document.currency)
     totals = document.totals
     return {
-        "lang": document.locale,
+        **masthead_context(document, f),
         "title": f.t.gettext(choice(_TITLES, document.quote_type, "quote type")),
-        "number": document.number,
-        "version": str(document.version),
-        "currency": document.currency,
-        "issue_date": f.date(document.issue_date),
-        "valid_until": f.date(document.valid_until),
-        "seller_name": document.seller_name,
-        "account_name": document.account_name,
-        "billing_email": document.billing_email,
         "start_date": f.date(document.start_date),
         "term": _term(document, f),
         "renewal": _renewal(document, f),

@@ -6,26 +6,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
-from tests.builders import Keys, accept, contract_price, create_account, finalize, seed_catalog, signed_contract
-
-
-@pytest.fixture
-def theatre(client: TestClient, keys: Keys, session: Session) -> dict[str, Any]:
-    """DOMAIN.md's customer: TIX-PRO contracted at 21.00; list TIX-ENT 40.00."""
-    seed_catalog(session)
-    account = create_account(client, keys)
-    contract_price(client, keys, account_id=account["id"], sku="TIX-PRO", unit_price="21.00")
-    return account
-
-
-def amend(client: TestClient, keys: Keys, contract_id: str, effective_date: str, *changes: dict[str, Any],
-          expect: int = 201) -> dict[str, Any]:
-    response = client.post(f"/v1/contracts/{contract_id}/amendments", headers=keys.headers("sales"),
-                           json={"effective_date": effective_date, "changes": list(changes)})
-    assert response.status_code == expect, response.text
-    return response.json()
+from tests.builders import Keys, accept, amend, create_account, finalize, signed_contract
 
 
 class TestWorkedExamples:

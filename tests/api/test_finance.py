@@ -9,18 +9,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
-from tests.api.test_amendments import amend
-from tests.builders import Keys, accept, contract_price, create_account, finalize, seed_catalog, signed_contract
-
-
-@pytest.fixture
-def theatre(client: TestClient, keys: Keys, session: Session) -> dict[str, Any]:
-    seed_catalog(session)
-    account = create_account(client, keys)
-    contract_price(client, keys, account_id=account["id"], sku="TIX-PRO", unit_price="21.00")
-    return account
+from tests.builders import Keys, accept, amend, finalize, signed_contract
 
 
 def lines(client: TestClient, keys: Keys, query: str) -> dict[str, Any]:

@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
-from tests.api.test_amendments import amend
-from tests.builders import Keys, accept, create_account, finalize, seed_catalog, signed_contract
+from tests.builders import Keys, accept, amend, create_account, finalize, seed_catalog, signed_contract
 
 START, END = date(2026, 1, 15), date(2027, 1, 15)
 
