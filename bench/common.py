@@ -137,6 +137,11 @@ def postgres_database(label: str) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def libpq_url(url: str) -> str:
+    """The libpq / psycopg form of a SQLAlchemy PostgreSQL URL (`postgresql+psycopg://…` → `postgresql://…`)."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
 def migrate(url: str) -> None:
     import logging
 
@@ -277,6 +282,17 @@ def cpu_seconds(pid: int) -> float | None:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return None
+
+
+def proc_status_kb(pid: int, field: str) -> int | None:
+    """A kB figure from /proc/<pid>/status (e.g. VmRSS: resident now, VmHWM: peak resident), or None."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return None
 
 
 # ------------------------------------------------------------------------------------- load generator

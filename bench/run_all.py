@@ -12,13 +12,15 @@ import time
 import traceback
 from collections.abc import Callable
 
-from bench import bench_get_throughput, bench_pricing, bench_quotes_api
+from bench import bench_amendments, bench_get_throughput, bench_invoice_lines, bench_pricing, bench_quotes_api
 from bench.common import CPU_COUNT, Result, print_table
 
 BENCHMARKS: list[tuple[str, Callable[[], list[Result]]]] = [
     ("pricing", bench_pricing.run),
     ("quotes_api", bench_quotes_api.run),
     ("get_throughput", bench_get_throughput.run),
+    ("amendments", bench_amendments.run),
+    ("invoice_lines", bench_invoice_lines.run),  # 100 000 contracts on PostgreSQL: about a minute
 ]
 
 
