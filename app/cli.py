@@ -80,24 +80,21 @@ def invoice_lines(
     import csv
     import json
     import sys
-    from dataclasses import asdict
 
-    from app.services.billing import InvoiceLineView, stream_invoice_lines
+    from app.services.billing import CSV_COLUMNS, csv_row, stream_invoice_lines
 
-    columns = list(InvoiceLineView.__dataclass_fields__)
-    writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n") if as_csv else None
-    if writer is not None:
-        writer.writeheader()
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    if as_csv:
+        writer.writerow(CSV_COLUMNS)
     with _session() as session:
         for line in stream_invoice_lines(
             session, start=_date(start), end=_date(end), contract_id=_uuid(contract) if contract else None,
             account_id=_uuid(account) if account else None,
         ):
-            row = {k: "" if v is None else str(v) for k, v in asdict(line).items()}
-            if writer is not None:
-                writer.writerow(row)
+            if as_csv:
+                writer.writerow(csv_row(line))
             else:
-                typer.echo(json.dumps(row))
+                typer.echo(json.dumps(dict(zip(CSV_COLUMNS, csv_row(line), strict=True))))
 
 
 def _date(value: str) -> date:

@@ -58,6 +58,7 @@ def billing_period(anchor: date, months: int, index: int) -> Period:
     return Period(add_months(anchor, index * months), add_months(anchor, (index + 1) * months))
 
 
+@lru_cache(maxsize=65536)
 def billing_period_index(anchor: date, months: int, day: date) -> int:
     """Index of the billing period containing `day` (which must be on or after the anchor)."""
     if day < anchor:

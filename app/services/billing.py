@@ -1,7 +1,8 @@
 """Invoice lines for finance: recurring (billed in advance), proration and credit, one-time; in [from, to).
 
 Lines are derived from the contracts' history, not stored: they are always consistent with it. They are
-produced contract by contract in id batches, so a month over 100 000 contracts streams in flat memory.
+produced contract by contract from one streamed query, so a month over 100 000 contracts streams in flat
+memory.
 """
 
 from __future__ import annotations
@@ -9,23 +10,25 @@ from __future__ import annotations
 import base64
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import groupby
+from operator import attrgetter
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.db.models import Contract
 from app.db.repositories import billing as repo
 from app.db.session import reading
 from app.domain import money
+from app.domain.contracts import Segment
 from app.domain.errors import InvalidInput
 from app.domain.invoicing import BillingSchedule, recurring_lines
 from app.domain.periods import period_months
-from app.services.views import to_segment
 
-BATCH = 500
 KIND_ORDER = {"recurring": 0, "proration": 1, "credit": 2, "one_time": 3}
 
 
@@ -68,54 +71,70 @@ def check_range(start: date, end: date) -> None:
 def stream_invoice_lines(
     session: Session, *, start: date, end: date, contract_id: uuid.UUID | None = None,
     account_id: uuid.UUID | None = None, resume_at: uuid.UUID | None = None,
-) -> Iterator[InvoiceLineView]:
-    """Every line in the range, contract by contract (in id order), each contract's lines by date."""
+) -> Generator[InvoiceLineView]:
+    """Every line in the range, contract by contract (in id order), each contract's lines by date.
+
+    One streamed query reads the segments; the range's charges (few) are read at once and merged in.
+    """
     check_range(start, end)
-    after: uuid.UUID | None = None
+    scope = repo.Scope(start, end, contract_id, account_id, resume_at)
     with reading(session):
-        while True:
-            contracts = repo.contract_batch(session, after=after, resume_at=resume_at if after is None else None,
-                                            limit=BATCH, contract_id=contract_id, account_id=account_id)
-            if not contracts:
-                return
-            yield from _batch_lines(session, contracts, start, end)
-            after = contracts[-1].id
-            session.expunge_all()  # flat memory over any number of contracts
+        charges: dict[uuid.UUID, list[InvoiceLineView]] = defaultdict(list)
+        for row in repo.charge_rows(session, scope):
+            charges[row.contract_id].append(_line(row, row.sku, row.kind, row.invoice_date, row.period_start,
+                                                  row.period_end, row.quantity, row.unit_price, row.amount))
+        charged = sorted(charges, reverse=True)  # a stack: the smallest contract id last
+        for contract, rows in groupby(repo.segment_rows(session, scope), key=attrgetter("contract_id")):
+            while charged and charged[-1] < contract:
+                yield from _ordered(charges.pop(charged.pop()))
+            if charged and charged[-1] == contract:
+                charged.pop()
+            yield from _ordered(_recurring(list(rows), start, end) + charges.pop(contract, []))
+        while charged:
+            yield from _ordered(charges.pop(charged.pop()))
 
 
-def _batch_lines(session: Session, contracts: Sequence[Contract], start: date, end: date) -> Iterator[InvoiceLineView]:
-    ids = [c.id for c in contracts]
-    lines: dict[uuid.UUID, list[InvoiceLineView]] = defaultdict(list)
-    by_id = {c.id: c for c in contracts}
-    for segment, quote_id in repo.segments_billing_in(session, ids, start, end):
-        contract = by_id[segment.contract_id]
-        schedule = BillingSchedule(contract.start_date, period_months(contract.billing_frequency),
-                                   contract.term_months, contract.currency)
-        for line in recurring_lines(to_segment(segment), schedule, start, end):
-            lines[contract.id].append(_line(contract, line.sku, "recurring", line.invoice_date, line.period_start,
-                                            line.period_end, line.quantity, line.unit_price, line.amount, quote_id))
-    for charge in repo.prorated_charges_in(session, ids, start, end):
-        lines[charge.contract_id].append(_line(
-            by_id[charge.contract_id], charge.sku, charge.kind, charge.invoice_date, charge.period_start,
-            charge.period_end, charge.quantity, charge.unit_price, charge.amount, charge.quote_id))
-    for one_time, quote_id in repo.one_time_charges_in(session, ids, start, end):
-        lines[one_time.contract_id].append(_line(
-            by_id[one_time.contract_id], one_time.sku, "one_time", one_time.charge_date, None, None,
-            one_time.quantity, one_time.unit_price, one_time.amount, quote_id))
-    for contract in contracts:
-        yield from sorted(lines[contract.id], key=lambda ln: (ln.invoice_date, ln.sku, KIND_ORDER[ln.kind]))
+def _recurring(rows: list[Any], start: date, end: date) -> list[InvoiceLineView]:
+    first = rows[0]
+    schedule = BillingSchedule(first.anchor, period_months(first.billing_frequency), first.term_months,
+                               first.currency)
+    return [
+        _line(row, line.sku, "recurring", line.invoice_date, line.period_start, line.period_end, line.quantity,
+              line.unit_price, line.amount)
+        for row in rows
+        for line in recurring_lines(
+            Segment(row.sku, row.quantity, row.net_unit_price, row.start_date, row.end_date,
+                    closed_on=row.closed_on, recorded_on=row.recorded_on,
+                    closure_recorded_on=row.closure_recorded_on),
+            schedule, start, end)
+    ]
 
 
-def _line(contract: Contract, sku: str, kind: str, invoice_date: date, period_start: date | None,
-          period_end: date | None, quantity: int, unit_price: Decimal, amount: Decimal,
-          quote_id: uuid.UUID | None) -> InvoiceLineView:
-    currency = contract.currency
+def _ordered(lines: list[InvoiceLineView]) -> list[InvoiceLineView]:
+    return sorted(lines, key=lambda ln: (ln.invoice_date, ln.sku, KIND_ORDER[ln.kind]))
+
+
+def _line(row: Any, sku: str, kind: str, invoice_date: date, period_start: date | None, period_end: date | None,
+          quantity: int, unit_price: Decimal, amount: Decimal) -> InvoiceLineView:
+    """A line of the contract in `row` (its id, number, account and currency)."""
+    currency = row.currency
     return InvoiceLineView(
-        contract_id=contract.id, contract_number=contract.number, account_id=contract.account_id, sku=sku,
-        kind=kind, invoice_date=invoice_date, period_start=period_start, period_end=period_end, quantity=quantity,
+        contract_id=row.contract_id, contract_number=row.number, account_id=row.account_id, sku=sku, kind=kind,
+        invoice_date=invoice_date, period_start=period_start, period_end=period_end, quantity=quantity,
         unit_price=money.display_unit_price(unit_price, currency), amount=money.round_amount(amount, currency),
-        currency=currency, quote_id=quote_id,
+        currency=currency, quote_id=row.quote_id,
     )
+
+
+CSV_COLUMNS = [
+    "contract_id", "contract_number", "account_id", "sku", "kind", "invoice_date", "period_start", "period_end",
+    "quantity", "unit_price", "amount", "currency", "quote_id",
+]
+
+
+def csv_row(line: InvoiceLineView) -> list[str]:
+    """A line as CSV fields, in CSV_COLUMNS order (empty for a missing period or quote)."""
+    return ["" if value is None else str(value) for value in (getattr(line, name) for name in CSV_COLUMNS)]
 
 
 def invoice_line_page(
@@ -131,16 +150,18 @@ def invoice_line_page(
     page: list[InvoiceLineView] = []
     given: dict[uuid.UUID, int] = defaultdict(int)
     next_cursor = None
-    for line in stream_invoice_lines(session, start=start, end=end, contract_id=contract_id,
-                                     account_id=account_id, resume_at=resume_at):
-        if line.contract_id == resume_at and given[line.contract_id] < skip:
+    lines = stream_invoice_lines(session, start=start, end=end, contract_id=contract_id, account_id=account_id,
+                                 resume_at=resume_at)
+    with closing(lines):  # stopping early must release the streaming cursor now, not at garbage collection
+        for line in lines:
+            if line.contract_id == resume_at and given[line.contract_id] < skip:
+                given[line.contract_id] += 1
+                continue
+            if len(page) == limit:
+                next_cursor = _encode(line.contract_id, given[line.contract_id])
+                break
+            page.append(line)
             given[line.contract_id] += 1
-            continue
-        if len(page) == limit:
-            next_cursor = _encode(line.contract_id, given[line.contract_id])
-            break
-        page.append(line)
-        given[line.contract_id] += 1
     totals = invoice_totals(session, start=start, end=end, contract_id=contract_id, account_id=account_id)
     return InvoiceLinePage(page, next_cursor, totals)
 

@@ -6,7 +6,6 @@ import csv
 import io
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
@@ -25,7 +24,6 @@ Finance = Annotated[Caller, Depends(require("finance"))]
 FinanceOrScheduler = Annotated[Caller, Depends(require("finance", "scheduler"))]
 From = Annotated[CalendarDate, Query(alias="from", description="first invoice date included")]
 To = Annotated[CalendarDate, Query(alias="to", description="first invoice date excluded")]
-CSV_COLUMNS = list(billing.InvoiceLineView.__dataclass_fields__)
 
 
 @router.get("/invoice-lines", response_model=InvoiceLinePageOut,
@@ -49,12 +47,12 @@ def _csv_rows(factory: sessionmaker[Session], start: date, end: date, contract_i
               account_id: uuid.UUID | None) -> Iterator[str]:
     """CSV text in chunks, from a session of its own: the stream outlives the request's dependencies."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(billing.CSV_COLUMNS)
     with factory() as session:
         for count, line in enumerate(billing.stream_invoice_lines(
                 session, start=start, end=end, contract_id=contract_id, account_id=account_id), start=1):
-            writer.writerow({k: "" if v is None else v for k, v in asdict(line).items()})
+            writer.writerow(billing.csv_row(line))
             if count % 1000 == 0:
                 yield buffer.getvalue()
                 buffer.seek(0)

@@ -77,7 +77,7 @@ class OneTimeCharge(IdMixin, TimestampMixin, Base):
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(UnitPrice())
     amount: Mapped[Decimal] = mapped_column(Amount())
-    charge_date: Mapped[date] = mapped_column(Date)
+    charge_date: Mapped[date] = mapped_column(Date, index=True)
 
 
 class ScheduledChange(IdMixin, TimestampMixin, Base):

@@ -1,67 +1,82 @@
-"""Queries behind invoice lines: contracts in id batches, their segments and charges in a date range."""
+"""Queries behind invoice lines: one streamed read of the segments that may bill in a date range (with
+their contract), and the range's proration and one-time charges. Plain rows, not ORM objects: millions
+of lines go through here."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import Date, Row, Select, cast, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.db.models import Contract, OneTimeCharge, ProratedCharge, QuoteLine, SubscriptionSegment
 
-
-def contract_batch(
-    session: Session, *, after: uuid.UUID | None, resume_at: uuid.UUID | None, limit: int,
-    contract_id: uuid.UUID | None, account_id: uuid.UUID | None,
-) -> Sequence[Contract]:
-    """Contracts in id order: after `after`, or from `resume_at` (inclusive) when a page resumes inside one."""
-    statement = select(Contract).order_by(Contract.id).limit(limit)
-    if after is not None:
-        statement = statement.where(Contract.id > after)
-    if resume_at is not None:
-        statement = statement.where(Contract.id >= resume_at)
-    if contract_id is not None:
-        statement = statement.where(Contract.id == contract_id)
-    if account_id is not None:
-        statement = statement.where(Contract.account_id == account_id)
-    return list(session.scalars(statement))
+STREAM_ROWS = 2000
+_Columns = TypeVarTuple("_Columns")
 
 
-def segments_billing_in(
-    session: Session, contract_ids: Sequence[uuid.UUID], start: date, end: date
-) -> list[tuple[SubscriptionSegment, uuid.UUID]]:
-    """Segments that may bill a period starting in [start, end), with the quote that created each."""
+@dataclass(frozen=True)
+class Scope:
+    """Which lines: invoice dates in [start, end), optionally one contract or account, from a contract on."""
+
+    start: date
+    end: date
+    contract_id: uuid.UUID | None = None
+    account_id: uuid.UUID | None = None
+    resume_at: uuid.UUID | None = None
+
+
+def _scoped(statement: Select[*_Columns], scope: Scope) -> Select[*_Columns]:
+    if scope.contract_id is not None:
+        statement = statement.where(Contract.id == scope.contract_id)
+    if scope.account_id is not None:
+        statement = statement.where(Contract.account_id == scope.account_id)
+    if scope.resume_at is not None:
+        statement = statement.where(Contract.id >= scope.resume_at)
+    return statement.order_by(Contract.id)
+
+
+def segment_rows(session: Session, scope: Scope) -> Iterator[Any]:
+    """Segments that may bill a period starting in [start, end), with their contract, in contract order."""
     statement = (
-        select(SubscriptionSegment, QuoteLine.quote_id)
-        .join(QuoteLine, QuoteLine.id == SubscriptionSegment.quote_line_id)
-        .where(
-            SubscriptionSegment.contract_id.in_(contract_ids),
-            SubscriptionSegment.start_date < end,
-            or_(SubscriptionSegment.end_date.is_(None), SubscriptionSegment.end_date > start),
+        select(
+            Contract.id.label("contract_id"), Contract.number, Contract.account_id, Contract.currency,
+            Contract.start_date.label("anchor"), Contract.term_months, Contract.billing_frequency,
+            SubscriptionSegment.sku, SubscriptionSegment.quantity, SubscriptionSegment.net_unit_price,
+            SubscriptionSegment.start_date, SubscriptionSegment.end_date, SubscriptionSegment.closed_on,
+            SubscriptionSegment.recorded_on, SubscriptionSegment.closure_recorded_on, QuoteLine.quote_id,
         )
+        .join(SubscriptionSegment, SubscriptionSegment.contract_id == Contract.id)
+        .join(QuoteLine, QuoteLine.id == SubscriptionSegment.quote_line_id)
+        .where(SubscriptionSegment.start_date < scope.end,
+               or_(SubscriptionSegment.end_date.is_(None), SubscriptionSegment.end_date > scope.start))
     )
-    return [(row[0], row[1]) for row in session.execute(statement)]
+    result = session.execute(_scoped(statement, scope).execution_options(yield_per=STREAM_ROWS))
+    try:
+        yield from result
+    finally:
+        result.close()  # a reader that stops early must not leave a server-side cursor open
 
 
-def prorated_charges_in(
-    session: Session, contract_ids: Sequence[uuid.UUID], start: date, end: date
-) -> Sequence[ProratedCharge]:
-    statement = select(ProratedCharge).where(
-        ProratedCharge.contract_id.in_(contract_ids), ProratedCharge.invoice_date >= start,
-        ProratedCharge.invoice_date < end,
-    )
-    return list(session.scalars(statement))
-
-
-def one_time_charges_in(
-    session: Session, contract_ids: Sequence[uuid.UUID], start: date, end: date
-) -> list[tuple[OneTimeCharge, uuid.UUID]]:
-    statement = (
-        select(OneTimeCharge, QuoteLine.quote_id)
-        .join(QuoteLine, QuoteLine.id == OneTimeCharge.quote_line_id)
-        .where(OneTimeCharge.contract_id.in_(contract_ids), OneTimeCharge.charge_date >= start,
-               OneTimeCharge.charge_date < end)
-    )
-    return [(row[0], row[1]) for row in session.execute(statement)]
+def charge_rows(session: Session, scope: Scope) -> list[Row[Any]]:
+    """Proration, credit and one-time charges invoiced in [start, end), with their contract."""
+    contract_columns = (Contract.id.label("contract_id"), Contract.number, Contract.account_id, Contract.currency)
+    prorated = select(
+        *contract_columns, ProratedCharge.sku, ProratedCharge.kind, ProratedCharge.invoice_date,
+        ProratedCharge.period_start, ProratedCharge.period_end, ProratedCharge.quantity,
+        ProratedCharge.unit_price, ProratedCharge.amount, ProratedCharge.quote_id,
+    ).join(ProratedCharge, ProratedCharge.contract_id == Contract.id).where(
+        ProratedCharge.invoice_date >= scope.start, ProratedCharge.invoice_date < scope.end)
+    one_time = select(
+        *contract_columns, OneTimeCharge.sku, literal("one_time").label("kind"), OneTimeCharge.charge_date,
+        cast(literal(None), Date).label("period_start"), cast(literal(None), Date).label("period_end"), OneTimeCharge.quantity,
+        OneTimeCharge.unit_price, OneTimeCharge.amount, QuoteLine.quote_id,
+    ).join(OneTimeCharge, OneTimeCharge.contract_id == Contract.id).join(
+        QuoteLine, QuoteLine.id == OneTimeCharge.quote_line_id).where(
+        OneTimeCharge.charge_date >= scope.start, OneTimeCharge.charge_date < scope.end)
+    both = union_all(_scoped(prorated, scope).order_by(None), _scoped(one_time, scope).order_by(None))
+    return list(session.execute(select(both.subquery()).order_by("contract_id")))
