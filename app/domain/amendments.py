@@ -18,7 +18,14 @@ from app.domain.catalog import Product, check_product_rules
 from app.domain.contracts import Segment
 from app.domain.errors import Conflict, InvalidInput, Violation, ViolationList
 from app.domain.periods import add_months, period_months
-from app.domain.pricing import LineRequest, PriceList, QuoteTerms, price_line, rep_discount_percent
+from app.domain.pricing import (
+    MONTHS_PER_YEAR,
+    LineRequest,
+    PriceList,
+    QuoteTerms,
+    price_line,
+    rep_discount_percent,
+)
 from app.domain.proration import Proration, prorate, prorated_amounts
 
 ACTIONS = ("add_quantity", "remove_quantity", "swap", "add_product", "remove_product")
@@ -95,6 +102,12 @@ class AmendmentTotals:
     amount_due_now: Decimal
     remaining_term_value: Decimal
     mrr_delta: Decimal
+    #: One-time charges added by the amendment (part of amount_due_now).
+    one_time: Decimal
+
+    @property
+    def arr_delta(self) -> Decimal:
+        return self.mrr_delta * MONTHS_PER_YEAR
 
 
 @dataclass(frozen=True)
@@ -126,6 +139,7 @@ def price_amendment(
         amount_due_now=sum((line.amount_due_now for line in lines), zero),
         remaining_term_value=sum((line.remaining_term_value for line in lines), zero),
         mrr_delta=sum((line.mrr_delta for line in lines), zero),
+        one_time=sum((line.amount_due_now for line in lines if not line.recurring), zero),
     )
     # Every recurring SKU the amendment touches is re-opened with what is held from the effective date.
     opened = tuple(

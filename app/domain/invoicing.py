@@ -80,3 +80,21 @@ def recurring_lines(segment: Segment, schedule: BillingSchedule, start: date, en
 
 def _term_end(schedule: BillingSchedule) -> date | None:
     return None if schedule.term_months is None else add_months(schedule.anchor, schedule.term_months)
+
+
+@dataclass(frozen=True)
+class Charge:
+    period_start: date
+    period_end: date
+    amount: Decimal
+
+
+def catch_up_charges(schedule: BillingSchedule, *, monthly_delta: Decimal, after: date, before: date) -> list[Charge]:
+    """A back-dated change's whole periods already invoiced without it: those starting in [after, before).
+
+    `after` is the end of the period the change's proration covers, `before` the acceptance date.
+    """
+    return [
+        Charge(period.start, period.end, money.round_amount(monthly_delta * period.months, schedule.currency))
+        for period in periods_starting_in(schedule, after, before)
+    ]

@@ -28,10 +28,9 @@ from app.db.repositories import catalog as catalog_repo
 from app.db.repositories import contracts as contract_repo
 from app.db.repositories import events as event_repo
 from app.db.repositories import quotes as quote_repo
-from app.domain import money
 from app.domain.amendments import Amendment, Change, ContractSnapshot, needs_approval, price_amendment
 from app.domain.errors import Conflict, NotFound
-from app.domain.invoicing import BillingSchedule, periods_starting_in
+from app.domain.invoicing import BillingSchedule, Charge, catch_up_charges
 from app.domain.periods import period_months
 from app.domain.pricing import PriceList
 from app.domain.proration import prorate
@@ -121,7 +120,6 @@ def _price(session: Session, contract: Contract, effective_date: date, changes: 
 
 def _store(row: Quote, contract: Contract, amendment: Amendment, effective_date: date, changes: Sequence[Change],
            threshold: Decimal) -> None:
-    currency = contract.currency
     row.base_version, row.effective_date, row.start_date = contract.version, effective_date, effective_date
     row.changes = [{**asdict(c), "discount_percent": None if c.discount_percent is None else str(c.discount_percent)}
                    for c in changes]
@@ -142,11 +140,9 @@ def _store(row: Quote, contract: Contract, amendment: Amendment, effective_date:
         for position, line in enumerate(amendment.lines)
     ]
     totals = amendment.totals
-    one_time = sum((line.amount_due_now for line in amendment.lines if not line.recurring),
-                   money.round_amount(Decimal(0), currency))
     row.amount_due_now, row.remaining_term_value, row.mrr_delta = (
         totals.amount_due_now, totals.remaining_term_value, totals.mrr_delta)
-    row.mrr, row.arr, row.one_time = totals.mrr_delta, totals.mrr_delta * 12, one_time
+    row.mrr, row.arr, row.one_time = totals.mrr_delta, totals.arr_delta, totals.one_time
     row.total_contract_value, row.first_invoice = totals.remaining_term_value, totals.amount_due_now
     row.status = "needs_approval" if needs_approval(amendment.lines, threshold) else "draft"
     row.approved_by = row.approved_at = None
@@ -191,19 +187,15 @@ def apply_amendment(session: Session, caller: Caller, quote: Quote, contract: Co
                 net_unit_price=line.net_unit_price, start_date=effective, end_date=contract.end_date,
                 recorded_on=today,
             ))
-        charges = [(effective, proration.period.end, line.amount_due_now)] + [
-            # Back-dated: periods that started before today were invoiced without this change.
-            (period.start, period.end, money.round_amount(line.net_unit_price * line.quantity * period.months,
-                                                          contract.currency))
-            for period in periods_starting_in(schedule, proration.period.end, today)
-        ]
-        for period_start, period_end, amount in charges:
-            if amount:
+        charges = [Charge(effective, proration.period.end, line.amount_due_now or Decimal(0)), *catch_up_charges(
+            schedule, monthly_delta=line.net_unit_price * line.quantity, after=proration.period.end, before=today)]
+        for charge in charges:
+            if charge.amount:
                 session.add(ProratedCharge(
                     contract_id=contract.id, quote_id=quote.id, sku=line.sku,
-                    kind="proration" if amount > 0 else "credit", invoice_date=invoice_date,
-                    period_start=period_start, period_end=period_end, quantity=line.quantity,
-                    unit_price=line.net_unit_price, amount=amount,
+                    kind="proration" if charge.amount > 0 else "credit", invoice_date=invoice_date,
+                    period_start=charge.period_start, period_end=charge.period_end, quantity=line.quantity,
+                    unit_price=line.net_unit_price, amount=charge.amount,
                 ))
     contract.version = version
     session.add(ContractVersion(contract_id=contract.id, version=version, quote_id=quote.id,

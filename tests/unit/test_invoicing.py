@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.domain.contracts import Segment
-from app.domain.invoicing import BillingSchedule, RecurringLine, recurring_lines
+from app.domain.invoicing import BillingSchedule, RecurringLine, catch_up_charges, recurring_lines
 from app.domain.money import round_amount
 from app.domain.periods import FREQUENCY_MONTHS, add_months, term_end
 from app.domain.proration import prorate, prorated_amounts
@@ -219,3 +219,20 @@ class TestRecurringLineProperties:
             assert line.amount == round_amount(net * quantity * (last - first), "EUR")
         total = sum((line.amount for line in billed), Decimal(0))
         assert abs(total - net * quantity * term_months) <= Decimal("0.01") * len(billed)
+
+
+class TestCatchUpCharges:
+    def test_charges_each_whole_period_started_before_the_acceptance(self) -> None:
+        schedule = BillingSchedule(date(2026, 1, 15), 1, 12, "EUR")
+        charges = catch_up_charges(schedule, monthly_delta=Decimal("105.00"), after=date(2026, 4, 15),
+                                   before=date(2026, 6, 20))
+        assert [(c.period_start, c.period_end, c.amount) for c in charges] == [
+            (date(2026, 4, 15), date(2026, 5, 15), Decimal("105.00")),
+            (date(2026, 5, 15), date(2026, 6, 15), Decimal("105.00")),
+            (date(2026, 6, 15), date(2026, 7, 15), Decimal("105.00")),
+        ]
+
+    def test_an_acceptance_before_the_period_end_charges_nothing_more(self) -> None:
+        schedule = BillingSchedule(date(2026, 1, 15), 3, 12, "EUR")
+        assert catch_up_charges(schedule, monthly_delta=Decimal("-63.00"), after=date(2026, 7, 15),
+                                before=date(2026, 7, 15)) == []
