@@ -108,7 +108,6 @@ Cursor = Annotated[str | None, Query(max_length=64, description="next_cursor of 
 READ_ALL = ("sales", "approver", "finance", "scheduler", "portal")
 AnyRole = Annotated[Caller, Depends(require(*READ_ALL))]
 Admin = Annotated[Caller, Depends(require())]
-AdminOrFinance = Annotated[Caller, Depends(require("finance"))]
 Sales = Annotated[Caller, Depends(require("sales"))]
 SalesReader = Annotated[Caller, Depends(require("sales", "finance", "approver"))]
 SalesOrPortal = Annotated[Caller, Depends(require("sales", "portal"))]

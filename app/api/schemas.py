@@ -17,6 +17,8 @@ from pydantic import (
     model_validator,
 )
 
+from app.domain.catalog import MAX_QUANTITY
+
 T = TypeVar("T")
 
 _MONEY_SCHEMA = WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["21.00"]})
@@ -27,7 +29,7 @@ UnitPriceIn = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6, al
 PercentIn = Annotated[Decimal, Field(ge=0, le=100, max_digits=9, decimal_places=6, allow_inf_nan=False)]
 #: A decimal the API answers with, always as a JSON string ("47.42", "79.333333").
 MoneyOut = Annotated[Decimal, _AS_STRING, _MONEY_SCHEMA]
-Quantity = Annotated[int, Field(le=1_000_000_000, description="units (seats, contacts…), at least 1")]
+Quantity = Annotated[int, Field(le=MAX_QUANTITY, description="units (seats, contacts…), at least 1")]
 Months = Annotated[int, Field(ge=1, le=600)]
 Days = Annotated[int, Field(ge=0, le=3650)]
 Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]

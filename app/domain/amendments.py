@@ -14,12 +14,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 from app.domain import money
-from app.domain.catalog import Product, check_product_rules
-from app.domain.contracts import Segment
+from app.domain.catalog import MAX_QUANTITY, Product, check_product_rules
+from app.domain.contracts import Segment, annual
 from app.domain.errors import Conflict, InvalidInput, Violation, ViolationList
 from app.domain.periods import add_months, period_months
 from app.domain.pricing import (
-    MONTHS_PER_YEAR,
     LineRequest,
     PriceList,
     QuoteTerms,
@@ -107,7 +106,7 @@ class AmendmentTotals:
 
     @property
     def arr_delta(self) -> Decimal:
-        return self.mrr_delta * MONTHS_PER_YEAR
+        return annual(self.mrr_delta)
 
 
 @dataclass(frozen=True)
@@ -134,13 +133,14 @@ def price_amendment(
     lines = [line for index, change in enumerate(changes) for line in pricer.lines(index, change)]
     _check_rules(contract, lines, price_list.products)
     applied = [line for line in lines if not line.scheduled]
-    zero = money.round_amount(ZERO, contract.currency)
+    currency = contract.currency
     totals = AmendmentTotals(
-        amount_due_now=sum((line.amount_due_now for line in lines), zero),
-        remaining_term_value=sum((line.remaining_term_value for line in lines), zero),
-        mrr_delta=sum((line.mrr_delta for line in lines), zero),
-        one_time=sum((line.amount_due_now for line in lines if not line.recurring), zero),
+        amount_due_now=money.total((line.amount_due_now for line in lines), currency),
+        remaining_term_value=money.total((line.remaining_term_value for line in lines), currency),
+        mrr_delta=money.total((line.mrr_delta for line in lines), currency),
+        one_time=money.total((line.amount_due_now for line in lines if not line.recurring), currency),
     )
+    _check_sizes(lines, totals)
     # Every recurring SKU the amendment touches is re-opened with what is held from the effective date.
     opened = tuple(
         Segment(line.sku, line.quantity_after, line.net_unit_price, effective_date, end, line.list_unit_price)
@@ -159,21 +159,31 @@ def needs_approval(lines: Sequence[AmendmentLine], threshold_percent: Decimal) -
     )
 
 
+def _check_sizes(lines: Sequence[AmendmentLine], totals: AmendmentTotals) -> None:
+    """Quantities and amounts must fit what the service stores exactly."""
+    problems = ViolationList()
+    for line in lines:
+        where, name = ("changes", line.change_index), f"change {line.change_index + 1}"
+        if line.quantity_after > MAX_QUANTITY:
+            problems.add(where, f"{name}: {line.quantity_after} {line.sku} is more than {MAX_QUANTITY}")
+        if not all(money.storable(a) for a in (line.amount_due_now, line.remaining_term_value, annual(line.mrr_delta))):
+            problems.add(where, f"{name}: its amounts are too large")
+    if not all(money.storable(a) for a in (totals.amount_due_now, totals.remaining_term_value, totals.arr_delta)):
+        problems.add(("changes",), "the amendment's totals are too large")
+    problems.raise_if_any(AmendmentRefused, "amendment refused")
+
+
 def _check_date(contract: ContractSnapshot, day: date) -> None:
     end = None if contract.term_months is None else add_months(contract.start_date, contract.term_months)
     if day < contract.start_date or (end is not None and day >= end):
         bound = "open end" if end is None else end.isoformat()
         raise AmendmentRefused(
             f"effective date {day.isoformat()} is outside the current term "
-            f"[{contract.start_date.isoformat()}, {bound})", [_at("effective_date", msg="outside the current term")])
+            f"[{contract.start_date.isoformat()}, {bound})", [Violation(("effective_date",), "outside the current term")])
     if day < contract.last_change_date:
         raise AmendmentRefused(
             f"effective date {day.isoformat()} is before the contract's latest change on "
-            f"{contract.last_change_date.isoformat()}", [_at("effective_date", msg="before the latest change")])
-
-
-def _at(*loc: str | int, msg: str) -> Violation:
-    return Violation(tuple(loc), msg)
+            f"{contract.last_change_date.isoformat()}", [Violation(("effective_date",), "before the latest change")])
 
 
 def _check_changes(contract: ContractSnapshot, changes: Sequence[Change], products: Mapping[str, Product]) -> None:
@@ -304,7 +314,7 @@ class _Pricer:
             raise AmendmentRefused(
                 f"change {line.change_index + 1}: this contract forbids mid-term decreases "
                 f"({line.change} of {line.sku}); it can take effect at renewal only",
-                [_at("changes", line.change_index, msg="mid-term decreases are forbidden on this contract")])
+                [Violation(("changes", line.change_index), "mid-term decreases are forbidden on this contract")])
         if policy == "credit":
             return lines
         zero = money.round_amount(ZERO, self.contract.currency)

@@ -8,12 +8,15 @@ from datetime import date
 from decimal import Decimal
 
 from app.domain.errors import Conflict, InvalidInput, ViolationList
+from app.domain.periods import overlaps
 
 PRODUCT_KINDS = ("plan", "addon", "service", "one_time")
 RECURRING_KINDS = ("plan", "addon", "service")
 PRICING_MODELS = ("per_unit", "volume", "graduated", "flat")
 TIERED_MODELS = ("volume", "graduated")
 SCHEDULE_TYPES = ("volume", "term")
+#: The most units of one product a line or a contract holds (quantities are stored as 32-bit integers).
+MAX_QUANTITY = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,7 @@ def entry_to_close(existing: Iterable[PriceEntry], new: PriceEntry) -> PriceEntr
         if old.effective_to is None and old.effective_from < new.effective_from:
             closing = old  # at most one open-ended entry exists: two would overlap
             continue
-        if _overlaps(old.effective_from, old.effective_to, new.effective_from, new.effective_to):
+        if overlaps(old.effective_from, old.effective_to, new.effective_from, new.effective_to):
             raise OverlappingPriceEntry(
                 f"{new.sku} in {new.currency} already has a price from "
                 f"{old.effective_from.isoformat()} to {_bound(old.effective_to)}, which overlaps "
@@ -152,12 +155,26 @@ def entry_to_close(existing: Iterable[PriceEntry], new: PriceEntry) -> PriceEntr
     return closing
 
 
-def _overlaps(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
-    return (a_to is None or b_from < a_to) and (b_to is None or a_from < b_to)
-
-
 def _bound(day: date | None) -> str:
     return "open end" if day is None else day.isoformat()
+
+
+def validate_schedule(schedule: DiscountSchedule) -> None:
+    """Bands start at distinct, increasing, non-negative values with a discount of 0–100 %."""
+    problems = ViolationList()
+    if schedule.type not in SCHEDULE_TYPES:
+        problems.add(("type",), f"type must be one of {', '.join(SCHEDULE_TYPES)}")
+    if not schedule.bands:
+        problems.add(("bands",), "a schedule needs at least one band")
+    starts = [band.start for band in schedule.bands]
+    if starts != sorted(set(starts)):
+        problems.add(("bands",), "band 'from' values must be distinct and increasing")
+    for index, band in enumerate(schedule.bands):
+        if band.start < 0:
+            problems.add(("bands", index, "from"), "'from' must not be negative")
+        if not 0 <= band.discount_percent <= 100:
+            problems.add(("bands", index, "discount_percent"), "discount_percent must be between 0 and 100")
+    problems.raise_if_any(InvalidInput, "invalid discount schedule")
 
 
 def band_discount(bands: Iterable[DiscountBand], value: int) -> Decimal:

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from app.domain import money
+from app.domain.periods import MONTHS_PER_YEAR
 
 
 @dataclass(frozen=True)
@@ -71,5 +72,9 @@ def segment_mrr(segment: Segment, currency: str) -> Decimal:
 
 def contract_mrr(segments: Iterable[Segment], currency: str, day: date) -> Decimal:
     """MRR of the segments in force on `day`: a sum of rounded segment MRRs."""
-    zero = money.round_amount(Decimal(0), currency)
-    return sum((segment_mrr(s, currency) for s in segments if s.in_force(day)), zero)
+    return money.total((segment_mrr(s, currency) for s in segments if s.in_force(day)), currency)
+
+
+def annual(mrr: Decimal) -> Decimal:
+    """ARR = 12 × MRR."""
+    return mrr * MONTHS_PER_YEAR

@@ -5,6 +5,7 @@ Unit prices are kept to 6 decimal places (half-up) and never rounded to cents.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -19,6 +20,8 @@ UNIT_PRICE_PLACES = 6
 _UNIT_PRICE_QUANTUM = Decimal(1).scaleb(-UNIT_PRICE_PLACES)
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
+#: Amounts are stored as NUMERIC(18, 2): anything this large or larger cannot be kept exactly.
+MAX_AMOUNT = Decimal(10) ** 16
 
 
 class UnknownCurrency(InvalidInput):
@@ -38,6 +41,15 @@ def minor_units(currency: str) -> int:
 def round_amount(value: Decimal, currency: str) -> Decimal:
     """Round an amount half-up to the currency's minor unit (EUR 2 places, JPY 0)."""
     return value.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
+
+
+def total(amounts: Iterable[Decimal], currency: str) -> Decimal:
+    """A sum of amounts already rounded per line, with the currency's digits even when empty."""
+    return sum(amounts, round_amount(ZERO, currency))
+
+
+def storable(amount: Decimal) -> bool:
+    return abs(amount) < MAX_AMOUNT
 
 
 def round_unit_price(value: Decimal) -> Decimal:

@@ -11,6 +11,7 @@ from dateutil.relativedelta import relativedelta
 
 from app.domain.errors import InvalidInput
 
+MONTHS_PER_YEAR = 12
 #: Months per billing period for each billing frequency.
 FREQUENCY_MONTHS: dict[str, int] = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
 
@@ -28,6 +29,12 @@ class Period:
 
     def contains(self, day: date) -> bool:
         return self.start <= day < self.end
+
+
+@lru_cache(maxsize=65536)
+def overlaps(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
+    """Whether two `[from, to)` ranges share a day (a None end is open)."""
+    return (a_to is None or b_from < a_to) and (b_to is None or a_from < b_to)
 
 
 @lru_cache(maxsize=65536)

@@ -21,11 +21,11 @@ from app.domain.catalog import (
     check_product_rules,
     entry_in_effect,
 )
-from app.domain.errors import InvalidInput, ViolationList
-from app.domain.periods import period_months, term_end
+from app.domain.contracts import annual
+from app.domain.errors import Conflict, InvalidInput, ViolationList
+from app.domain.periods import overlaps, period_months, term_end
 
 ZERO = Decimal(0)
-MONTHS_PER_YEAR = 12
 #: Months of value counted for an evergreen line's total: its first year.
 EVERGREEN_VALUE_MONTHS = 12
 
@@ -42,6 +42,32 @@ class ContractedPrice:
 
     def covers(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)
+
+
+class OverlappingContractedPrice(Conflict):
+    code = "overlapping_contracted_price"
+    title = "Overlapping contracted price"
+
+
+def validate_contracted_price(new: ContractedPrice, existing: Iterable[ContractedPrice]) -> None:
+    """A fixed price or a discount, not both; a valid range; no overlap with another price of the SKU."""
+    problems = ViolationList()
+    if (new.unit_price is None) == (new.discount_percent is None):
+        problems.add((), "give either unit_price or discount_percent")
+    if new.unit_price is not None and new.unit_price < 0:
+        problems.add(("unit_price",), "unit_price must not be negative")
+    if new.discount_percent is not None and not ZERO <= new.discount_percent <= money.HUNDRED:
+        problems.add(("discount_percent",), "discount_percent must be between 0 and 100")
+    if new.effective_to is not None and new.effective_to <= new.effective_from:
+        problems.add(("effective_to",), "effective_to must be after effective_from")
+    problems.raise_if_any(InvalidInput, "invalid contracted price")
+    for other in existing:
+        if other.sku == new.sku and overlaps(other.effective_from, other.effective_to, new.effective_from,
+                                             new.effective_to):
+            raise OverlappingContractedPrice(
+                f"{new.sku} already has a contracted price from {other.effective_from.isoformat()} "
+                f"to {other.effective_to.isoformat() if other.effective_to else 'open end'}"
+            )
 
 
 @dataclass(frozen=True)
@@ -281,27 +307,32 @@ def price_quote(requests: Sequence[LineRequest], terms: QuoteTerms, price_list: 
     for index, line in enumerate(lines):
         if line.net_unit_price < 0:
             problems.add(("lines", index, "discount_amount"), f"line {index + 1}: discount_amount exceeds the unit price")
+        if not money.storable(line.total):
+            problems.add(("lines", index, "quantity"), f"line {index + 1}: its total {line.total} is too large")
     problems.raise_if_any(InvalidInput, "invalid quote")
-    return PricedQuote(lines, quote_totals(lines, terms))
+    totals = quote_totals(lines, terms)
+    if not all(money.storable(amount) for amount in (totals.arr, totals.total_contract_value)):
+        raise InvalidInput(f"the quote's totals (contract value {totals.total_contract_value}) are too large")
+    return PricedQuote(lines, totals)
 
 
 def quote_totals(lines: Sequence[PricedLine], terms: QuoteTerms) -> QuoteTotals:
     currency = terms.currency
     recurring = [line for line in lines if line.recurring]
-    mrr = sum((line.mrr for line in recurring), money.round_amount(ZERO, currency))
-    one_time = sum((line.total for line in lines if not line.recurring), money.round_amount(ZERO, currency))
+    mrr = money.total((line.mrr for line in recurring), currency)
+    one_time = money.total((line.total for line in lines if not line.recurring), currency)
     first_months = period_months(terms.billing_frequency)
     if terms.term_months is not None:
         first_months = min(first_months, terms.term_months)
-    first_invoice = one_time + sum(
+    first_invoice = one_time + money.total(
         (money.round_amount(line.net_unit_price * line.quantity * first_months, currency) for line in recurring),
-        ZERO,
+        currency,
     )
     return QuoteTotals(
         mrr=mrr,
-        arr=mrr * MONTHS_PER_YEAR,
+        arr=annual(mrr),
         one_time=one_time,
-        total_contract_value=sum((line.total for line in lines), money.round_amount(ZERO, currency)),
+        total_contract_value=money.total((line.total for line in lines), currency),
         first_invoice=first_invoice,
     )
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from app.domain.errors import InvalidInput, ViolationList
 from app.domain.periods import FREQUENCY_MONTHS
+from app.domain.proration import PRORATION_METHODS
 
 RENEWAL_PRICING = ("same", "list", "uplift")
 MID_TERM_DECREASE = ("at_renewal", "credit", "forbid")
-PRORATION_METHODS = ("daily", "monthly_daily", "none")
 
 
 @dataclass(frozen=True)

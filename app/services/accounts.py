@@ -15,7 +15,8 @@ from app.db.repositories import catalog as catalog_repo
 from app.db.repositories.pagination import Page
 from app.db.session import reading
 from app.domain import money
-from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.errors import InvalidInput, NotFound
+from app.domain.pricing import ContractedPrice, validate_contracted_price
 from app.services import audit
 from app.services.auth import Caller
 
@@ -78,30 +79,18 @@ def create_contracted_price(
     discount_percent: Decimal | None, effective_from: date, effective_to: date | None,
 ) -> ContractedPriceRow:
     """Record a negotiated price; two prices of one sku for one account may not overlap in time."""
-    if (unit_price is None) == (discount_percent is None):
-        raise InvalidInput("give either unit_price or discount_percent")
-    if unit_price is not None and unit_price < 0:
-        raise InvalidInput("unit_price must not be negative")
-    if discount_percent is not None and not 0 <= discount_percent <= 100:
-        raise InvalidInput("discount_percent must be between 0 and 100")
-    if effective_to is not None and effective_to <= effective_from:
-        raise InvalidInput("effective_to must be after effective_from")
+    new = ContractedPrice(sku=sku, effective_from=effective_from, effective_to=effective_to,
+                          unit_price=None if unit_price is None else money.round_unit_price(unit_price),
+                          discount_percent=discount_percent)
     with session.begin():
         visible_account(session, caller, account_id)
         if catalog_repo.product_row(session, sku) is None:
             raise InvalidInput(f"unknown sku {sku!r}")
-        for other in repo.contracted_price_rows(session, account_id=account_id, sku=sku):
-            if (other.effective_to is None or effective_from < other.effective_to) and (
-                effective_to is None or other.effective_from < effective_to
-            ):
-                raise Conflict(
-                    f"{sku} already has a contracted price from {other.effective_from.isoformat()} "
-                    f"to {other.effective_to.isoformat() if other.effective_to else 'open end'}"
-                )
+        existing = repo.contracted_price_rows(session, account_id=account_id, sku=sku)
+        validate_contracted_price(new, [repo.to_contracted_price(row) for row in existing])
         row = ContractedPriceRow(
             account_id=account_id, sku=sku, effective_from=effective_from, effective_to=effective_to,
-            unit_price=None if unit_price is None else money.round_unit_price(unit_price),
-            discount_percent=discount_percent,
+            unit_price=new.unit_price, discount_percent=discount_percent,
         )
         session.add(row)
         session.flush()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections import defaultdict
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
@@ -162,18 +162,19 @@ def invoice_line_page(
                 break
             page.append(line)
             given[line.contract_id] += 1
-    totals = invoice_totals(session, start=start, end=end, contract_id=contract_id, account_id=account_id)
+    if cursor is None and next_cursor is None:  # the page is the whole range: no second pass for the sums
+        return InvoiceLinePage(page, None, _totals(page))
+    totals = _totals(stream_invoice_lines(session, start=start, end=end, contract_id=contract_id,
+                                          account_id=account_id))
     return InvoiceLinePage(page, next_cursor, totals)
 
 
-def invoice_totals(session: Session, *, start: date, end: date, contract_id: uuid.UUID | None,
-                   account_id: uuid.UUID | None) -> list[CurrencyTotal]:
-    sums: dict[str, Decimal] = defaultdict(Decimal)
-    counts: dict[str, int] = defaultdict(int)
-    for line in stream_invoice_lines(session, start=start, end=end, contract_id=contract_id, account_id=account_id):
-        sums[line.currency] += line.amount
-        counts[line.currency] += 1
-    return [CurrencyTotal(c, money.round_amount(sums[c], c), counts[c]) for c in sorted(sums)]
+def _totals(lines: Iterable[InvoiceLineView]) -> list[CurrencyTotal]:
+    """Sums per currency (of amounts already rounded per line) and line counts."""
+    by_currency: dict[str, list[Decimal]] = defaultdict(list)
+    for line in lines:
+        by_currency[line.currency].append(line.amount)
+    return [CurrencyTotal(c, money.total(by_currency[c], c), len(by_currency[c])) for c in sorted(by_currency)]
 
 
 def _encode(contract_id: uuid.UUID, offset: int) -> str:

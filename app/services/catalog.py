@@ -16,13 +16,15 @@ from app.db.session import reading
 from app.domain import money
 from app.domain.catalog import (
     PRODUCT_KINDS,
-    SCHEDULE_TYPES,
+    DiscountBand,
+    DiscountSchedule,
     PriceEntry,
     PriceTier,
     entry_to_close,
     validate_price_entry,
+    validate_schedule,
 )
-from app.domain.errors import Conflict, InvalidInput, NotFound, ViolationList
+from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.services import audit
 from app.services.auth import Caller
 
@@ -110,7 +112,7 @@ def list_price_entries(session: Session, **filters: Any) -> Page[PriceBookEntry]
 def create_schedule(
     session: Session, *, caller: Caller, sku: str, type: str, bands: Sequence[tuple[int, Decimal]]
 ) -> DiscountScheduleRow:
-    _validate_bands(type, bands)
+    validate_schedule(DiscountSchedule(sku, type, tuple(DiscountBand(start, pct) for start, pct in bands)))
     with session.begin():
         _product(session, sku)
         if repo.schedule_row(session, sku=sku, type=type) is not None:
@@ -122,23 +124,6 @@ def create_schedule(
         session.flush()
         audit.record(session, caller, "discount_schedule.created", "discount_schedule", row.id, {"sku": sku})
     return row
-
-
-def _validate_bands(type: str, bands: Sequence[tuple[int, Decimal]]) -> None:
-    problems = ViolationList()
-    if type not in SCHEDULE_TYPES:
-        problems.add(("type",), f"type must be one of {', '.join(SCHEDULE_TYPES)}")
-    if not bands:
-        problems.add(("bands",), "a schedule needs at least one band")
-    starts = [start for start, _ in bands]
-    if starts != sorted(set(starts)):
-        problems.add(("bands",), "band 'from' values must be distinct and increasing")
-    for index, (start, percent) in enumerate(bands):
-        if start < 0:
-            problems.add(("bands", index, "from"), "'from' must not be negative")
-        if not 0 <= percent <= 100:
-            problems.add(("bands", index, "discount_percent"), "discount_percent must be between 0 and 100")
-    problems.raise_if_any(InvalidInput, "invalid discount schedule")
 
 
 def list_schedules(session: Session, **filters: Any) -> Page[DiscountScheduleRow]:

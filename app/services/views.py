@@ -17,9 +17,8 @@ from app.db.models import (
     SubscriptionSegment,
 )
 from app.domain import money
-from app.domain.contracts import Segment, contract_mrr, segment_mrr
+from app.domain.contracts import Segment, annual, contract_mrr, segment_mrr
 from app.domain.periods import term_end
-from app.domain.pricing import MONTHS_PER_YEAR
 
 
 @dataclass(frozen=True)
@@ -252,7 +251,7 @@ def contract_view(
             )
             for s in segments
         ],
-        mrr=mrr, arr=mrr * MONTHS_PER_YEAR, created_at=row.created_at, updated_at=row.updated_at,
+        mrr=mrr, arr=annual(mrr), created_at=row.created_at, updated_at=row.updated_at,
         scheduled_changes=[
             ScheduledChangeView(sku=s.sku, change=s.change, quantity_after=s.quantity_after,
                                 effective_on=s.effective_on, quote_id=s.quote_id)

@@ -99,6 +99,7 @@ class TestRefusals:
         ("2026-04-01", {"action": "add_product", "sku": "TIX-ENT", "quantity": 1}, ["changes", 0]),
         ("2026-04-01", {"action": "add_quantity", "sku": "TIX-PRO", "quantity": 0}, ["changes", 0, "quantity"]),
         ("2026-04-01", {"action": "remove_quantity", "sku": "TIX-PRO", "quantity": 21}, ["changes", 0, "quantity"]),
+        ("2026-04-01", {"action": "add_quantity", "sku": "TIX-PRO", "quantity": 1_000_000_000}, ["changes", 0]),
     ])
     def test_bad_changes_are_422_naming_the_change(
         self, client: TestClient, keys: Keys, theatre: dict[str, Any], effective_date: str, change: dict, loc: list

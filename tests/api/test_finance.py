@@ -100,6 +100,8 @@ class TestEvents:
         assert feed["data"][1]["payload"]["amount_due_now"] == "47.42"
         later = client.get(f"/v1/events?after={feed['next_after']}", headers=keys.headers("finance")).json()
         assert later == {"data": [], "next_after": feed["next_after"]}
+        beyond = client.get(f"/v1/events?after={2**63}", headers=keys.headers("finance"))
+        assert beyond.status_code == 422 and beyond.headers["content-type"] == "application/problem+json"
 
 
 def _open_until_year_end(client: TestClient, keys: Keys, quote: dict[str, Any]) -> dict[str, Any]:

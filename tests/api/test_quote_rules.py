@@ -138,3 +138,26 @@ class TestVersions:
                                 json={"reason": "customer chose a competitor"})
         assert cancelled.json()["status"] == "cancelled"
         assert client.post(f"/v1/quotes/{quote['id']}/finalize", headers=keys.headers("sales")).status_code == 409
+
+
+class TestSizes:
+    def test_amounts_too_large_to_store_are_a_422_not_a_500(self, client: TestClient, keys: Keys, account: dict) -> None:
+        client.post("/v1/products", headers=keys.headers("admin"),
+                    json={"sku": "BIG", "name": "Big", "family": "big", "kind": "addon"})
+        client.post("/v1/price-book-entries", headers=keys.headers("admin"), json={
+            "sku": "BIG", "currency": "EUR", "pricing_model": "per_unit", "unit_price": "999999999999",
+            "effective_from": "2026-01-01"})
+        status, problem = _post(client, keys, quote_body(account_id=account["id"],
+                                                         lines=[{"sku": "BIG", "quantity": 1_000_000_000}]))
+        assert status == 422 and ["lines", 0, "quantity"] in [e["loc"] for e in problem["errors"]]
+        assert client.get("/v1/quotes", headers=keys.headers("sales")).json()["data"] == []
+
+    def test_a_contracted_price_overlapping_another_is_a_409(self, client: TestClient, keys: Keys, account: dict) -> None:
+        url = f"/v1/accounts/{account['id']}/contracted-prices"
+        body = {"sku": "TIX-PRO", "unit_price": "21.00", "effective_from": "2026-01-01"}
+        assert client.post(url, headers=keys.headers("sales"), json=body).status_code == 201
+        again = client.post(url, headers=keys.headers("sales"), json={**body, "effective_from": "2026-06-01"})
+        assert again.status_code == 409 and again.json()["code"] == "overlapping_contracted_price"
+        both = client.post(url, headers=keys.headers("sales"),
+                           json={"sku": "MKT-SMS", "unit_price": "1", "discount_percent": "5", "effective_from": "2026-01-01"})
+        assert both.status_code == 422

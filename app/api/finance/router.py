@@ -62,6 +62,6 @@ def _csv_rows(factory: sessionmaker[Session], start: date, end: date, contract_i
 
 @router.get("/events", response_model=EventPageOut)
 def list_events(session: SessionDep, _caller: FinanceOrScheduler, limit: Limit = 50,
-                after: Annotated[int, Query(ge=0, description="the sequence last seen (0: from the start)")] = 0,
+                after: Annotated[int, Query(ge=0, le=2**63 - 1, description="the sequence last seen (0: from the start)")] = 0,
                 ) -> object:
     return events.events_after(session, after=after, limit=limit)
