@@ -63,8 +63,11 @@ def list_contracts(
             session, limit=limit, cursor=cursor, account_id=caller.account_id or account_id, status=status,
             ending_before=ending_before,
         )
-        segments = repo.segments_in_force_for(session, [row.id for row in page.data], as_of)
-        return Page([contract_view(row, segments[row.id], as_of) for row in page.data], page.next_cursor)
+        ids = [row.id for row in page.data]
+        segments = repo.segments_in_force_for(session, ids, as_of)
+        scheduled = repo.scheduled_changes_for(session, ids)
+        views = [contract_view(row, segments[row.id], as_of, scheduled[row.id]) for row in page.data]
+        return Page(views, page.next_cursor)
 
 
 def contract_versions(session: Session, *, caller: Caller, contract_id: uuid.UUID) -> list[ContractVersionView]:

@@ -68,6 +68,8 @@ class TestPolicies:
         assert [(s["sku"], s["quantity"]) for s in after["segments"]] == [("TIX-PRO", 20)]
         assert [(c["sku"], c["quantity_after"], c["effective_on"]) for c in after["scheduled_changes"]] == [
             ("TIX-PRO", 15, "2027-01-15")]
+        listed = client.get(f"/v1/contracts?account_id={theatre['id']}", headers=keys.headers("sales")).json()
+        assert listed["data"][0]["scheduled_changes"] == after["scheduled_changes"]
 
     def test_credit_makes_a_negative_prorated_line_and_keeps_the_rest(
         self, client: TestClient, keys: Keys, theatre: dict[str, Any]

@@ -87,5 +87,13 @@ def last_change_date(session: Session, contract_id: uuid.UUID) -> date | None:
 
 
 def scheduled_changes(session: Session, contract_id: uuid.UUID) -> list[ScheduledChange]:
-    statement = select(ScheduledChange).where(ScheduledChange.contract_id == contract_id)
-    return list(session.scalars(statement.order_by(ScheduledChange.effective_on, ScheduledChange.sku)))
+    return scheduled_changes_for(session, [contract_id])[contract_id]
+
+
+def scheduled_changes_for(session: Session, contract_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ScheduledChange]]:
+    """Scheduled decreases of a page of contracts, in one query."""
+    statement = select(ScheduledChange).where(ScheduledChange.contract_id.in_(contract_ids))
+    grouped: dict[uuid.UUID, list[ScheduledChange]] = {contract_id: [] for contract_id in contract_ids}
+    for row in session.scalars(statement.order_by(ScheduledChange.effective_on, ScheduledChange.sku)):
+        grouped[row.contract_id].append(row)
+    return grouped
