@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.db.models import ApiKey, IdempotencyRecord
@@ -14,6 +15,10 @@ from app.db.repositories.pagination import Page, fetch_page
 
 def key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
     return session.scalars(select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))).first()
+
+
+def key(session: Session, key_id: uuid.UUID) -> ApiKey | None:
+    return session.get(ApiKey, key_id)
 
 
 def list_keys(session: Session, *, limit: int, cursor: str | None) -> Page[ApiKey]:
@@ -29,7 +34,18 @@ def forget_idempotency_record(session: Session, record_id: uuid.UUID) -> None:
     session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
 
 
-def forget_expired_idempotency_record(session: Session, *, caller: str, key: str, cutoff: datetime) -> None:
-    session.execute(delete(IdempotencyRecord).where(
-        IdempotencyRecord.caller == caller, IdempotencyRecord.key == key, IdempotencyRecord.created_at < cutoff
-    ))
+def insert_idempotency_record(session: Session, values: dict[str, Any]) -> bool:
+    """Insert unless (caller, key) is taken (`ON CONFLICT DO NOTHING`, which waits for a concurrent inserter);
+    whether this call inserted it."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(IdempotencyRecord).values(**values).on_conflict_do_nothing(
+        index_elements=[IdempotencyRecord.caller, IdempotencyRecord.key])
+    return bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
+
+
+def attach_idempotency_response(session: Session, values: dict[str, Any]) -> bool:
+    """Store the response on the record of `values["id"]` if it has none yet; whether one was updated."""
+    statement = update(IdempotencyRecord).where(
+        IdempotencyRecord.id == values["id"], IdempotencyRecord.status_code.is_(None),
+    ).values(status_code=values["status_code"], headers=values["headers"], body=values["body"])
+    return bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
