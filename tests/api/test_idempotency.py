@@ -166,9 +166,8 @@ class TestRecordedWithTheWork:
     def test_a_key_inserted_by_a_concurrent_request_rolls_this_work_back(
         self, session_factory: sessionmaker[Session]
     ) -> None:
-        with session_factory() as other:
-            with other.begin():
-                auth_repo.insert_idempotency_record(other, _pending().values())
+        with session_factory() as other, other.begin():
+            auth_repo.insert_idempotency_record(other, _pending().values())
         with session_factory() as session:
             session.info[idempotency.PENDING] = _pending()
             with pytest.raises(idempotency.IdempotencyInProgress):
