@@ -42,7 +42,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 Today = Annotated[date, Depends(get_today)]
 
 
-async def get_caller(request: Request, session: SessionDep) -> Caller:
+async def get_caller(request: Request) -> Caller:
     """The caller `AuthenticationMiddleware` found before the body was read; none means no key was sent."""
     caller: Caller | None = request.scope.get("state", {}).get("caller")
     if caller is None:

@@ -77,7 +77,8 @@ class IdempotencyMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] != "POST" or not any(
+                name == b"idempotency-key" for name, _ in scope["headers"]):
             await self.app(scope, receive, send)
             return
         messages: list[Message] = []
