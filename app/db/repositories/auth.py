@@ -44,8 +44,8 @@ def insert_idempotency_record(session: Session, values: dict[str, Any]) -> bool:
     whether this call inserted it."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(IdempotencyRecord).values(**values).on_conflict_do_nothing(
-        index_elements=[IdempotencyRecord.caller, IdempotencyRecord.key])
-    return bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
+        index_elements=[IdempotencyRecord.caller, IdempotencyRecord.key]).returning(IdempotencyRecord.id)
+    return session.execute(statement).first() is not None  # RETURNING: psycopg's rowcount is -1 here
 
 
 def attach_idempotency_response(session: Session, values: dict[str, Any]) -> bool:
@@ -53,4 +53,4 @@ def attach_idempotency_response(session: Session, values: dict[str, Any]) -> boo
     statement = update(IdempotencyRecord).where(
         IdempotencyRecord.id == values["id"], IdempotencyRecord.status_code.is_(None),
     ).values(status_code=values["status_code"], headers=values["headers"], body=values["body"])
-    return bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
+    return session.execute(statement.returning(IdempotencyRecord.id)).first() is not None
