@@ -55,6 +55,18 @@ def create_key(
     typer.echo(token)
 
 
+@keys_app.command("revoke")
+def revoke_key(key_id: Annotated[str, typer.Argument(metavar="ID", help="the id of the key")]) -> None:
+    """Revoke an API key; every worker refuses it from its next request."""
+    from app.db.base import utc_now
+    from app.services.auth import OPERATOR
+    from app.services.auth import revoke_key as revoke
+
+    with _session() as session:
+        key = revoke(session, caller=OPERATOR, key_id=_uuid(key_id), now=utc_now())
+    typer.echo(f"revoked {key.role} key {key.prefix}… (id {key.id})")
+
+
 @app.command()
 def demo(
     today: Annotated[str | None, typer.Option(help="the date the demo quotes are accepted on (YYYY-MM-DD)")] = None,

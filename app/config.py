@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     pdf_workers: int = 1
     #: Idempotency keys are remembered this long.
     idempotency_ttl_hours: int = 24
+    #: How long a stored key without its response yet counts as "in progress" (its work committed, its answer is
+    #: being stored); past it, the server is taken to have stopped in between.
+    idempotency_lease_seconds: int = 60
+    #: Request bodies above this many bytes are refused with 413 before they are read (a 500-line quote is ~60 kB).
+    max_body_bytes: int = 2 * 1024 * 1024
 
 
 @lru_cache

@@ -8,14 +8,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api import errors
+from app.api import errors, idempotency
 from app.api.accounts.router import router as accounts_router
 from app.api.catalog.router import router as catalog_router
 from app.api.contracts.router import router as contracts_router
-from app.api.deps import CallerCache
 from app.api.finance.router import router as finance_router
+from app.api.idempotency import IdempotencyMiddleware
 from app.api.keys.router import router as keys_router
-from app.api.middleware import IdempotencyMiddleware, MetricsMiddleware
+from app.api.middleware import AuthenticationMiddleware, BodyLimitMiddleware, MetricsMiddleware
 from app.api.quotes.router import router as quotes_router
 from app.api.schemas import PROBLEM_RESPONSES
 from app.api.system.router import router as system_router
@@ -45,11 +45,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.session_factory = make_session_factory(engine)
-    app.state.caller_cache = CallerCache()
     errors.install(app)
+    idempotency.install(app)
     app.include_router(system_router)
     for router in (catalog_router, accounts_router, quotes_router, contracts_router, finance_router, keys_router):
         app.include_router(router, responses=PROBLEM_RESPONSES)
+    # Added innermost first: metrics, then the body cap, then authentication run before anything reads the body.
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(AuthenticationMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
     return app

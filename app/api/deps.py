@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
+from app.api import idempotency
 from app.config import Settings
 from app.domain.errors import Forbidden, PreconditionFailed, Unauthenticated
-from app.services import auth
 from app.services.auth import Caller
 
 # Dependencies that do no I/O are `async`: FastAPI runs a sync dependency in the threadpool, and each hop
@@ -44,48 +42,22 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 Today = Annotated[date, Depends(get_today)]
 
 
-async def get_caller(request: Request, session: SessionDep) -> Caller:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
-    cache: CallerCache = request.app.state.caller_cache
-    caller = cache.get(token.strip())
+async def get_caller(request: Request) -> Caller:
+    """The caller `AuthenticationMiddleware` found before the body was read; none means no key was sent."""
+    caller: Caller | None = request.scope.get("state", {}).get("caller")
     if caller is None:
-        caller = await run_in_threadpool(auth.authenticate, session, token.strip())
-        if caller is None:
-            raise Unauthenticated("this API key is unknown or revoked")
-        cache.put(token.strip(), caller)
-    request.state.caller = caller
+        raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
     return caller
 
 
-class CallerCache:
-    """Recently authenticated keys, so most requests skip the key lookup; a revocation takes effect
-    within `ttl_seconds`. Bounded: it is emptied when it reaches `size` entries."""
-
-    def __init__(self, ttl_seconds: float = 30.0, size: int = 10_000) -> None:
-        self.ttl, self.size = ttl_seconds, size
-        self._entries: dict[str, tuple[Caller, float]] = {}
-
-    def get(self, token: str) -> Caller | None:
-        entry = self._entries.get(auth.hash_key(token))
-        if entry is None or entry[1] < time.monotonic():
-            return None
-        return entry[0]
-
-    def put(self, token: str, caller: Caller) -> None:
-        if len(self._entries) >= self.size:
-            self._entries.clear()
-        self._entries[auth.hash_key(token)] = (caller, time.monotonic() + self.ttl)
-
-
-def require(*roles: str) -> Callable[[Caller], Coroutine[Any, Any, Caller]]:
+def require(*roles: str) -> Callable[..., Coroutine[Any, Any, Caller]]:
     """A dependency admitting the given roles; admin may do everything."""
 
-    async def check(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+    async def check(request: Request, session: SessionDep, caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
         if caller.role != "admin" and caller.role not in roles:
             raise Forbidden(f"a {caller.role} key cannot do this; it needs one of: admin, {', '.join(roles)}")
+        # Only now, authorized: a replayed answer must pass the same checks as the request that made it.
+        await idempotency.guard(request, session, caller)
         return caller
 
     return check

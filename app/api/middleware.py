@@ -1,25 +1,28 @@
-"""Pure ASGI middleware: Idempotency-Key replay for POSTs, and Prometheus request metrics by route."""
+"""Pure ASGI middleware, outermost first: request metrics by route, the body size cap, and authentication.
+
+The cap and authentication run before anything reads the request body: a hostile client can make the service
+neither read a large body nor do any work (an idempotency record included) without a valid key.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import time
-from datetime import timedelta
-from typing import Any
 
 from prometheus_client import Counter, Histogram
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.errors import domain_problem
-from app.db.base import utc_now
-from app.domain.errors import DomainError
-from app.services import idempotency
+from app.api.errors import domain_problem, problem
+from app.domain.errors import Unauthenticated
+from app.services import auth
+from app.services.auth import Caller
 
 REQUESTS = Counter("cpq_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("cpq_http_request_duration_seconds", "HTTP request latency", ["method", "route"])
-#: Response headers worth replaying; others (date, server) belong to the new response.
-_REPLAYED_HEADERS = {b"content-type", b"etag", b"location", b"x-document-sha256"}
+#: Methods that carry no body: an anonymous one goes on to its route (404 for an unknown path, else 401 there).
+_BODILESS = {"GET", "HEAD", "OPTIONS"}
 
 
 class MetricsMiddleware:
@@ -46,76 +49,72 @@ class MetricsMiddleware:
             LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
 
 
-class IdempotencyMiddleware:
-    """Replays the stored response of a POST whose (caller, Idempotency-Key) was seen in the last 24 h."""
+class BodyLimitMiddleware:
+    """Refuses a body over `max_bytes` with 413: at once when Content-Length says so, else as soon as the
+    streamed (chunked) body passes the cap, without reading the rest."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.strip().isdigit() and int(declared) > self.max_bytes:
+            await problem(413, "Content too large", self._detail(), "http_413")(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise HTTPException(413, self._detail())
+            return message
+
+        await self.app(scope, limited, send)
+
+    def _detail(self) -> str:
+        return f"the request body is larger than {self.max_bytes} bytes"
+
+
+class AuthenticationMiddleware:
+    """Finds the caller of every /v1 request that sends a key (or a body) before its body is read: an unknown or
+    revoked key is a 401 here. Looked up on every request, so a revocation applies at once in every process."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = dict(scope.get("headers") or []) if scope["type"] == "http" else {}
-        key, credential = headers.get(b"idempotency-key"), headers.get(b"authorization")
-        if scope["type"] != "http" or scope["method"] != "POST" or key is None or credential is None:
+        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
-        state = scope["app"].state
-        request_hash = hashlib.sha256(scope["path"].encode() + b"?" + scope["query_string"] + b"\n" + body).hexdigest()
-        try:
-            with state.session_factory() as session:
-                outcome = await run_in_threadpool(
-                    idempotency.begin, session, caller=hashlib.sha256(credential).hexdigest(),
-                    key=key.decode("latin-1"), request_hash=request_hash, now=utc_now(),
-                    ttl=timedelta(hours=state.settings.idempotency_ttl_hours),
-                )
-        except DomainError as error:
+        header = _header(scope, b"authorization")
+        if header is None and scope["method"] in _BODILESS:
+            await self.app(scope, receive, send)
+            return
+        scheme, _, token = (header or "").partition(" ")
+        caller = None
+        if scheme.lower() == "bearer" and token.strip():
+            caller = await run_in_threadpool(_authenticate, scope["app"].state.session_factory, token.strip())
+        if caller is None:
+            error = Unauthenticated("this API key is unknown or revoked" if header else
+                                    "send an API key as 'Authorization: Bearer <key>'")
             await domain_problem(error)(scope, receive, send)
             return
-        if isinstance(outcome, idempotency.StoredResponse):
-            replayed = [(k.encode(), v.encode()) for k, v in outcome.headers] + [(b"idempotent-replayed", b"true")]
-            await send({"type": "http.response.start", "status": outcome.status_code, "headers": replayed})
-            await send({"type": "http.response.body", "body": outcome.body})
-            return
-        await self._run_and_store(scope, body, send, outcome)
-
-    async def _run_and_store(self, scope: Scope, body: bytes, send: Send, record_id: Any) -> None:
-        start: Message = {}
-        chunks: list[bytes] = []
-        replay_done = False
-
-        async def replay_receive() -> Message:
-            nonlocal replay_done
-            if replay_done:
-                return {"type": "http.disconnect"}
-            replay_done = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def capture(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
-
-        state = scope["app"].state
-        try:
-            await self.app(scope, replay_receive, capture)
-        finally:
-            status = start.get("status", 500)
-            with state.session_factory() as session:
-                if status >= 500:
-                    await run_in_threadpool(idempotency.abandon, session, record_id=record_id)
-                else:
-                    kept = [(k.decode(), v.decode()) for k, v in start.get("headers", []) if k in _REPLAYED_HEADERS]
-                    stored = idempotency.StoredResponse(status, kept, b"".join(chunks))
-                    await run_in_threadpool(idempotency.complete, session, record_id=record_id, response=stored)
+        scope.setdefault("state", {})["caller"] = caller
+        await self.app(scope, receive, send)
 
 
-async def _read_body(receive: Receive) -> bytes:
-    parts: list[bytes] = []
-    while True:
-        message = await receive()
-        parts.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(parts)
+def _authenticate(factory: sessionmaker[Session], token: str) -> Caller | None:
+    with factory() as session:
+        return auth.authenticate(session, token)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None

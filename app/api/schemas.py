@@ -127,5 +127,6 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: _problem("not found, or not visible to this key"),
     409: _problem("the object's state does not allow this"),
     412: _problem("If-Match names a stale version"),
+    413: _problem("the request body is larger than the configured cap (CPQ_MAX_BODY_BYTES)"),
     422: _problem("invalid input, with the reasons"),
 }

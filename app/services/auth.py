@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -14,7 +15,7 @@ from app.db.repositories import accounts as account_repo
 from app.db.repositories import auth as auth_repo
 from app.db.repositories.pagination import Page
 from app.db.session import reading
-from app.domain.errors import InvalidInput
+from app.domain.errors import InvalidInput, NotFound
 from app.services import audit
 
 ROLES = ("admin", "sales", "approver", "finance", "scheduler", "portal")
@@ -56,9 +57,22 @@ def create_key(
     return key, token
 
 
+def revoke_key(session: Session, *, caller: Caller, key_id: uuid.UUID, now: datetime) -> ApiKey:
+    """Revoke a key for good; its next request is refused, in every process. Revoking it again changes nothing."""
+    with session.begin():
+        key = auth_repo.key(session, key_id)
+        if key is None:
+            raise NotFound(f"API key {key_id} does not exist")
+        if key.revoked_at is None:
+            key.revoked_at = now
+            audit.record(session, caller, "api_key.revoked", "api_key", key.id, {"role": key.role})
+    return key
+
+
 def authenticate(session: Session, token: str) -> Caller | None:
+    """The caller of a live key; read on every request (an indexed lookup), so a revocation is never cached."""
     with reading(session):
-        key = auth_repo.key_by_hash(session, hash_key(token))
+        key = auth_repo.live_key_by_hash(session, hash_key(token))
         return None if key is None else Caller(key_id=key.id, role=key.role, account_id=key.account_id)
 
 

@@ -34,3 +34,19 @@ def test_migrate_demo_and_a_new_key_give_a_working_service(tmp_path: Path) -> No
         contracts = client.get("/v1/contracts?as_of=2026-06-01", headers={"Authorization": f"Bearer {key}"}).json()
     # EUR 20 × 21.00 twice; PLN 10 × 52 + graduated contacts (1000 × 0.20 + 4000 × 0.12); USD 15 × 44 + 15 × 9 × 0.9
     assert sorted(c["mrr"] for c in contracts["data"]) == ["1200.00", "420.00", "420.00", "781.50"]
+
+
+def test_keys_revoke_refuses_the_key_at_once_and_names_an_unknown_id(tmp_path: Path) -> None:
+    env = {"CPQ_DATABASE_URL": f"sqlite:///{tmp_path / 'cpq.db'}", "CPQ_DOCUMENTS_DIR": str(tmp_path / "docs"),
+           "CPQ_PDF_WORKERS": "0"}
+    assert _cpq("migrate", env=env).returncode == 0
+    created = _cpq("keys", "create", "--role", "sales", env=env)
+    key, key_id = created.stdout.strip().splitlines()[-1], created.stderr.rsplit("(id ", 1)[1].rstrip(")\n")
+    settings = Settings(database_url=env["CPQ_DATABASE_URL"], documents_dir=tmp_path / "docs", pdf_workers=0)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/v1/products", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+        revoked = _cpq("keys", "revoke", key_id, env=env)
+        assert revoked.returncode == 0 and revoked.stdout.splitlines() == [f"revoked sales key {key[:10]}… (id {key_id})"]
+        assert client.get("/v1/products", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+    unknown = _cpq("keys", "revoke", "01a234a9-0000-7000-8000-000000000000", env=env)
+    assert unknown.returncode == 2 and "does not exist" in unknown.stderr

@@ -49,6 +49,7 @@ ALLOWED: dict[str, set[str]] = {
     "GET /v1/events": {"admin", "finance", "scheduler"},
     "POST /v1/api-keys": {"admin"},
     "GET /v1/api-keys": {"admin"},
+    "DELETE /v1/api-keys/{key_id}": {"admin"},
 }
 
 
@@ -58,7 +59,8 @@ def _endpoints(app: FastAPI) -> list[str]:
 
 def _call(client: TestClient, endpoint: str, headers: dict[str, str]) -> int:
     method, path = endpoint.split(" ")
-    url = path.format(sku="TIX-PRO", account_id=uuid.uuid4(), quote_id=uuid.uuid4(), contract_id=uuid.uuid4())
+    url = path.format(sku="TIX-PRO", account_id=uuid.uuid4(), quote_id=uuid.uuid4(), contract_id=uuid.uuid4(),
+                      key_id=uuid.uuid4())
     body = None if method in ("GET", "DELETE") else {}
     return client.request(method, url, headers=headers, json=body).status_code
 

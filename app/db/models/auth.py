@@ -28,7 +28,7 @@ class IdempotencyRecord(IdMixin, Base):
     __tablename__ = "idempotency_records"
     __table_args__ = (UniqueConstraint("caller", "key", name="uq_idempotency_records_caller_key"),)
 
-    #: Hash of the caller's credential: keys are scoped to whoever sent them.
+    #: The id of the API key that sent it: Idempotency-Keys are scoped to the key, however its header is spelled.
     caller: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(255))
     request_hash: Mapped[str] = mapped_column(String(64))

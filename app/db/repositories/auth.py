@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.db.models import ApiKey, IdempotencyRecord
 from app.db.repositories.pagination import Page, fetch_page
 
+#: Built once: constructing the statement costs about as much as running it on SQLite.
+_LIVE_KEY = select(ApiKey.id, ApiKey.role, ApiKey.account_id).where(
+    ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
 
-def key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
-    return session.scalars(select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))).first()
+
+def live_key_by_hash(session: Session, key_hash: str) -> Row[uuid.UUID, str, uuid.UUID | None] | None:
+    """(id, role, account_id) of the unrevoked key with this hash: columns, not an entity, as it runs per request."""
+    return session.execute(_LIVE_KEY, {"key_hash": key_hash}).first()
+
+
+def key(session: Session, key_id: uuid.UUID) -> ApiKey | None:
+    return session.get(ApiKey, key_id)
 
 
 def list_keys(session: Session, *, limit: int, cursor: str | None) -> Page[ApiKey]:
@@ -29,7 +39,18 @@ def forget_idempotency_record(session: Session, record_id: uuid.UUID) -> None:
     session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
 
 
-def forget_expired_idempotency_record(session: Session, *, caller: str, key: str, cutoff: datetime) -> None:
-    session.execute(delete(IdempotencyRecord).where(
-        IdempotencyRecord.caller == caller, IdempotencyRecord.key == key, IdempotencyRecord.created_at < cutoff
-    ))
+def insert_idempotency_record(session: Session, values: dict[str, Any]) -> bool:
+    """Insert unless (caller, key) is taken (`ON CONFLICT DO NOTHING`, which waits for a concurrent inserter);
+    whether this call inserted it."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(IdempotencyRecord).values(**values).on_conflict_do_nothing(
+        index_elements=[IdempotencyRecord.caller, IdempotencyRecord.key]).returning(IdempotencyRecord.id)
+    return session.execute(statement).first() is not None  # RETURNING: psycopg's rowcount is -1 here
+
+
+def attach_idempotency_response(session: Session, values: dict[str, Any]) -> bool:
+    """Store the response on the record of `values["id"]` if it has none yet; whether one was updated."""
+    statement = update(IdempotencyRecord).where(
+        IdempotencyRecord.id == values["id"], IdempotencyRecord.status_code.is_(None),
+    ).values(status_code=values["status_code"], headers=values["headers"], body=values["body"])
+    return session.execute(statement.returning(IdempotencyRecord.id)).first() is not None
