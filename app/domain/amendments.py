@@ -3,136 +3,38 @@
 Each change is classified (seat expansion, upsell, cross-sell, decrease, downgrade, removal), priced
 (existing products keep their net price; new products and swaps go through the waterfall) and
 co-terminated with the contract. Decreases follow the contract's `mid_term_decrease` policy.
+The shapes are in `amendment_model`, the refusals in `amendment_checks`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
 from app.domain import money
-from app.domain.catalog import MAX_QUANTITY, Product, check_product_rules
-from app.domain.contracts import Segment, annual
-from app.domain.errors import Conflict, InvalidInput, Violation, ViolationList
+from app.domain.amendment_checks import check_changes, check_date, check_rules, check_sizes
+from app.domain.amendment_model import (
+    ZERO,
+    Amendment,
+    AmendmentLine,
+    AmendmentRefused,
+    AmendmentTotals,
+    Change,
+    ContractSnapshot,
+    StaleAmendment,
+)
+from app.domain.contracts import Segment
+from app.domain.errors import Violation
 from app.domain.invoicing import BillingSchedule, catch_up_charges
 from app.domain.periods import add_months, period_months
-from app.domain.pricing import (
-    LineRequest,
-    PriceList,
-    QuoteTerms,
-    price_line,
-    rep_discount_percent,
-)
+from app.domain.pricing import LineRequest, PriceList, QuoteTerms, price_line, rep_discount_percent
 from app.domain.proration import Proration, prorate, prorated_amounts
 
-ACTIONS = ("add_quantity", "remove_quantity", "swap", "add_product", "remove_product")
-ZERO = Decimal(0)
-
-
-class AmendmentRefused(InvalidInput):
-    code = "amendment_refused"
-    title = "Amendment refused"
-
-
-class StaleAmendment(Conflict):
-    """The contract moved on since the amendment was built: accepting it would lose a change."""
-
-    code = "stale_amendment"
-    title = "Contract changed since this amendment was prepared"
-
-
-@dataclass(frozen=True)
-class Change:
-    action: str
-    sku: str | None = None
-    quantity: int | None = None
-    from_sku: str | None = None
-    to_sku: str | None = None
-    discount_percent: Decimal | None = None
-
-
-@dataclass(frozen=True)
-class ContractSnapshot:
-    """What an amendment needs to know about the contract on its effective date."""
-
-    currency: str
-    start_date: date
-    term_months: int | None
-    billing_frequency: str
-    proration_method: str
-    mid_term_decrease: str
-    #: Segments in force on the effective date, at most one per SKU.
-    segments: tuple[Segment, ...]
-    #: The latest date a segment starts on: an amendment cannot take effect before it.
-    last_change_date: date
-    #: Decreases already agreed to apply at renewal: SKU → the units it will then hold.
-    scheduled: Mapping[str, int] = field(default_factory=dict)
-
-    def will_hold(self, sku: str, held: int) -> int:
-        """What the contract will hold of `sku` once the agreed scheduled decreases apply."""
-        return min(held, self.scheduled.get(sku, held))
-
-
-@dataclass(frozen=True)
-class AmendmentLine:
-    change_index: int
-    sku: str
-    change: str
-    #: "charge" adds value; "credit" gives back the rest of the period for what is taken away.
-    side: str
-    #: Signed change of units: +5 seats, −20 for the credit side of a swap.
-    quantity: int
-    quantity_before: int
-    quantity_after: int
-    recurring: bool
-    list_unit_price: Decimal
-    regular_unit_price: Decimal
-    contracted_unit_price: Decimal | None
-    discount_percent: Decimal
-    net_unit_price: Decimal
-    start_date: date
-    end_date: date | None
-    proration_fraction: Fraction
-    #: What acceptance invoices: the rest of the current period (or a one-time price) ...
-    proration_due: Decimal
-    #: ... plus, when back-dated, the whole periods already invoiced without the change.
-    catch_up_due: Decimal
-    amount_due_now: Decimal
-    remaining_term_value: Decimal
-    mrr_delta: Decimal
-    #: A decrease under `at_renewal`: recorded now, applied by the renewal quote.
-    scheduled: bool = False
-
-
-@dataclass(frozen=True)
-class AmendmentTotals:
-    proration_due: Decimal
-    catch_up_due: Decimal
-    amount_due_now: Decimal
-    remaining_term_value: Decimal
-    mrr_delta: Decimal
-    #: One-time charges added by the amendment (part of amount_due_now).
-    one_time: Decimal
-
-    @property
-    def arr_delta(self) -> Decimal:
-        return annual(self.mrr_delta)
-
-
-@dataclass(frozen=True)
-class Amendment:
-    proration: Proration
-    lines: tuple[AmendmentLine, ...]
-    totals: AmendmentTotals
-    #: The segments to open on the effective date (each replaces the SKU's segment in force, if any).
-    opened: tuple[Segment, ...]
-    #: SKUs whose segment in force is closed on the effective date.
-    closed: tuple[str, ...]
-    #: Where the amendment's lines co-terminate: the term end, or an evergreen contract's period end.
-    end_date: date
+__all__ = ["Amendment", "AmendmentLine", "AmendmentRefused", "Change", "ContractSnapshot", "StaleAmendment",
+           "needs_approval", "price_amendment"]
 
 
 def price_amendment(
@@ -140,15 +42,15 @@ def price_amendment(
     today: date,
 ) -> Amendment:
     """Price the changes as accepting them on `today` would invoice them (catch-up periods included)."""
-    _check_date(contract, effective_date)
-    _check_changes(contract, changes, price_list.products)
+    check_date(contract, effective_date)
+    check_changes(contract, changes, price_list.products)
     months = period_months(contract.billing_frequency)
     proration = prorate(method=contract.proration_method, anchor=contract.start_date, billing_months=months,
                         term_months=contract.term_months, effective_date=effective_date)
     end = None if contract.term_months is None else add_months(contract.start_date, contract.term_months)
     pricer = _Pricer(contract, proration, end, price_list, today)
     lines = [line for index, change in enumerate(changes) for line in pricer.lines(index, change)]
-    _check_rules(contract, lines, price_list.products)
+    check_rules(contract, lines, price_list.products)
     applied = [line for line in lines if not line.scheduled]
     currency = contract.currency
     totals = AmendmentTotals(
@@ -159,7 +61,7 @@ def price_amendment(
         mrr_delta=money.total((line.mrr_delta for line in lines), currency),
         one_time=money.total((line.amount_due_now for line in lines if not line.recurring), currency),
     )
-    _check_sizes(lines, totals)
+    check_sizes(lines, totals)
     # Every recurring SKU the amendment touches is re-opened with what is held from the effective date.
     opened = tuple(
         Segment(line.sku, line.quantity_after, line.net_unit_price, effective_date, end, line.list_unit_price)
@@ -180,126 +82,6 @@ def needs_approval(lines: Sequence[AmendmentLine], threshold_percent: Decimal) -
         > threshold_percent
         for line in lines if line.side == "charge" and line.quantity_before == 0
     )
-
-
-def _check_sizes(lines: Sequence[AmendmentLine], totals: AmendmentTotals) -> None:
-    """Quantities and amounts must fit what the service stores exactly."""
-    problems = ViolationList()
-    for line in lines:
-        where, name = ("changes", line.change_index), f"change {line.change_index + 1}"
-        if line.quantity_after > MAX_QUANTITY:
-            problems.add(where, f"{name}: {line.quantity_after} {line.sku} is more than {MAX_QUANTITY}")
-        if not all(money.storable(a) for a in (line.amount_due_now, line.remaining_term_value, annual(line.mrr_delta))):
-            problems.add(where, f"{name}: its amounts are too large")
-    if not all(money.storable(a) for a in (totals.amount_due_now, totals.remaining_term_value, totals.arr_delta)):
-        problems.add(("changes",), "the amendment's totals are too large")
-    problems.raise_if_any(AmendmentRefused, "amendment refused")
-
-
-def _check_date(contract: ContractSnapshot, day: date) -> None:
-    end = None if contract.term_months is None else add_months(contract.start_date, contract.term_months)
-    if day < contract.start_date or (end is not None and day >= end):
-        bound = "open end" if end is None else end.isoformat()
-        raise AmendmentRefused(
-            f"effective date {day.isoformat()} is outside the current term "
-            f"[{contract.start_date.isoformat()}, {bound})", [Violation(("effective_date",), "outside the current term")])
-    if day < contract.last_change_date:
-        raise AmendmentRefused(
-            f"effective date {day.isoformat()} is before the contract's latest change on "
-            f"{contract.last_change_date.isoformat()}", [Violation(("effective_date",), "before the latest change")])
-
-
-def _check_changes(contract: ContractSnapshot, changes: Sequence[Change], products: Mapping[str, Product]) -> None:
-    quantities = {segment.sku: segment.quantity for segment in contract.segments}
-    held = set(quantities)
-    problems = ViolationList()
-    touched: list[str] = []
-    if not changes:
-        problems.add(("changes",), "an amendment needs at least one change")
-    for index, change in enumerate(changes):
-        where = ("changes", index)
-        skus = [change.from_sku, change.to_sku] if change.action == "swap" else [change.sku]
-        if change.action not in ACTIONS:
-            problems.add((*where, "action"), f"change {index + 1}: action must be one of {', '.join(ACTIONS)}")
-            continue
-        if any(sku is None for sku in skus):
-            needed = "from_sku and to_sku" if change.action == "swap" else "sku"
-            problems.add(where, f"change {index + 1}: {change.action} needs {needed}")
-            continue
-        for sku in skus:
-            assert sku is not None
-            if sku in touched:
-                problems.add(where, f"change {index + 1}: {sku} is changed twice; combine the changes")
-            touched.append(sku)
-            if sku not in products:
-                problems.add(where, f"change {index + 1}: unknown sku {sku!r}")
-        needs_quantity = change.action in ("add_quantity", "remove_quantity", "add_product")
-        if (needs_quantity and change.quantity is None) or (change.quantity is not None and change.quantity < 1):
-            problems.add((*where, "quantity"), f"change {index + 1}: quantity must be at least 1")
-        remaining = contract.will_hold(change.sku or "", quantities.get(change.sku or "", 0))
-        if change.action == "remove_quantity" and change.quantity and change.sku in held and (
-                change.quantity > remaining):
-            scheduled = " once the decreases already scheduled apply" if change.sku in contract.scheduled else ""
-            problems.add((*where, "quantity"), f"change {index + 1}: only {remaining} {change.sku} will remain"
-                                               f"{scheduled}; use remove_product to remove them all")
-        if change.action in ("add_quantity", "remove_quantity", "remove_product") and change.sku not in held:
-            problems.add(where, f"change {index + 1}: {change.sku} is not on the contract")
-        if change.action == "add_product" and change.sku in held:
-            problems.add(where, f"change {index + 1}: {change.sku} is already on the contract; use add_quantity")
-        if change.action == "swap":
-            _check_swap(index, change, quantities, products, problems)
-        if change.action in ("add_product", "swap"):
-            new = products.get((change.sku if change.action == "add_product" else change.to_sku) or "")
-            if new is not None and not new.active:
-                problems.add(where, f"change {index + 1}: {new.sku} is inactive and cannot be sold")
-    problems.raise_if_any(AmendmentRefused, "amendment refused")
-
-
-def _check_swap(index: int, change: Change, held: Mapping[str, int], products: Mapping[str, Product],
-                problems: ViolationList) -> None:
-    """A swap moves `quantity` units (default: all) of a held product to another of its family, one for one."""
-    where = ("changes", index)
-    if change.from_sku not in held:
-        problems.add(where, f"change {index + 1}: {change.from_sku} is not on the contract")
-    elif change.quantity is not None and change.quantity > held[change.from_sku or ""]:
-        problems.add((*where, "quantity"), f"change {index + 1}: only {held[change.from_sku or '']} "
-                                           f"{change.from_sku} are held; a swap moves at most those")
-    if change.to_sku in held:
-        problems.add(where, f"change {index + 1}: {change.to_sku} is already on the contract")
-    old, new = products.get(change.from_sku or ""), products.get(change.to_sku or "")
-    if old is not None and new is not None:
-        if old.family != new.family:
-            problems.add(where, f"change {index + 1}: cannot swap {old.sku} ({old.family}) for {new.sku} "
-                                f"({new.family}); a swap stays in one family — add the product instead")
-        if not new.recurring:
-            problems.add(where, f"change {index + 1}: {new.sku} is not a subscription product")
-
-
-def _check_rules(contract: ContractSnapshot, lines: Sequence[AmendmentLine], products: Mapping[str, Product]) -> None:
-    """Product rules hold on the contract as it will be once every change, scheduled ones included, applies.
-
-    Each broken rule points at the change that touched the product, or else at the changes that took
-    products away (an add-on left without its plan).
-    """
-    quantities = {segment.sku: contract.will_hold(segment.sku, segment.quantity) for segment in contract.segments}
-    for line in lines:
-        if line.recurring:
-            after = line.quantity_after
-            quantities[line.sku] = after if line.scheduled else contract.will_hold(line.sku, after)
-    remaining = [sku for sku, quantity in quantities.items() if quantity > 0]
-    try:
-        check_product_rules(remaining, dict(products))
-    except InvalidInput as error:
-        touched = {line.sku: line.change_index for line in lines}
-        removals = sorted({line.change_index for line in lines if line.quantity_after == 0})
-        violations = []
-        for violation in error.violations:
-            sku = remaining[int(violation.loc[1])]
-            indexes = [touched[sku]] if sku in touched else removals
-            violations += [Violation(("changes", index), violation.msg) for index in indexes]
-        messages = "; ".join(v.msg for v in error.violations)
-        raise AmendmentRefused(f"after this amendment the contract would break product rules: {messages}",
-                               violations) from None
 
 
 class _Pricer:
