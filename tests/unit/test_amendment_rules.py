@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from app.domain.amendments import Amendment, AmendmentRefused, Change, ContractSnapshot, needs_approval, price_amendment
 from app.domain.catalog import Product
+from app.domain.invoicing import BillingSchedule, periods_starting_in
+from app.domain.periods import period_months
 from app.domain.pricing import PriceList
 from app.domain.proration import prorated_amounts
 from tests.unit.test_amendments import (
@@ -194,3 +196,29 @@ class TestCatchUp:
         lines = amend(change(action="remove_quantity", sku="TIX-PRO", quantity=5),
                       change(action="add_product", sku="ONBOARDING", quantity=1), today=date(2026, 12, 1)).lines
         assert [line.catch_up_due for line in lines] == [Decimal("0.00"), Decimal("0.00")]
+
+
+class TestCatchUpProperty:
+    @settings(database=None, deadline=None, max_examples=200)
+    @given(
+        effective_days=st.integers(min_value=0, max_value=(END - START).days - 1),
+        late_days=st.integers(min_value=0, max_value=400),
+        billing_frequency=st.sampled_from(("monthly", "quarterly", "semiannual", "annual")),
+        quantity=st.integers(min_value=1, max_value=500),
+    )
+    def test_due_now_is_the_proration_plus_every_whole_period_started_before_the_quote_date(
+        self, effective_days: int, late_days: int, billing_frequency: str, quantity: int
+    ) -> None:
+        effective = START + timedelta(days=effective_days)
+        today = effective + timedelta(days=late_days)
+        on = contract(billing_frequency=billing_frequency)
+        amendment = amend(change(action="add_quantity", sku="TIX-PRO", quantity=quantity), on=on,
+                          effective_date=effective, today=today)
+        (line,) = amendment.lines
+        schedule = BillingSchedule(START, period_months(billing_frequency), 12, "EUR")
+        periods = list(periods_starting_in(schedule, amendment.proration.period.end, today))
+        assert line.catch_up_due == sum((Decimal("21.00") * quantity * p.months for p in periods), Decimal(0))
+        assert line.amount_due_now == line.proration_due + line.catch_up_due
+        assert line.proration_due == prorated_amounts(Decimal("21.00") * quantity, amendment.proration,
+                                                      "EUR").amount_due_now
+        assert line.remaining_term_value - line.proration_due >= line.catch_up_due  # caught up, never beyond the term
