@@ -149,19 +149,18 @@ class TestScheduledDecreases:
     """Issue C: the contract as it will be includes the decreases already scheduled for the renewal."""
 
     def test_refuses_to_remove_more_than_will_remain(self) -> None:
-        on = contract(mid_term_decrease="at_renewal")
-        on = ContractSnapshot(**{**on.__dict__, "scheduled": {"TIX-PRO": 5}})
+        on = contract(mid_term_decrease="at_renewal", scheduled={"TIX-PRO": 5})
         error = refusal(change(action="remove_quantity", sku="TIX-PRO", quantity=15), on=on)
         assert locs(error) == [("changes", 0, "quantity")]
         assert "only 5 TIX-PRO will remain" in error.detail
 
     def test_schedules_a_further_decrease_from_what_will_remain(self) -> None:
-        on = ContractSnapshot(**{**contract().__dict__, "scheduled": {"TIX-PRO": 5}})
+        on = contract(scheduled={"TIX-PRO": 5})
         (line,) = amend(change(action="remove_quantity", sku="TIX-PRO", quantity=3), on=on).lines
         assert (line.scheduled, line.quantity_before, line.quantity_after) == (True, 5, 2)
 
     def test_checks_product_rules_on_the_contract_as_it_will_be(self) -> None:
-        on = ContractSnapshot(**{**contract().__dict__, "scheduled": {"TIX-PRO": 0}})
+        on = contract(scheduled={"TIX-PRO": 0})
         error = refusal(change(action="add_product", sku="MKT-SMS", quantity=1), on=on)
         assert locs(error) == [("changes", 0)] and "MKT-SMS requires" in error.detail
 

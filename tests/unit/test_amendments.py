@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -96,11 +96,13 @@ def contract(
     mid_term_decrease: str = "at_renewal",
     segments: Sequence[Segment] | None = None,
     last_change_date: date = START,
+    scheduled: Mapping[str, int] | None = None,
 ) -> ContractSnapshot:
     return ContractSnapshot(
         currency="EUR", start_date=START, term_months=term_months, billing_frequency=billing_frequency,
         proration_method=proration_method, mid_term_decrease=mid_term_decrease,
         segments=tuple(segments if segments is not None else [segment()]), last_change_date=last_change_date,
+        scheduled=scheduled or {},
     )
 
 
