@@ -51,6 +51,12 @@ class AmendmentDocumentLine:
     scheduled: bool
     start_date: date
     end_date: date | None
+    #: The part of amount_due_now for whole periods invoiced before a back-dated acceptance.
+    catch_up_due: Decimal = Decimal(0)
+
+    @property
+    def proration_due(self) -> Decimal:
+        return self.amount_due_now - self.catch_up_due
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,11 @@ class AmendmentTotals:
     mrr_delta: Decimal
     mrr_before: Decimal
     mrr_after: Decimal
+    catch_up_due: Decimal = Decimal(0)
+
+    @property
+    def proration_due(self) -> Decimal:
+        return self.amount_due_now - self.catch_up_due
 
 
 @dataclass(frozen=True)
@@ -129,6 +140,8 @@ def _amount_row(line: AmendmentDocumentLine, f: Formatter) -> dict[str, object]:
         "name": line.name,
         "period": _period(line, f),
         "fraction": f.fraction(line.proration_fraction) if line.recurring else NO_VALUE,
+        "proration_due": f.amount(line.proration_due),
+        "catch_up_due": f.amount(line.catch_up_due),
         "amount_due_now": f.amount(line.amount_due_now),
         "remaining_term_value": f.amount(line.remaining_term_value),
     }
@@ -152,7 +165,11 @@ def build_amendment_context(document: AmendmentDocument) -> dict[str, object]:
         "proration": f.t.gettext(choice(PRORATION_METHODS, document.proration_method, "proration method")),
         "changes": [_change_row(line, f) for line in document.lines],
         "amounts": [_amount_row(line, f) for line in document.lines if _has_amounts(line)],
+        # A back-dated amendment also bills the periods invoiced without it: the document shows both parts.
+        "catch_up": bool(totals.catch_up_due),
         "totals": {
+            "proration_due": f.amount(totals.proration_due),
+            "catch_up_due": f.amount(totals.catch_up_due),
             "mrr_before": f.amount(totals.mrr_before),
             "mrr_delta": f.signed_amount(totals.mrr_delta),
             "mrr_after": f.amount(totals.mrr_after),

@@ -41,6 +41,10 @@ AMENDMENT_MESSAGES: dict[str, dict[str, str]] = {
         "MRR change": "Variation du MRR",
         "MRR after": "MRR après",
         "Due on the effective date": "À payer à la date d'effet",
+        "Rest of the current period": "Reste de la période en cours",
+        "Periods already invoiced": "Périodes déjà facturées",
+        "Periods already invoiced without the change": "Périodes déjà facturées sans la modification",
+        "Due on acceptance": "À payer à l'acceptation",
         "Change in contract value": "Variation de la valeur du contrat",
         "By signing below, %(account)s accepts amendment %(number)s to contract %(contract)s under its terms.":
             "En signant ci-dessous, %(account)s accepte l'avenant %(number)s au contrat %(contract)s "
@@ -85,6 +89,10 @@ AMENDMENT_MESSAGES: dict[str, dict[str, str]] = {
         "MRR change": "MRR-Änderung",
         "MRR after": "MRR nachher",
         "Due on the effective date": "Fällig zum Wirksamkeitsdatum",
+        "Rest of the current period": "Rest des laufenden Zeitraums",
+        "Periods already invoiced": "Bereits abgerechnete Zeiträume",
+        "Periods already invoiced without the change": "Ohne die Änderung bereits abgerechnete Zeiträume",
+        "Due on acceptance": "Fällig bei Annahme",
         "Change in contract value": "Änderung des Vertragswerts",
         "By signing below, %(account)s accepts amendment %(number)s to contract %(contract)s under its terms.":
             "Mit der Unterschrift nimmt %(account)s die Vertragsänderung %(number)s zum Vertrag %(contract)s "
@@ -129,6 +137,10 @@ AMENDMENT_MESSAGES: dict[str, dict[str, str]] = {
         "MRR change": "Zmiana MRR",
         "MRR after": "MRR po",
         "Due on the effective date": "Do zapłaty w dniu wejścia w życie",
+        "Rest of the current period": "Pozostała część bieżącego okresu",
+        "Periods already invoiced": "Okresy już zafakturowane",
+        "Periods already invoiced without the change": "Okresy już zafakturowane bez zmiany",
+        "Due on acceptance": "Do zapłaty przy akceptacji",
         "Change in contract value": "Zmiana wartości umowy",
         "By signing below, %(account)s accepts amendment %(number)s to contract %(contract)s under its terms.":
             "Podpisując poniżej, %(account)s akceptuje aneks %(number)s do umowy %(contract)s na jego warunkach.",

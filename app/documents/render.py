@@ -20,7 +20,7 @@ from app.documents.environment import TEMPLATES_DIR, environment
 #: Bump whenever quote.html or base.css changes what a PDF looks like; stamped in the footer and stored.
 TEMPLATE_VERSION = "quote-2026.1"
 #: The same for amendment.html (and the partials and base.css it shares with quotes).
-AMENDMENT_TEMPLATE_VERSION = "amendment-2026.1"
+AMENDMENT_TEMPLATE_VERSION = "amendment-2026.2"
 
 _lock = threading.Lock()
 _workers = 0

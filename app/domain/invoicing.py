@@ -98,3 +98,12 @@ def catch_up_charges(schedule: BillingSchedule, *, monthly_delta: Decimal, after
         Charge(period.start, period.end, money.round_amount(monthly_delta * period.months, schedule.currency))
         for period in periods_starting_in(schedule, after, before)
     ]
+
+
+def catch_up_moved(schedule: BillingSchedule, *, after: date, priced_on: date, today: date) -> bool:
+    """Whether accepting on `today` would catch up other periods than a quote priced on `priced_on` shows.
+
+    A period that started between the two dates was invoiced without the change: the quote's amount due
+    now would no longer be what acceptance invoices.
+    """
+    return list(periods_starting_in(schedule, after, priced_on)) != list(periods_starting_in(schedule, after, today))

@@ -29,8 +29,8 @@ from app.db.repositories import contracts as contract_repo
 from app.db.repositories import events as event_repo
 from app.db.repositories import quotes as quote_repo
 from app.domain.amendments import Amendment, Change, ContractSnapshot, needs_approval, price_amendment
-from app.domain.errors import Conflict, NotFound
-from app.domain.invoicing import BillingSchedule, Charge, catch_up_charges
+from app.domain.errors import Conflict, Forbidden, NotFound, Violation
+from app.domain.invoicing import BillingSchedule, Charge, catch_up_charges, catch_up_moved
 from app.domain.periods import period_months
 from app.domain.pricing import PriceList
 from app.domain.proration import prorate
@@ -45,6 +45,20 @@ class UnknownContract(NotFound):
     code = "unknown_contract"
 
 
+class PortalPricing(Forbidden):
+    """A customer's portal key asks for changes at list or contracted prices: only a rep gives discounts."""
+
+    code = "portal_pricing_forbidden"
+    title = "A portal key cannot set prices or discounts"
+
+
+class CatchUpChanged(Conflict):
+    """A billing period started since the amendment was priced: it would invoice more (or less) than it says."""
+
+    code = "amendment_catch_up_changed"
+    title = "Amount due changed since this amendment was priced"
+
+
 def visible_contract(session: Session, caller: Caller, contract_id: uuid.UUID, *, for_update: bool = False) -> Contract:
     row = contract_repo.contract(session, contract_id, for_update=for_update)
     if row is None or (caller.account_id is not None and row.account_id != caller.account_id):
@@ -57,22 +71,32 @@ def create_amendment(
     today: date, threshold: Decimal,
 ) -> QuoteView:
     """Price the changes on the contract's current version, as a draft amendment quote."""
+    _check_portal_pricing(caller, changes)
     with session.begin():
         contract = visible_contract(session, caller, contract_id)
         if contract.status != "active":
             raise Conflict(f"contract {contract.number} is {contract.status}; only an active contract is amended")
-        amendment = _price(session, contract, effective_date, changes)
+        amendment = _price(session, contract, effective_date, changes, today)
         number = quote_repo.next_number(session, series="Q", year=today.year)
         row = Quote(
             number=f"Q-{today.year}-{number:06d}", type="amendment", version=1, account_id=contract.account_id,
             contract_id=contract.id, currency=contract.currency, created_by=caller.key_id, lines=[],
             **{name: getattr(contract, name) for name in _CARRIED},
         )
-        _store(row, contract, amendment, effective_date, changes, threshold)
+        _store(row, contract, amendment, effective_date, changes, threshold, today)
         session.add(row)
         session.flush()
         audit.record(session, caller, "quote.created", "quote", row.id, {"number": row.number, "type": "amendment"})
         return quote_view(row)
+
+
+def _check_portal_pricing(caller: Caller, changes: Sequence[Change]) -> None:
+    discounted = [index for index, change in enumerate(changes) if change.discount_percent is not None]
+    if caller.role == "portal" and discounted:
+        raise PortalPricing(
+            "a portal key requests changes at list or contracted prices; discount_percent is for a sales rep",
+            [Violation(("changes", index, "discount_percent"), "not allowed from a portal key")
+             for index in discounted])
 
 
 #: Contract terms an amendment quote shows as they are (it co-terminates with the contract).
@@ -82,16 +106,17 @@ _CARRIED = ("term_months", "billing_frequency", "auto_renew", "renewal_pricing",
 
 def reprice_amendment(
     session: Session, row: Quote, *, effective_date: date | None, changes: Sequence[Change] | None,
-    threshold: Decimal,
+    threshold: Decimal, today: date,
 ) -> None:
-    """An edit of a draft amendment: price it again on the contract version it was built on."""
+    """An edit of a draft amendment: price it again, as of `today`, on the contract version it was built on."""
     contract = contract_repo.contract(session, row.contract_id) if row.contract_id else None
     assert contract is not None and row.effective_date is not None and row.changes is not None
     if contract.version != row.base_version:
         raise Conflict(f"contract {contract.number} changed since this amendment was prepared; prepare a new one")
     effective = effective_date or row.effective_date
     requested = list(changes) if changes is not None else [Change(**c) for c in _decoded(row.changes)]
-    _store(row, contract, _price(session, contract, effective, requested), effective, requested, threshold)
+    _store(row, contract, _price(session, contract, effective, requested, today), effective, requested, threshold,
+           today)
 
 
 def _decoded(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -99,7 +124,8 @@ def _decoded(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for c in changes]
 
 
-def _price(session: Session, contract: Contract, effective_date: date, changes: Sequence[Change]) -> Amendment:
+def _price(session: Session, contract: Contract, effective_date: date, changes: Sequence[Change],
+           today: date) -> Amendment:
     segments = contract_repo.segments_in_force(session, contract.id, effective_date)
     skus = {s.sku for s in segments} | {sku for c in changes for sku in (c.sku, c.from_sku, c.to_sku) if sku}
     rows = catalog_repo.products_by_sku(session, skus)
@@ -108,6 +134,7 @@ def _price(session: Session, contract: Contract, effective_date: date, changes: 
         billing_frequency=contract.billing_frequency, proration_method=contract.proration_method,
         mid_term_decrease=contract.mid_term_decrease, segments=tuple(to_segment(s) for s in segments),
         last_change_date=contract_repo.last_change_date(session, contract.id) or contract.start_date,
+        scheduled=_scheduled(session, contract),
     )
     price_list = PriceList(
         products={sku: catalog_repo.to_product(row) for sku, row in rows.items()},
@@ -115,12 +142,21 @@ def _price(session: Session, contract: Contract, effective_date: date, changes: 
         schedules=catalog_repo.schedules_for(session, skus),
         contracted_prices=account_repo.contracted_prices_for(session, account_id=contract.account_id, skus=skus),
     )
-    return price_amendment(snapshot, changes, effective_date, price_list)
+    return price_amendment(snapshot, changes, effective_date, price_list, today=today)
+
+
+def _scheduled(session: Session, contract: Contract) -> dict[str, int]:
+    """The decreases already agreed to apply at renewal: SKU → the units it will hold (the latest one wins)."""
+    will_hold: dict[str, int] = {}
+    for change in contract_repo.scheduled_changes(session, contract.id):  # each one starts from the ones before
+        will_hold[change.sku] = min(change.quantity_after, will_hold.get(change.sku, change.quantity_after))
+    return will_hold
 
 
 def _store(row: Quote, contract: Contract, amendment: Amendment, effective_date: date, changes: Sequence[Change],
-           threshold: Decimal) -> None:
+           threshold: Decimal, today: date) -> None:
     row.base_version, row.effective_date, row.start_date = contract.version, effective_date, effective_date
+    row.end_date, row.priced_on = amendment.end_date, today
     row.changes = [{**asdict(c), "discount_percent": None if c.discount_percent is None else str(c.discount_percent)}
                    for c in changes]
     row.lines = [
@@ -134,14 +170,15 @@ def _store(row: Quote, contract: Contract, amendment: Amendment, effective_date:
             quantity_after=line.quantity_after, scheduled=line.scheduled,
             proration_fraction=(Decimal(line.proration_fraction.numerator) / line.proration_fraction.denominator)
             .quantize(NINE_PLACES),
-            amount_due_now=line.amount_due_now, remaining_term_value=line.remaining_term_value,
-            mrr_delta=line.mrr_delta,
+            proration_due=line.proration_due, catch_up_due=line.catch_up_due, amount_due_now=line.amount_due_now,
+            remaining_term_value=line.remaining_term_value, mrr_delta=line.mrr_delta,
         )
         for position, line in enumerate(amendment.lines)
     ]
     totals = amendment.totals
     row.amount_due_now, row.remaining_term_value, row.mrr_delta = (
         totals.amount_due_now, totals.remaining_term_value, totals.mrr_delta)
+    row.proration_due, row.catch_up_due = totals.proration_due, totals.catch_up_due
     row.mrr, row.arr, row.one_time = totals.mrr_delta, totals.arr_delta, totals.one_time
     row.total_contract_value, row.first_invoice = totals.remaining_term_value, totals.amount_due_now
     row.status = "needs_approval" if needs_approval(amendment.lines, threshold) else "draft"
@@ -161,10 +198,7 @@ def apply_amendment(session: Session, caller: Caller, quote: Quote, contract: Co
     effective = quote.effective_date
     assert effective is not None
     invoice_date = max(effective, today)
-    schedule = BillingSchedule(contract.start_date, period_months(contract.billing_frequency),
-                               contract.term_months, contract.currency)
-    proration = prorate(method=contract.proration_method, anchor=schedule.anchor, billing_months=schedule.months,
-                        term_months=contract.term_months, effective_date=effective)
+    schedule, period_end = _billing(contract, effective)
     in_force = {s.sku: s for s in contract_repo.segments_in_force(session, contract.id, effective)}
     for line in quote.lines:
         if line.scheduled:
@@ -187,8 +221,8 @@ def apply_amendment(session: Session, caller: Caller, quote: Quote, contract: Co
                 net_unit_price=line.net_unit_price, start_date=effective, end_date=contract.end_date,
                 recorded_on=today,
             ))
-        charges = [Charge(effective, proration.period.end, line.amount_due_now or Decimal(0)), *catch_up_charges(
-            schedule, monthly_delta=line.net_unit_price * line.quantity, after=proration.period.end, before=today)]
+        charges = [Charge(effective, period_end, line.proration_due or Decimal(0)), *catch_up_charges(
+            schedule, monthly_delta=line.net_unit_price * line.quantity, after=period_end, before=today)]
         for charge in charges:
             if charge.amount:
                 session.add(ProratedCharge(
@@ -208,3 +242,22 @@ def apply_amendment(session: Session, caller: Caller, quote: Quote, contract: Co
     ))
     quote_repo.mark_stale_amendments(session, contract_id=contract.id, current_version=version)
     audit.record(session, caller, "contract.amended", "contract", contract.id, {"version": version})
+
+
+def catch_up_changed(quote: Quote, contract: Contract, today: date) -> bool:
+    """Whether accepting on `today` would invoice other catch-up periods than the amendment was priced with."""
+    if quote.priced_on is None or quote.effective_date is None:  # priced before catch-ups were shown
+        return False
+    if not any(line.recurring and not line.scheduled and line.mrr_delta for line in quote.lines):
+        return False
+    schedule, period_end = _billing(contract, quote.effective_date)
+    return catch_up_moved(schedule, after=period_end, priced_on=quote.priced_on, today=today)
+
+
+def _billing(contract: Contract, effective: date) -> tuple[BillingSchedule, date]:
+    """How the contract bills, and the end of the period `effective` falls in (where catch-ups start)."""
+    schedule = BillingSchedule(contract.start_date, period_months(contract.billing_frequency),
+                               contract.term_months, contract.currency)
+    proration = prorate(method=contract.proration_method, anchor=schedule.anchor, billing_months=schedule.months,
+                        term_months=contract.term_months, effective_date=effective)
+    return schedule, proration.period.end

@@ -26,7 +26,7 @@ from app.domain.amendments import StaleAmendment
 from app.domain.errors import Conflict, DomainError, InvalidInput
 from app.domain.periods import term_end
 from app.services import audit
-from app.services.amendments import apply_amendment, visible_contract
+from app.services.amendments import CatchUpChanged, apply_amendment, catch_up_changed, visible_contract
 from app.services.auth import Caller
 from app.services.quotes import check_version, load_quote
 from app.services.views import (
@@ -109,6 +109,13 @@ def accept_quote(
             refusal = StaleAmendment(
                 f"contract {contract.number} is at version {contract.version}, but amendment {row.number} was "
                 f"prepared on version {row.base_version}; prepare it again on the current contract"
+            )
+        elif contract is not None and catch_up_changed(row, contract, today):
+            row.status, row.version = "stale", row.version + 1
+            refusal = CatchUpChanged(
+                f"amendment {row.number} was priced on {row.priced_on}; a billing period has started since, so "
+                f"accepting it on {today} would invoice another amount than its {row.amount_due_now} due now; "
+                "prepare it again"
             )
         else:
             if contract is None:

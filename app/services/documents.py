@@ -106,11 +106,11 @@ def _render(session: Session, row: Quote, account: Account, today: date, seller_
 def _amendment_document(session: Session, row: Quote, view: QuoteView, products: dict[str, ProductRow],
                         account: Account, today: date, seller_name: str) -> AmendmentDocument:
     contract = contract_repo.contract(session, row.contract_id) if row.contract_id else None
-    assert contract is not None and view.effective_date is not None and view.amendment_totals is not None
+    assert contract is not None and view.effective_date is not None and view.totals.amount_due_now is not None
     before = contract_mrr([to_segment(s) for s in contract_repo.segments_in_force(session, contract.id,
                                                                                    view.effective_date)],
                           row.currency, view.effective_date)
-    totals = view.amendment_totals
+    totals = view.totals
     return AmendmentDocument(
         number=row.number, version=row.version, locale=account.locale, currency=row.currency, issue_date=today,
         valid_until=view.valid_until or today, seller_name=seller_name, account_name=account.name,
@@ -123,14 +123,16 @@ def _amendment_document(session: Session, row: Quote, view: QuoteView, products:
                 side=line.side or "charge", quantity=line.quantity, quantity_before=line.quantity_before or 0,
                 quantity_after=line.quantity_after or 0, recurring=line.recurring,
                 net_unit_price=line.net_unit_price, proration_fraction=line.proration_fraction or Decimal(0),
-                amount_due_now=line.amount_due_now or Decimal(0),
+                catch_up_due=line.catch_up_due or Decimal(0), amount_due_now=line.amount_due_now or Decimal(0),
                 remaining_term_value=line.remaining_term_value or Decimal(0), mrr_delta=line.mrr_delta or Decimal(0),
                 scheduled=line.scheduled, start_date=line.start_date, end_date=line.end_date,
             )
             for line in view.lines
         ),
-        totals=AmendmentTotals(amount_due_now=totals.amount_due_now, remaining_term_value=totals.remaining_term_value,
-                               mrr_delta=totals.mrr_delta, mrr_before=before, mrr_after=before + totals.mrr_delta),
+        totals=AmendmentTotals(
+            amount_due_now=totals.amount_due_now or Decimal(0), catch_up_due=totals.catch_up_due or Decimal(0),
+            remaining_term_value=totals.remaining_term_value or Decimal(0), mrr_delta=totals.mrr_delta or Decimal(0),
+            mrr_before=before, mrr_after=before + (totals.mrr_delta or Decimal(0))),
     )
 
 
@@ -151,7 +153,9 @@ def _quote_document(row: Quote, view: QuoteView, products: dict[str, ProductRow]
             )
             for line in view.lines
         ),
-        totals=DocumentTotals(**view.totals.__dict__),
+        totals=DocumentTotals(mrr=view.totals.mrr, arr=view.totals.arr, one_time=view.totals.one_time,
+                              total_contract_value=view.totals.total_contract_value,
+                              first_invoice=view.totals.first_invoice),
     )
 
 

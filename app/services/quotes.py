@@ -164,16 +164,16 @@ def create_quote(session: Session, *, caller: Caller, today: date, draft: QuoteD
 
 def update_quote(
     session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None, changes: QuoteChanges,
-    threshold: Decimal,
+    threshold: Decimal, today: date,
 ) -> QuoteView:
-    """Apply a PATCH and re-price; any change withdraws an earlier approval."""
+    """Apply a PATCH and re-price (an amendment as of `today`); any change withdraws an earlier approval."""
     with session.begin():
         row = load_quote(session, caller, quote_id, for_update=True)
         check_version(row, if_match)
         if row.status not in EDITABLE:
             raise QuoteNotEditable(f"quote {row.number} is {row.status}; only draft quotes can be edited")
         if row.type == "amendment":
-            _update_amendment(session, row, changes, threshold)
+            _update_amendment(session, row, changes, threshold, today)
         else:
             _update_new_business(session, caller, row, changes, threshold)
         row.version += 1
@@ -182,7 +182,7 @@ def update_quote(
         return quote_view(row)
 
 
-def _update_amendment(session: Session, row: Quote, changes: QuoteChanges, threshold: Decimal) -> None:
+def _update_amendment(session: Session, row: Quote, changes: QuoteChanges, threshold: Decimal, today: date) -> None:
     fields = dict(changes.fields)
     effective_date = fields.pop("effective_date", None)
     if fields.keys() - {"valid_until"}:
@@ -192,7 +192,7 @@ def _update_amendment(session: Session, row: Quote, changes: QuoteChanges, thres
         )
     row.valid_until = fields.get("valid_until", row.valid_until)
     reprice_amendment(session, row, effective_date=effective_date, changes=changes.amendment_changes,
-                      threshold=threshold)
+                      threshold=threshold, today=today)
 
 
 def _update_new_business(session: Session, caller: Caller, row: Quote, changes: QuoteChanges,

@@ -52,17 +52,12 @@ class QuoteLineView:
     quantity_before: int | None = None
     quantity_after: int | None = None
     proration_fraction: Decimal | None = None
+    proration_due: Decimal | None = None
+    catch_up_due: Decimal | None = None
     amount_due_now: Decimal | None = None
     remaining_term_value: Decimal | None = None
     mrr_delta: Decimal | None = None
     scheduled: bool = False
-
-
-@dataclass(frozen=True)
-class AmendmentTotalsView:
-    amount_due_now: Decimal
-    remaining_term_value: Decimal
-    mrr_delta: Decimal
 
 
 @dataclass(frozen=True)
@@ -72,6 +67,12 @@ class TotalsView:
     one_time: Decimal
     total_contract_value: Decimal
     first_invoice: Decimal
+    # Amendments only (null on other quotes): amount_due_now = proration_due + catch_up_due.
+    proration_due: Decimal | None = None
+    catch_up_due: Decimal | None = None
+    amount_due_now: Decimal | None = None
+    remaining_term_value: Decimal | None = None
+    mrr_delta: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,6 @@ class QuoteView:
     updated_at: datetime
     base_version: int | None = None
     effective_date: date | None = None
-    amendment_totals: AmendmentTotalsView | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,7 @@ def quote_line_view(line: QuoteLine, currency: str) -> QuoteLineView:
         mrr=money.round_amount(line.mrr, currency), total=money.round_amount(line.total, currency),
         change=line.change, side=line.side, quantity_before=line.quantity_before, quantity_after=line.quantity_after,
         proration_fraction=line.proration_fraction, scheduled=line.scheduled,
+        proration_due=_amount(line.proration_due, currency), catch_up_due=_amount(line.catch_up_due, currency),
         amount_due_now=_amount(line.amount_due_now, currency),
         remaining_term_value=_amount(line.remaining_term_value, currency),
         mrr_delta=_amount(line.mrr_delta, currency),
@@ -202,10 +203,12 @@ def _percent(value: Decimal) -> Decimal:
 
 def quote_view(row: Quote) -> QuoteView:
     c = row.currency
+    amendment = row.type == "amendment"
     return QuoteView(
         id=row.id, number=row.number, type=row.type, status=row.status, version=row.version,
         account_id=row.account_id, contract_id=row.contract_id, currency=c, start_date=row.start_date,
-        end_date=term_end(row.start_date, row.term_months), term_months=row.term_months,
+        end_date=row.end_date if amendment and row.end_date else term_end(row.start_date, row.term_months),
+        term_months=row.term_months,
         billing_frequency=row.billing_frequency, renewal=renewal_view(row), mid_term_decrease=row.mid_term_decrease,
         proration_method=row.proration_method, valid_until=row.valid_until,
         lines=[quote_line_view(line, c) for line in row.lines],
@@ -214,16 +217,18 @@ def quote_view(row: Quote) -> QuoteView:
             one_time=money.round_amount(row.one_time, c),
             total_contract_value=money.round_amount(row.total_contract_value, c),
             first_invoice=money.round_amount(row.first_invoice, c),
+            **(_amendment_totals(row) if amendment else {}),
         ),
         approved_at=row.approved_at, finalized_at=row.finalized_at, document_sha256=row.document_sha256,
         template_version=row.template_version, created_at=row.created_at, updated_at=row.updated_at,
         base_version=row.base_version, effective_date=row.effective_date,
-        amendment_totals=None if row.type != "amendment" else AmendmentTotalsView(
-            amount_due_now=money.round_amount(row.amount_due_now or Decimal(0), c),
-            remaining_term_value=money.round_amount(row.remaining_term_value or Decimal(0), c),
-            mrr_delta=money.round_amount(row.mrr_delta or Decimal(0), c),
-        ),
     )
+
+
+def _amendment_totals(row: Quote) -> dict[str, Decimal]:
+    """API.md: an amendment's totals carry what it changes beside the usual ones."""
+    names = ("proration_due", "catch_up_due", "amount_due_now", "remaining_term_value", "mrr_delta")
+    return {name: money.round_amount(getattr(row, name) or Decimal(0), row.currency) for name in names}
 
 
 def to_segment(row: SubscriptionSegment) -> Segment:

@@ -22,8 +22,12 @@ class TestWorkedExamples:
             "seat_expansion", 5, 20, 25)
         assert (line["net_unit_price"], line["proration_fraction"]) == ("21.00", "0.451612903")
         assert (line["amount_due_now"], line["remaining_term_value"], line["mrr_delta"]) == ("47.42", "992.42", "105.00")
-        assert quote["amendment_totals"] == {"amount_due_now": "47.42", "remaining_term_value": "992.42",
-                                             "mrr_delta": "105.00"}
+        assert quote["totals"] == {  # API.md: in totals itself, beside the other totals
+            "mrr": "105.00", "arr": "1260.00", "one_time": "0.00", "total_contract_value": "992.42",
+            "first_invoice": "47.42", "proration_due": "47.42", "catch_up_due": "0.00", "amount_due_now": "47.42",
+            "remaining_term_value": "992.42", "mrr_delta": "105.00"}
+        assert "amendment_totals" not in quote
+        assert (quote["start_date"], quote["end_date"]) == ("2026-04-01", "2027-01-15")  # co-terminated
 
     def test_an_upgrade_on_annual_billing_credits_the_old_plan_and_charges_the_new(
         self, client: TestClient, keys: Keys, theatre: dict[str, Any]
@@ -36,7 +40,7 @@ class TestWorkedExamples:
             "TIX-PRO", "credit", "upsell", "-3990.58")
         assert (charge["sku"], charge["side"], charge["net_unit_price"], charge["amount_due_now"]) == (
             "TIX-ENT", "charge", "40.00", "7601.10")
-        assert quote["amendment_totals"]["amount_due_now"] == "3610.52"
+        assert quote["totals"]["amount_due_now"] == "3610.52"
 
     def test_accepting_the_amendment_makes_version_two_and_keeps_history(
         self, client: TestClient, keys: Keys, theatre: dict[str, Any]
@@ -152,7 +156,7 @@ class TestEditing:
         assert edited.status_code == 200, edited.text
         (line,) = edited.json()["lines"]
         assert (line["quantity"], line["proration_fraction"], line["amount_due_now"]) == (10, "1.000000000", "210.00")
-        assert edited.json()["amendment_totals"]["remaining_term_value"] == "1890.00"  # 210 × 9 months
+        assert edited.json()["totals"]["remaining_term_value"] == "1890.00"  # 210 × 9 months
         refused = client.patch(f"/v1/quotes/{quote['id']}", headers=keys.headers("sales"), json={"term_months": 24})
         assert refused.status_code == 422
 
@@ -180,7 +184,7 @@ class TestDocument:
         client.patch(f"/v1/accounts/{theatre['id']}", headers=keys.headers("sales"), json={"locale": "en"})
         quote = finalize(client, keys, amend(client, keys, contract["id"], "2026-04-01",
                                              {"action": "swap", "from_sku": "TIX-PRO", "to_sku": "TIX-ENT"})["id"])
-        assert quote["template_version"] == "amendment-2026.1"
+        assert quote["template_version"] == "amendment-2026.2"
         pdf = client.get(f"/v1/quotes/{quote['id']}/document", headers=keys.headers("sales")).content
         (tmp_path / "amendment.pdf").write_bytes(pdf)
         text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)

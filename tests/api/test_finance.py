@@ -51,7 +51,7 @@ class TestInvoiceLines:
         ):
             amendment = accept(client, keys, finalize(client, keys, amend(client, keys, contract["id"], effective,
                                                                              change)["id"]))["quote"]
-            expected += Decimal(amendment["amendment_totals"]["remaining_term_value"])
+            expected += Decimal(amendment["totals"]["remaining_term_value"])
         term = lines(client, keys, f"from=2026-01-01&to=2027-02-01&contract_id={contract['id']}&limit=500")
         assert sum(Decimal(ln["amount"]) for ln in term["data"]) == expected
         assert term["totals"][0]["amount"] == str(expected)
@@ -138,9 +138,11 @@ class TestWhatWasInvoicedStaysInvoiced:
     ) -> None:
         contract = signed_contract(client, keys, account_id=theatre["id"])
         before = lines(client, keys, "from=2026-04-01&to=2026-11-01&limit=500")["data"]
+        _accepted_on(client, "2026-06-20")  # quoted and accepted on that day
         quote = _open_until_year_end(client, keys, amend(client, keys, contract["id"], "2026-04-01", {
             "action": "add_quantity", "sku": "TIX-PRO", "quantity": 5}))
-        _accepted_on(client, "2026-06-20")
+        assert [quote["totals"][name] for name in ("proration_due", "catch_up_due", "amount_due_now")] == [
+            "47.42", "315.00", "362.42"]
         accept(client, keys, quote)
         assert lines(client, keys, "from=2026-04-01&to=2026-06-01&limit=500")["data"] == [
             ln for ln in before if ln["invoice_date"] < "2026-06-01"]  # April and May are as they were invoiced
@@ -168,8 +170,8 @@ class TestWhatWasInvoicedStaysInvoiced:
             ("2026-06-20", "2026-10-31", {"action": "swap", "from_sku": "TIX-PRO", "to_sku": "TIX-ENT"}),
             ("2026-11-11", "2026-11-11", {"action": "remove_quantity", "sku": "TIX-ENT", "quantity": 3}),
         ):
-            quote = _open_until_year_end(client, keys, amend(client, keys, contract["id"], effective, change))
             _accepted_on(client, accepted)
-            expected += Decimal(accept(client, keys, quote)["quote"]["amendment_totals"]["remaining_term_value"])
+            quote = _open_until_year_end(client, keys, amend(client, keys, contract["id"], effective, change))
+            expected += Decimal(accept(client, keys, quote)["quote"]["totals"]["remaining_term_value"])
         term = lines(client, keys, f"from=2026-01-01&to=2027-02-01&contract_id={contract['id']}&limit=500")
         assert Decimal(term["totals"][0]["amount"]) == expected

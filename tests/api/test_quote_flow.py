@@ -28,8 +28,10 @@ class TestQuoteToContract:
         assert (line["list_unit_price"], line["regular_unit_price"], line["contracted_unit_price"]) == (
             "25.00", "25.00", "21.00")
         assert (line["net_unit_price"], line["mrr"], line["total"]) == ("21.00", "420.00", "5040.00")
+        amendments_only = dict.fromkeys(("proration_due", "catch_up_due", "amount_due_now", "remaining_term_value",
+                                         "mrr_delta"))  # null here, as on the lines
         assert quote["totals"] == {"mrr": "420.00", "arr": "5040.00", "one_time": "0.00",
-                                   "total_contract_value": "5040.00", "first_invoice": "420.00"}
+                                   "total_contract_value": "5040.00", "first_invoice": "420.00", **amendments_only}
         assert (quote["number"], quote["status"], quote["version"]) == ("Q-2026-000001", "draft", 1)
 
     def test_finalize_renders_a_pdf_with_the_number_lines_and_totals(

@@ -172,7 +172,7 @@ class TestRenderedAmendment:
         assert rendered.pdf.startswith(b"%PDF-")
         assert rendered.pdf == english_pdf
         assert rendered.sha256 == hashlib.sha256(rendered.pdf).hexdigest()
-        assert rendered.template_version == AMENDMENT_TEMPLATE_VERSION == "amendment-2026.1"
+        assert rendered.template_version == AMENDMENT_TEMPLATE_VERSION == "amendment-2026.2"
 
     def test_is_the_same_when_rendered_in_the_process_pool(self, english_pdf: bytes) -> None:
         configure_pool(1)
@@ -289,3 +289,40 @@ class TestAmendmentCatalog:
             "At the end of the current billing period, then continues period by period",
         ]
         assert [word for word in words if word not in MESSAGES[locale]] == []
+
+
+class TestBackDatedAmendment:
+    """Issue D: +5 seats effective 2026-04-01 quoted in December: 47.42 for the rest of the period + 8 × 105.00."""
+
+    SEATS = AmendmentDocumentLine(
+        sku="TIX-PRO", name="Ticketing Pro", unit="seat", change="seat_expansion", side="charge",
+        quantity=5, quantity_before=20, quantity_after=25, recurring=True, net_unit_price=Decimal("21.00"),
+        proration_fraction=Decimal("0.451612903"), amount_due_now=Decimal("887.42"),
+        remaining_term_value=Decimal("992.42"), mrr_delta=Decimal("105.00"), scheduled=False, start_date=EFFECTIVE,
+        end_date=TERM_END, catch_up_due=Decimal("840.00"),
+    )
+    TOTALS = AmendmentTotals(amount_due_now=Decimal("887.42"), remaining_term_value=Decimal("992.42"),
+                             mrr_delta=Decimal("105.00"), mrr_before=Decimal("420.00"), mrr_after=Decimal("525.00"),
+                             catch_up_due=Decimal("840.00"))
+
+    @pytest.mark.parametrize(("locale", "rest", "caught_up", "due", "amounts"), [
+        ("en", "Rest of the current period", "Periods already invoiced without the change", "Due on acceptance",
+         ("€47.42", "€840.00", "€887.42")),
+        ("fr", "Reste de la période en cours", "Périodes déjà facturées sans la modification",
+         "À payer à l'acceptation", ("47,42 €", "840,00 €", "887,42 €")),
+        ("de", "Rest des laufenden Zeitraums", "Ohne die Änderung bereits abgerechnete Zeiträume",
+         "Fällig bei Annahme", ("47,42 €", "840,00 €", "887,42 €")),
+        ("pl", "Pozostała część bieżącego okresu", "Okresy już zafakturowane bez zmiany",
+         "Do zapłaty przy akceptacji", ("47,42 €", "840,00 €", "887,42 €")),
+    ])
+    def test_shows_the_proration_and_the_periods_already_invoiced(
+        self, locale: str, rest: str, caught_up: str, due: str, amounts: tuple[str, ...]
+    ) -> None:
+        document = amendment_document(locale=locale, lines=(self.SEATS,), totals=self.TOTALS)
+        text = pdf_text(render_amendment_pdf(document).pdf)
+        for expected in (rest, caught_up, due, *amounts):
+            assert expected in text, expected
+
+    def test_keeps_the_plain_layout_without_a_catch_up(self, english_pdf: bytes) -> None:
+        text = pdf_text(english_pdf)
+        assert "Due on the effective date" in text and "Periods already invoiced" not in text

@@ -70,7 +70,7 @@ def get_quote(quote_id: QuoteId, session: SessionDep, caller: QuoteReader, respo
 
 @router.patch("/{quote_id}", response_model=QuoteOut)
 def update_quote(quote_id: QuoteId, body: QuotePatch, session: SessionDep, settings: SettingsDep, caller: Sales,
-                 version: IfMatch, response: Response) -> object:
+                 today: Today, version: IfMatch, response: Response) -> object:
     fields = body.updates()
     fields.pop("lines", None)
     fields.pop("changes", None)
@@ -81,7 +81,7 @@ def update_quote(quote_id: QuoteId, body: QuotePatch, session: SessionDep, setti
         amendment_changes=None if body.changes is None else [change.change() for change in body.changes],
     )
     view = quotes.update_quote(session, caller=caller, quote_id=quote_id, if_match=version, changes=changes,
-                               threshold=settings.approval_threshold_percent)
+                               threshold=settings.approval_threshold_percent, today=today)
     return _tagged(response, view)
 
 

@@ -137,16 +137,15 @@ class QuoteLineOut(Out):
     quantity_before: int | None = None
     quantity_after: int | None = None
     proration_fraction: MoneyOut | None = None
-    amount_due_now: MoneyOut | None = None
+    proration_due: MoneyOut | None = Field(None, description="amendments: the rest of the current billing period "
+                                                              "(or a one-time price)")
+    catch_up_due: MoneyOut | None = Field(None, description="amendments: whole periods already invoiced without "
+                                                             "the change (back-dated)")
+    amount_due_now: MoneyOut | None = Field(None, description="amendments: proration_due + catch_up_due, what "
+                                                               "acceptance invoices")
     remaining_term_value: MoneyOut | None = None
     mrr_delta: MoneyOut | None = None
     scheduled: bool = Field(False, description="a decrease that applies at renewal (mid_term_decrease at_renewal)")
-
-
-class AmendmentTotalsOut(Out):
-    amount_due_now: MoneyOut
-    remaining_term_value: MoneyOut
-    mrr_delta: MoneyOut
 
 
 class TotalsOut(Out):
@@ -155,6 +154,12 @@ class TotalsOut(Out):
     one_time: MoneyOut
     total_contract_value: MoneyOut
     first_invoice: MoneyOut
+    proration_due: MoneyOut | None = Field(None, description="amendments only, as on the lines")
+    catch_up_due: MoneyOut | None = Field(None, description="amendments only, as on the lines")
+    amount_due_now: MoneyOut | None = Field(None, description="amendments only: what acceptance invoices, "
+                                                               "proration_due + catch_up_due")
+    remaining_term_value: MoneyOut | None = Field(None, description="amendments only: the change in contract value")
+    mrr_delta: MoneyOut | None = Field(None, description="amendments only")
 
 
 class QuoteOut(Out):
@@ -184,7 +189,6 @@ class QuoteOut(Out):
     updated_at: datetime
     base_version: int | None = Field(None, description="amendments: the contract version they are built on")
     effective_date: date | None = None
-    amendment_totals: AmendmentTotalsOut | None = None
 
 
 class AcceptanceOut(Out):

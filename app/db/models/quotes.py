@@ -64,6 +64,13 @@ class Quote(IdMixin, TimestampMixin, RenewalTermsColumns, Base):
     amount_due_now: Mapped[Decimal | None] = mapped_column(Amount())
     remaining_term_value: Mapped[Decimal | None] = mapped_column(Amount())
     mrr_delta: Mapped[Decimal | None] = mapped_column(Amount())
+    #: amount_due_now = proration_due + catch_up_due (the periods a back-dated amendment catches up).
+    proration_due: Mapped[Decimal | None] = mapped_column(Amount())
+    catch_up_due: Mapped[Decimal | None] = mapped_column(Amount())
+    #: The date the amounts were computed for: accepting later must not invoice other catch-up periods.
+    priced_on: Mapped[date | None] = mapped_column(Date)
+    #: Where an amendment's lines co-terminate (the contract's current term end).
+    end_date: Mapped[date | None] = mapped_column(Date)
 
     lines: Mapped[list[QuoteLine]] = relationship(
         back_populates="quote", lazy="raise", order_by="QuoteLine.position", cascade="all, delete-orphan"
@@ -98,6 +105,8 @@ class QuoteLine(IdMixin, Base):
     amount_due_now: Mapped[Decimal | None] = mapped_column(Amount())
     remaining_term_value: Mapped[Decimal | None] = mapped_column(Amount())
     mrr_delta: Mapped[Decimal | None] = mapped_column(Amount())
+    proration_due: Mapped[Decimal | None] = mapped_column(Amount())
+    catch_up_due: Mapped[Decimal | None] = mapped_column(Amount())
     scheduled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     quote: Mapped[Quote] = relationship(back_populates="lines", lazy="raise")
