@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -60,3 +61,17 @@ def reading(session: Session) -> Iterator[None]:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autobegin=True)
+
+
+#: PostgreSQL's deadlock_detected and serialization_failure: the server chose this transaction to undo, and
+#: running it again from the start is expected to succeed.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether `error` is a deadlock or serialization failure, which a fresh attempt of the transaction fixes."""
+    if not isinstance(error, DBAPIError):
+        return False
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    return sqlstate in TRANSIENT_SQLSTATES
