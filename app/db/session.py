@@ -52,10 +52,17 @@ READ_ONLY = "cpq_read_only"
 
 
 @contextmanager
-def reading(session: Session) -> Iterator[None]:
-    """A transaction that only reads: deferred on SQLite (no write lock), a plain transaction elsewhere."""
+def reading(session: Session, *, snapshot: bool = False) -> Iterator[None]:
+    """A transaction that only reads: deferred on SQLite (no write lock), a plain transaction elsewhere.
+
+    `snapshot`: every query sees the database as the first one did, as a SQLite read transaction always
+    does; on PostgreSQL that takes REPEATABLE READ (READ COMMITTED gives each statement its own snapshot).
+    """
+    options: dict[str, Any] = {READ_ONLY: True}
+    if snapshot and session.get_bind().dialect.name == "postgresql":
+        options["isolation_level"] = "REPEATABLE READ"
     with session.begin():
-        session.connection(execution_options={READ_ONLY: True})
+        session.connection(execution_options=options)
         yield
 
 

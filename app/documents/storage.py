@@ -44,6 +44,7 @@ class FileStorage:
     def put(self, name: str, content: bytes) -> None:
         # Temporary file in the same directory (same file system, so the rename is atomic), flushed to disk
         # before the rename, and the directory flushed after it, so a crash leaves the old state or the new.
+        target = self._path(name)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             descriptor, partial = tempfile.mkstemp(dir=self.directory, prefix=f".{name}.", suffix=".partial")
@@ -52,7 +53,7 @@ class FileStorage:
                     file.write(content)
                     file.flush()
                     os.fsync(file.fileno())
-                os.replace(partial, self._path(name))
+                os.replace(partial, target)
             except BaseException:
                 Path(partial).unlink(missing_ok=True)
                 raise

@@ -123,7 +123,7 @@ def finalize_quote(
 def _freeze(session: Session, caller: Caller, quote_id: uuid.UUID, if_match: int | None, today: date,
             settings: DocumentSettings) -> _Frozen:
     """Step 1: check the quote can be finalized and build its document from one consistent read."""
-    with reading(session):
+    with reading(session, snapshot=True):
         row = load_quote(session, caller, quote_id)
         _check_finalizable(row, if_match)
         valid_until = row.valid_until or today + timedelta(days=settings.validity_days)

@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.db.session import reading
 from app.documents.render import RenderedDocument
 from app.documents.storage import FileStorage
 from app.domain.amendments import Change
@@ -207,3 +208,13 @@ def test_accepting_one_amendment_while_another_is_finalized_queues_instead_of_de
     with session_factory() as fresh:
         after = quotes.get_quote(fresh, caller=OPERATOR, quote_id=crm)
     assert after.status == "stale"  # finalized first, then overtaken by the accepted seats amendment
+
+
+def test_finalize_freezes_the_quote_from_one_snapshot(session: Session, engine: Engine) -> None:
+    """Its lines, account and contract are read as of one moment, and the connection goes back as it was."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a SQLite read transaction is always one snapshot")
+    with reading(session, snapshot=True):
+        assert session.execute(text("SHOW transaction_isolation")).scalar_one() == "repeatable read"
+    with reading(session):
+        assert session.execute(text("SHOW transaction_isolation")).scalar_one() == "read committed"
