@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.services import documents
+from app.services import audit
 from tests.builders import Keys, create_account, create_quote, finalize, seed_catalog
 
 SIGNER = {"signer_name": "Anne Martin", "signer_email": "anne@example.org"}
@@ -131,7 +131,7 @@ class TestFailedFinalizeLeavesNoFile:
             raise RuntimeError("the transaction fails after the PDF was written")
 
         with monkeypatch.context() as patch:
-            patch.setattr(documents.audit, "record", failing_audit)
+            patch.setattr(audit, "record", failing_audit)
             response = client.post(f"/v1/quotes/{draft['id']}/finalize", headers=keys.headers("sales"))
         assert response.status_code == 500
         assert [p.name for p in settings.documents_dir.iterdir()] == []
