@@ -218,3 +218,37 @@ def test_finalize_freezes_the_quote_from_one_snapshot(session: Session, engine: 
         assert session.execute(text("SHOW transaction_isolation")).scalar_one() == "repeatable read"
     with reading(session):
         assert session.execute(text("SHOW transaction_isolation")).scalar_one() == "read committed"
+
+
+@pytest.mark.parametrize("use_case", ["update", "cancel"])
+def test_changing_an_amendment_locks_its_contract_before_the_quote(
+    session_factory: sessionmaker[Session], session: Session, client: TestClient, keys: Keys, engine: Engine,
+    use_case: str,
+) -> None:
+    """While another transaction holds the contract, the change waits on it without holding the quote's lock."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite locks the whole database, not rows: there is no order to get wrong")
+    seed_catalog(session)
+    contract_id = uuid.UUID(signed_contract(client, keys, account_id=create_account(client, keys)["id"])["id"])
+    with session_factory() as own_connection:
+        draft = amendments.create_amendment(own_connection, caller=OPERATOR, contract_id=contract_id,
+                                            effective_date=EFFECTIVE, changes=[Change("add_quantity", "TIX-PRO", 5)],
+                                            today=TODAY, threshold=Decimal(20)).id
+
+    def change() -> object:
+        with session_factory() as own_connection:
+            if use_case == "cancel":
+                return quotes.cancel_quote(own_connection, caller=OPERATOR, quote_id=draft, if_match=None, reason=None)
+            return quotes.update_quote(own_connection, caller=OPERATOR, quote_id=draft, if_match=None,
+                                       changes=QuoteChanges({"valid_until": TODAY}), threshold=Decimal(20))
+
+    with engine.connect() as holder:
+        holder.execute(text("SELECT id FROM contracts WHERE id = :id FOR UPDATE"), {"id": contract_id})
+        changing = Outcome(change)
+        _wait_until_blocked(engine, changing)
+        assert changing.thread.is_alive(), "the change did not wait for the contract's lock"
+        with engine.connect() as probe:  # NOWAIT fails at once if the change already holds the quote
+            probe.execute(text("SELECT id FROM quotes WHERE id = :id FOR UPDATE NOWAIT"), {"id": draft})
+            probe.rollback()
+        holder.rollback()
+    assert isinstance(changing.result(), QuoteView)
