@@ -22,8 +22,8 @@ class Settings(BaseSettings):
     proration_method: str = "daily"
     #: The publisher's name printed on documents.
     seller_name: str = "cpq demo publisher"
-    #: Worker processes rendering PDFs; 0 renders in the calling thread.
-    pdf_workers: int = 1
+    #: Worker processes rendering PDFs; unset, one per CPU core; 0 renders in the calling thread.
+    pdf_workers: int | None = None
     #: Idempotency keys are remembered this long.
     idempotency_ttl_hours: int = 24
     #: How long a stored key without its response yet counts as "in progress" (its work committed, its answer is

@@ -21,7 +21,8 @@ from app.api.schemas import PROBLEM_RESPONSES
 from app.api.system.router import router as system_router
 from app.config import Settings, get_settings
 from app.db.session import make_engine, make_session_factory
-from app.documents.render import configure_pool, shutdown_pool
+from app.documents.render import configure_pool, pool_size, shutdown_pool
+from app.documents.storage import FileStorage
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,7 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        configure_pool(settings.pdf_workers)
+        configure_pool(pool_size(settings.pdf_workers))
         # What start-up allocated lives as long as the process: keep it out of every full collection.
         gc.freeze()
         yield
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.session_factory = make_session_factory(engine)
+    app.state.storage = FileStorage(settings.documents_dir)
     errors.install(app)
     idempotency.install(app)
     app.include_router(system_router)

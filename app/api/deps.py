@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.api import idempotency
 from app.config import Settings
+from app.documents.storage import DocumentStorage
 from app.domain.errors import Forbidden, PreconditionFailed, Unauthenticated
 from app.services.auth import Caller
 
@@ -32,6 +33,12 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
+async def get_storage(request: Request) -> DocumentStorage:
+    """Where finalized PDFs are kept; one per app, so tests can put a fake in `app.state.storage`."""
+    storage: DocumentStorage = request.app.state.storage
+    return storage
+
+
 async def get_today() -> date:
     """The calendar date at the edge: the one place the API reads the clock (tests override it)."""
     return date.today()
@@ -39,6 +46,7 @@ async def get_today() -> date:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+StorageDep = Annotated[DocumentStorage, Depends(get_storage)]
 Today = Annotated[date, Depends(get_today)]
 
 

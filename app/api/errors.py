@@ -14,10 +14,12 @@ from app.domain.errors import (
     Conflict,
     DomainError,
     Forbidden,
+    IntegrityFailure,
     InvalidInput,
     NotFound,
     PreconditionFailed,
     Unauthenticated,
+    Unavailable,
 )
 
 logger = logging.getLogger("cpq.api")
@@ -31,6 +33,8 @@ STATUS_OF: dict[type[DomainError], int] = {
     Conflict: 409,
     PreconditionFailed: 412,
     InvalidInput: 422,
+    IntegrityFailure: 500,
+    Unavailable: 503,
     DomainError: 422,
 }
 

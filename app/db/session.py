@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -51,12 +52,33 @@ READ_ONLY = "cpq_read_only"
 
 
 @contextmanager
-def reading(session: Session) -> Iterator[None]:
-    """A transaction that only reads: deferred on SQLite (no write lock), a plain transaction elsewhere."""
+def reading(session: Session, *, snapshot: bool = False) -> Iterator[None]:
+    """A transaction that only reads: deferred on SQLite (no write lock), a plain transaction elsewhere.
+
+    `snapshot`: every query sees the database as the first one did, as a SQLite read transaction always
+    does; on PostgreSQL that takes REPEATABLE READ (READ COMMITTED gives each statement its own snapshot).
+    """
+    options: dict[str, Any] = {READ_ONLY: True}
+    if snapshot and session.get_bind().dialect.name == "postgresql":
+        options["isolation_level"] = "REPEATABLE READ"
     with session.begin():
-        session.connection(execution_options={READ_ONLY: True})
+        session.connection(execution_options=options)
         yield
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autobegin=True)
+
+
+#: PostgreSQL's deadlock_detected and serialization_failure: the server chose this transaction to undo, and
+#: running it again from the start is expected to succeed.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether `error` is a deadlock or serialization failure, which a fresh attempt of the transaction fixes."""
+    if not isinstance(error, DBAPIError):
+        return False
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    return sqlstate in TRANSIENT_SQLSTATES

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -32,6 +33,11 @@ class RenderedDocument:
     pdf: bytes
     sha256: str
     template_version: str
+
+
+def pool_size(setting: int | None) -> int:
+    """The workers to start: the setting when given, else one per core, so finalizes do not queue behind one."""
+    return (os.cpu_count() or 1) if setting is None else setting
 
 
 def configure_pool(workers: int) -> None:

@@ -51,6 +51,20 @@ class PreconditionFailed(DomainError):
     title = "Precondition failed"
 
 
+class Unavailable(DomainError):
+    """Something the service depends on (its document storage) cannot be used now; retrying later may work."""
+
+    code = "unavailable"
+    title = "Service unavailable"
+
+
+class IntegrityFailure(DomainError):
+    """The service's own stored data failed a check: not the caller's fault, and not fixed by retrying."""
+
+    code = "integrity_error"
+    title = "Stored data failed an integrity check"
+
+
 class Unauthenticated(DomainError):
     code = "unauthenticated"
     title = "Authentication required"

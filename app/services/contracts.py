@@ -22,13 +22,16 @@ from app.db.repositories import events as event_repo
 from app.db.repositories import quotes as quote_repo
 from app.db.repositories.pagination import Page
 from app.db.session import reading
+from app.documents.storage import DocumentStorage
 from app.domain.amendments import StaleAmendment
 from app.domain.errors import Conflict, DomainError, InvalidInput
 from app.domain.periods import term_end
 from app.services import audit
 from app.services.amendments import CatchUpChanged, apply_amendment, catch_up_changed, visible_contract
 from app.services.auth import Caller
-from app.services.quotes import check_version, load_quote
+from app.services.documents import stored_pdf
+from app.services.quotes import check_version, lock_quote
+from app.services.retry import retry_transient
 from app.services.views import (
     ContractVersionView,
     ContractView,
@@ -76,9 +79,10 @@ def contract_versions(session: Session, *, caller: Caller, contract_id: uuid.UUI
         return [version_view(v) for v in repo.versions(session, row.id)]
 
 
+@retry_transient
 def accept_quote(
     session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None, today: date, signer_name: str,
-    signer_email: str, document_sha256: str, client_address: str | None,
+    signer_email: str, document_sha256: str, client_address: str | None, storage: DocumentStorage,
 ) -> tuple[QuoteView, ContractView]:
     """Check the signed hash, then record the acceptance and apply the quote, all or nothing.
 
@@ -87,9 +91,7 @@ def accept_quote(
     """
     refusal: DomainError | None = None
     with session.begin():
-        contract_id = load_quote(session, caller, quote_id).contract_id
-        contract = repo.contract(session, contract_id, for_update=True) if contract_id else None
-        row = load_quote(session, caller, quote_id, for_update=True)
+        row, contract = lock_quote(session, caller, quote_id)
         check_version(row, if_match)
         if row.status == "stale":
             raise StaleAmendment(f"amendment {row.number} is stale: its contract changed since it was prepared; "
@@ -101,6 +103,7 @@ def accept_quote(
                 f"the document_sha256 given is not the SHA-256 of quote {row.number} version {row.version}; "
                 "download the document again and sign that one"
             )
+        stored_pdf(storage, row)  # a document changed or lost in storage is never accepted
         if row.valid_until is not None and row.valid_until < today:
             row.status, row.version = "expired", row.version + 1
             refusal = QuoteExpired(f"quote {row.number} was valid until {row.valid_until}; it is now expired")

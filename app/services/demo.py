@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.db.models import ProductRow
 from app.db.session import reading
+from app.documents.storage import FileStorage
 from app.domain.catalog import PriceTier
 from app.domain.pricing import LineRequest
 from app.domain.terms import ContractTerms, RenewalSettings
@@ -119,10 +120,11 @@ def _sign(session: Session, settings: Settings, today: date, draft: QuoteDraft) 
     """Quote, finalize and accept: the demo contracts exist exactly as a customer would have signed them."""
     quote = quotes.create_quote(session, caller=OPERATOR, today=today, draft=draft,
                                 threshold=settings.approval_threshold_percent)
-    document_settings = DocumentSettings(settings.documents_dir, settings.quote_validity_days, settings.seller_name)
+    storage = FileStorage(settings.documents_dir)
+    document_settings = DocumentSettings(storage, settings.quote_validity_days, settings.seller_name)
     quote = documents.finalize_quote(session, caller=OPERATOR, quote_id=quote.id, if_match=None, today=today,
                                      settings=document_settings)
     assert quote.document_sha256 is not None
     contracts.accept_quote(session, caller=OPERATOR, quote_id=quote.id, if_match=None, today=today,
                            signer_name="Demo Signer", signer_email="signer@example.org",
-                           document_sha256=quote.document_sha256, client_address=None)
+                           document_sha256=quote.document_sha256, client_address=None, storage=storage)

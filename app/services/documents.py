@@ -1,13 +1,22 @@
-"""Finalize a quote into a signature-ready PDF, stored with its SHA-256; serve it back as a file read."""
+"""Finalize a quote into a signature-ready PDF, stored with its SHA-256; serve it back only while it still matches.
+
+Finalize runs in three steps so no lock is held while WeasyPrint works (seconds for a long quote):
+(1) a read-only transaction checks the quote and freezes what the document shows; (2) the PDF is rendered
+and stored outside any transaction, under a name no other attempt uses; (3) a short write transaction
+re-locks the quote and records the hash only if the quote is still at the version that was frozen. Steps 1
+and 2 change nothing in the database, so a crash or failure anywhere leaves the quote as it was and finalize
+can be called again; a failed step 3 deletes the file it would have pointed at.
+"""
 
 from __future__ import annotations
 
-import os
+import hashlib
+import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -26,13 +35,18 @@ from app.documents.context import (
     QuoteDocument,
 )
 from app.documents.render import RenderedDocument, render_amendment_pdf, render_quote_pdf
+from app.documents.storage import DocumentMissing, DocumentStorage, StorageError
 from app.domain.contracts import contract_mrr
-from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.errors import Conflict, IntegrityFailure, InvalidInput, NotFound, Unavailable
 from app.domain.periods import term_end
 from app.services import audit
 from app.services.auth import Caller
-from app.services.quotes import QuoteNotEditable, check_version, load_quote
+from app.services.quotes import QuoteNotEditable, check_version, load_quote, lock_quote
+from app.services.retry import retry_transient
 from app.services.views import QuoteView, quote_view, to_segment
+
+logger = logging.getLogger("cpq.documents")
+FINALIZABLE = ("draft", "approved")
 
 
 class NeedsApproval(Conflict):
@@ -40,13 +54,28 @@ class NeedsApproval(Conflict):
     title = "Quote needs approval"
 
 
+class QuoteChanged(Conflict):
+    code = "quote_changed"
+    title = "Quote changed while its document was rendered"
+
+
 class DocumentUnavailable(NotFound):
     code = "document_unavailable"
 
 
+class StorageUnavailable(Unavailable):
+    code = "storage_unavailable"
+    title = "Document storage unavailable"
+
+
+class DocumentIntegrityError(IntegrityFailure):
+    code = "document_integrity_error"
+    title = "Stored document failed its integrity check"
+
+
 @dataclass(frozen=True)
 class DocumentSettings:
-    directory: Path
+    storage: DocumentStorage
     validity_days: int
     seller_name: str
 
@@ -58,53 +87,117 @@ class StoredDocument:
     filename: str
 
 
+@dataclass(frozen=True)
+class _Frozen:
+    """What step 1 read: the quote's version then, and everything its document will show."""
+
+    number: str
+    version: int
+    valid_until: date
+    document: QuoteDocument | AmendmentDocument
+
+
 def finalize_quote(
     session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None, today: date,
     settings: DocumentSettings,
 ) -> QuoteView:
     """Freeze the quote, render its PDF in the account's language and store the bytes and their hash."""
-    with session.begin():
-        row = load_quote(session, caller, quote_id, for_update=True)
-        check_version(row, if_match)
-        if row.status == "needs_approval":
-            raise NeedsApproval(f"quote {row.number} has a discount above the threshold; an approver must approve it")
-        if row.status not in ("draft", "approved"):
-            raise QuoteNotEditable(f"quote {row.number} is {row.status}; only a draft or approved quote is finalized")
+    frozen = _freeze(session, caller, quote_id, if_match, today, settings)
+    rendered = _render(frozen.document)
+    # A fresh name per attempt: a concurrent or retried finalize of the same version never shares (or deletes)
+    # this attempt's file.
+    name = f"{frozen.number}-v{frozen.version + 1}-{uuid.uuid4().hex[:12]}.pdf"
+    try:
+        settings.storage.put(name, rendered.pdf)
+    except StorageError as error:
+        logger.error("document storage unavailable finalizing quote %s: %s", frozen.number, error)
+        raise StorageUnavailable(f"the document of quote {frozen.number} cannot be stored right now; the quote is "
+                                 "unchanged, try again later") from error
+    try:
+        return _record(session, caller, quote_id, frozen, name, rendered)
+    except BaseException:
+        _discard(settings.storage, name)
+        raise
+
+
+def _freeze(session: Session, caller: Caller, quote_id: uuid.UUID, if_match: int | None, today: date,
+            settings: DocumentSettings) -> _Frozen:
+    """Step 1: check the quote can be finalized and build its document from one consistent read."""
+    with reading(session, snapshot=True):
+        row = load_quote(session, caller, quote_id)
+        _check_finalizable(row, if_match)
         valid_until = row.valid_until or today + timedelta(days=settings.validity_days)
         if valid_until < today:
             raise InvalidInput(f"valid_until {valid_until.isoformat()} is already past")
         account = account_repo.account(session, row.account_id)
         assert account is not None  # a quote's account is a foreign key
-        row.valid_until, row.version = valid_until, row.version + 1
-        rendered = _render(session, row, account, today, settings.seller_name)
-        filename = f"{row.number}-v{row.version}.pdf"
-        _write_atomically(settings.directory / filename, rendered.pdf)
+        document = _document(session, row, account, today, settings.seller_name, valid_until)
+        return _Frozen(row.number, row.version, valid_until, document)
+
+
+def _check_finalizable(row: Quote, if_match: int | None) -> None:
+    check_version(row, if_match)
+    if row.status == "needs_approval":
+        raise NeedsApproval(f"quote {row.number} has a discount above the threshold; an approver must approve it")
+    if row.status not in FINALIZABLE:
+        raise QuoteNotEditable(f"quote {row.number} is {row.status}; only a draft or approved quote is finalized")
+
+
+@retry_transient
+def _record(session: Session, caller: Caller, quote_id: uuid.UUID, frozen: _Frozen, name: str,
+            rendered: RenderedDocument) -> QuoteView:
+    """Step 3: under the locks, record the stored document if the quote is still what was rendered."""
+    with session.begin():
+        row, _contract = lock_quote(session, caller, quote_id)
+        if row.version != frozen.version or row.status not in FINALIZABLE:
+            raise QuoteChanged(f"quote {row.number} changed while its document was rendered (it is now version "
+                               f"{row.version}, {row.status}); read it again and finalize that version")
+        row.valid_until, row.version = frozen.valid_until, row.version + 1
         row.status, row.finalized_at = "open", utc_now()
-        row.document_path, row.document_sha256 = filename, rendered.sha256
+        row.document_path, row.document_sha256 = name, rendered.sha256
         row.template_version = rendered.template_version
         audit.record(session, caller, "quote.finalized", "quote", row.id, {"sha256": rendered.sha256})
         session.flush()
         return quote_view(row)
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_bytes(content)
-    os.replace(partial, path)
+def _discard(storage: DocumentStorage, name: str) -> None:
+    """Remove a file no committed quote points at; failing to is logged, as the original error matters more."""
+    try:
+        storage.delete(name)
+    except StorageError as error:
+        logger.error("orphan document %s left in storage: %s", name, error)
 
 
-def _render(session: Session, row: Quote, account: Account, today: date, seller_name: str) -> RenderedDocument:
-    """The PDF in the account's language: the quote layout, or before/after and prorated amounts."""
+def _render(document: QuoteDocument | AmendmentDocument) -> RenderedDocument:
+    if isinstance(document, AmendmentDocument):
+        return render_amendment_pdf(document)
+    return render_quote_pdf(document)
+
+
+@dataclass(frozen=True)
+class _Issue:
+    """What the finalized document states beyond the quote's content: its version, dates and publisher."""
+
+    version: int
+    issue_date: date
+    valid_until: date
+    seller_name: str
+
+
+def _document(session: Session, row: Quote, account: Account, today: date, seller_name: str,
+              valid_until: date) -> QuoteDocument | AmendmentDocument:
+    """The document in the account's language: the quote layout, or before/after and prorated amounts."""
     products = catalog_repo.products_by_sku(session, {line.sku for line in row.lines})
     view = quote_view(row)
+    issue = _Issue(row.version + 1, today, valid_until, seller_name)
     if row.type == "amendment":
-        return render_amendment_pdf(_amendment_document(session, row, view, products, account, today, seller_name))
-    return render_quote_pdf(_quote_document(row, view, products, account, today, seller_name))
+        return _amendment_document(session, row, view, products, account, issue)
+    return _quote_document(row, view, products, account, issue)
 
 
 def _amendment_document(session: Session, row: Quote, view: QuoteView, products: dict[str, ProductRow],
-                        account: Account, today: date, seller_name: str) -> AmendmentDocument:
+                        account: Account, issue: _Issue) -> AmendmentDocument:
     contract = contract_repo.contract(session, row.contract_id) if row.contract_id else None
     assert contract is not None and view.effective_date is not None and view.totals.amount_due_now is not None
     before = contract_mrr([to_segment(s) for s in contract_repo.segments_in_force(session, contract.id,
@@ -112,9 +205,9 @@ def _amendment_document(session: Session, row: Quote, view: QuoteView, products:
                           row.currency, view.effective_date)
     totals = view.totals
     return AmendmentDocument(
-        number=row.number, version=row.version, locale=account.locale, currency=row.currency, issue_date=today,
-        valid_until=view.valid_until or today, seller_name=seller_name, account_name=account.name,
-        billing_email=account.billing_email, contract_number=contract.number, effective_date=view.effective_date,
+        number=row.number, version=issue.version, locale=account.locale, currency=row.currency,
+        issue_date=issue.issue_date, valid_until=issue.valid_until, seller_name=issue.seller_name,
+        account_name=account.name, billing_email=account.billing_email, contract_number=contract.number, effective_date=view.effective_date,
         term_end=contract.end_date, billing_frequency=contract.billing_frequency,
         proration_method=contract.proration_method,
         lines=tuple(
@@ -136,11 +229,11 @@ def _amendment_document(session: Session, row: Quote, view: QuoteView, products:
     )
 
 
-def _quote_document(row: Quote, view: QuoteView, products: dict[str, ProductRow], account: Account, today: date,
-                    seller_name: str) -> QuoteDocument:
+def _quote_document(row: Quote, view: QuoteView, products: dict[str, ProductRow], account: Account,
+                    issue: _Issue) -> QuoteDocument:
     return QuoteDocument(
-        number=row.number, version=row.version, quote_type=row.type, locale=account.locale, currency=row.currency,
-        issue_date=today, valid_until=view.valid_until or today, seller_name=seller_name,
+        number=row.number, version=issue.version, quote_type=row.type, locale=account.locale, currency=row.currency,
+        issue_date=issue.issue_date, valid_until=issue.valid_until, seller_name=issue.seller_name,
         account_name=account.name, billing_email=account.billing_email, start_date=row.start_date,
         end_date=term_end(row.start_date, row.term_months), term_months=row.term_months,
         billing_frequency=row.billing_frequency, auto_renew=row.auto_renew, renewal_pricing=row.renewal_pricing,
@@ -159,13 +252,52 @@ def _quote_document(row: Quote, view: QuoteView, products: dict[str, ProductRow]
     )
 
 
-def quote_document(session: Session, *, caller: Caller, quote_id: uuid.UUID, directory: Path) -> StoredDocument:
-    """The stored PDF of a finalized quote: the exact bytes whose hash the customer signs."""
+def quote_document(session: Session, *, caller: Caller, quote_id: uuid.UUID,
+                   storage: DocumentStorage) -> StoredDocument:
+    """The stored PDF of a finalized quote: the exact bytes whose hash the customer signs, checked on every read."""
     with reading(session):
         row = load_quote(session, caller, quote_id)
     if row.document_path is None or row.document_sha256 is None:
         raise DocumentUnavailable(f"quote {row.number} is {row.status}; finalize it to produce its document")
-    path = directory / row.document_path
-    if not path.is_file():
-        raise DocumentUnavailable(f"the document of quote {row.number} is missing from storage")
-    return StoredDocument(path.read_bytes(), row.document_sha256, row.document_path)
+    return StoredDocument(stored_pdf(storage, row), row.document_sha256, _download_name(row.document_path))
+
+
+def stored_pdf(storage: DocumentStorage, row: Quote) -> bytes:
+    """The quote's stored PDF, only if it still hashes to the SHA-256 recorded at finalize.
+
+    A changed or missing file is never served or accepted: what the customer would see or sign is not what
+    the quote recorded. It is logged at ERROR for an operator (restore the file from a backup).
+    """
+    assert row.document_path is not None and row.document_sha256 is not None
+    try:
+        content: bytes | None = storage.get(row.document_path)
+    except DocumentMissing:
+        content = None
+    except StorageError as error:
+        logger.error("document storage unavailable reading quote %s: %s", row.number, error)
+        raise StorageUnavailable(f"the document of quote {row.number} cannot be read right now; try again later") \
+            from error
+    found = "missing" if content is None else hashlib.sha256(content).hexdigest()
+    if content is not None and found == row.document_sha256:
+        return content
+    logger.error("document integrity error: quote %s document %s expected sha256 %s, found %s",
+                 row.number, row.document_path, row.document_sha256, found)
+    state = "is missing from storage" if content is None else "no longer matches the SHA-256 recorded at finalize"
+    raise DocumentIntegrityError(f"the stored document of quote {row.number} {state}; it is withheld and the quote "
+                                 "cannot be accepted until an operator restores it")
+
+
+def _download_name(path: str) -> str:
+    """`Q-2026-000001-v2.pdf` for the stored `Q-2026-000001-v2-<attempt>.pdf`: the name a person saves."""
+    match = re.fullmatch(r"(.+-v\d+)-[0-9a-f]{12}\.pdf", path)
+    return f"{match.group(1)}.pdf" if match else path
+
+
+def storage_status(storage: DocumentStorage) -> bool:
+    """Whether a document could be stored now, for /health; the reason is logged, not shown."""
+    try:
+        storage.check()
+    except StorageError as error:
+        logger.error("document storage unavailable: %s", error)
+        return False
+    return True

@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.db.base import utc_now
-from app.db.models import Account, Quote, QuoteLine
+from app.db.models import Account, Contract, Quote, QuoteLine
 from app.db.repositories import accounts as account_repo
 from app.db.repositories import catalog as catalog_repo
+from app.db.repositories import contracts as contract_repo
 from app.db.repositories import quotes as repo
 from app.db.repositories.pagination import Page
 from app.db.session import reading
@@ -34,6 +35,7 @@ from app.services import audit
 from app.services.accounts import UnknownAccount, visible_account
 from app.services.amendments import reprice_amendment
 from app.services.auth import Caller
+from app.services.retry import retry_transient
 from app.services.views import QuoteView, quote_view
 
 EDITABLE = ("draft", "needs_approval", "approved")
@@ -79,6 +81,17 @@ def load_quote(session: Session, caller: Caller, quote_id: uuid.UUID, *, for_upd
     ):
         raise UnknownQuote(f"no quote {quote_id}")
     return row
+
+
+def lock_quote(session: Session, caller: Caller, quote_id: uuid.UUID) -> tuple[Quote, Contract | None]:
+    """Lock a quote to change it, after its contract's row when it has one: one lock order everywhere.
+
+    Accepting an amendment locks the contract and then updates the contract's other amendments (they go
+    stale), so a use case that locked an amendment first and its contract second would deadlock with it.
+    """
+    contract_id = load_quote(session, caller, quote_id).contract_id
+    contract = contract_repo.contract(session, contract_id, for_update=True) if contract_id else None
+    return load_quote(session, caller, quote_id, for_update=True), contract
 
 
 def check_version(row: Quote, if_match: int | None) -> None:
@@ -162,13 +175,14 @@ def create_quote(session: Session, *, caller: Caller, today: date, draft: QuoteD
         return quote_view(row)
 
 
+@retry_transient
 def update_quote(
     session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None, changes: QuoteChanges,
     threshold: Decimal, today: date,
 ) -> QuoteView:
     """Apply a PATCH and re-price (an amendment as of `today`); any change withdraws an earlier approval."""
     with session.begin():
-        row = load_quote(session, caller, quote_id, for_update=True)
+        row, _contract = lock_quote(session, caller, quote_id)
         check_version(row, if_match)
         if row.status not in EDITABLE:
             raise QuoteNotEditable(f"quote {row.number} is {row.status}; only draft quotes can be edited")
@@ -232,12 +246,13 @@ def list_quotes(
         return Page([quote_view(row) for row in page.data], page.next_cursor)
 
 
+@retry_transient
 def _transition(
     session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None, allowed: Sequence[str],
     status: str, action: str, reason: str | None = None,
 ) -> QuoteView:
     with session.begin():
-        row = load_quote(session, caller, quote_id, for_update=True)
+        row, _contract = lock_quote(session, caller, quote_id)
         check_version(row, if_match)
         if row.status not in allowed:
             raise QuoteNotEditable(

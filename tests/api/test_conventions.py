@@ -96,8 +96,8 @@ class TestPortal:
 
 
 class TestOperations:
-    def test_health_reports_the_database(self, client: TestClient) -> None:
-        assert client.get("/health").json() == {"status": "ok", "database": "ok"}
+    def test_health_reports_the_database_and_storage(self, client: TestClient) -> None:
+        assert client.get("/health").json() == {"status": "ok", "database": "ok", "storage": "ok"}
 
     def test_metrics_count_requests_by_route(self, client: TestClient, keys: Keys) -> None:
         client.get("/v1/products", headers=keys.headers("sales"))

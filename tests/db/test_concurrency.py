@@ -15,6 +15,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.documents.storage import FileStorage
 from app.domain.amendments import Change
 from app.domain.errors import Conflict
 from app.services import amendments, contracts, documents
@@ -35,7 +36,7 @@ def _finalized_amendment(
                                             effective_date=EFFECTIVE, changes=[change], today=TODAY,
                                             threshold=Decimal(20))
         return documents.finalize_quote(session, caller=OPERATOR, quote_id=quote.id, if_match=None, today=TODAY,
-                                        settings=DocumentSettings(documents_dir, 30, "test"))
+                                        settings=DocumentSettings(FileStorage(documents_dir), 30, "test"))
 
 
 def test_two_amendments_accepted_at_once_on_one_version_exactly_one_wins(
@@ -54,7 +55,8 @@ def test_two_amendments_accepted_at_once_on_one_version_exactly_one_wins(
             try:
                 contracts.accept_quote(own_connection, caller=OPERATOR, quote_id=quote.id, if_match=None,
                                        today=TODAY, signer_name="S", signer_email="s@example.org",
-                                       document_sha256=quote.document_sha256 or "", client_address=None)
+                                       document_sha256=quote.document_sha256 or "", client_address=None,
+                                       storage=FileStorage(tmp_path))
                 outcomes[quote.number] = "accepted"
             except Conflict as refusal:
                 outcomes[quote.number] = refusal.code

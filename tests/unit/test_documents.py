@@ -22,6 +22,7 @@ from app.documents.environment import TEMPLATES_DIR, environment
 from app.documents.render import (
     TEMPLATE_VERSION,
     configure_pool,
+    pool_size,
     render_quote_html,
     render_quote_pdf,
 )
@@ -123,6 +124,12 @@ class TestRenderedDocument:
             assert render_quote_pdf(quote_document()).pdf == english_pdf
         finally:
             configure_pool(0)
+
+    def test_the_pool_has_a_worker_per_core_unless_a_size_is_set(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr("os.cpu_count", lambda: 6)
+        assert (pool_size(None), pool_size(2), pool_size(0)) == (6, 2, 0)
+        monkeypatch.setattr("os.cpu_count", lambda: None)
+        assert pool_size(None) == 1
 
     def test_fifty_lines_flow_onto_further_pages(self) -> None:
         lines = tuple(replace(TIX_PRO, sku=f"ADDON-{n:03d}", name=f"Add-on {n}") for n in range(1, 51))

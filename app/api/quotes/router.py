@@ -16,6 +16,7 @@ from app.api.deps import (
     SalesOrPortal,
     SessionDep,
     SettingsDep,
+    StorageDep,
     Today,
 )
 from app.api.quotes.schemas import (
@@ -26,7 +27,7 @@ from app.api.quotes.schemas import (
     QuotePatch,
     ReasonIn,
 )
-from app.api.schemas import Filter, PageOut
+from app.api.schemas import Filter, PageOut, Problem
 from app.domain.terms import ContractTerms
 from app.services import contracts, documents, quotes
 from app.services.documents import DocumentSettings
@@ -35,6 +36,14 @@ from app.services.views import QuoteView
 
 router = APIRouter(prefix="/v1/quotes", tags=["quotes"])
 QuoteId = uuid.UUID
+#: What the endpoints that read or write a stored PDF can answer besides the usual problems.
+STORAGE_PROBLEMS: dict[int | str, dict[str, object]] = {
+    status: {"model": Problem, "description": description, "content": {"application/problem+json": {}}}
+    for status, description in (
+        (500, "document_integrity_error: the stored PDF is missing or no longer matches its SHA-256"),
+        (503, "storage_unavailable: document storage cannot be read or written now; retry later"),
+    )
+}
 
 
 def _tagged(response: Response, view: QuoteView) -> QuoteView:
@@ -91,31 +100,31 @@ def approve_quote(quote_id: QuoteId, session: SessionDep, caller: Approver, vers
     return _tagged(response, quotes.approve_quote(session, caller=caller, quote_id=quote_id, if_match=version))
 
 
-@router.post("/{quote_id}/finalize", response_model=QuoteOut)
-def finalize_quote(quote_id: QuoteId, session: SessionDep, settings: SettingsDep, caller: Sales, today: Today,
-                   version: IfMatch, response: Response) -> object:
-    document_settings = DocumentSettings(settings.documents_dir, settings.quote_validity_days, settings.seller_name)
+@router.post("/{quote_id}/finalize", response_model=QuoteOut, responses=STORAGE_PROBLEMS)
+def finalize_quote(quote_id: QuoteId, session: SessionDep, settings: SettingsDep, storage: StorageDep, caller: Sales,
+                   today: Today, version: IfMatch, response: Response) -> object:
+    document_settings = DocumentSettings(storage, settings.quote_validity_days, settings.seller_name)
     view = documents.finalize_quote(session, caller=caller, quote_id=quote_id, if_match=version, today=today,
                                     settings=document_settings)
     return _tagged(response, view)
 
 
 @router.get("/{quote_id}/document", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}, "description": "the finalized PDF"}})
-def quote_document(quote_id: QuoteId, session: SessionDep, settings: SettingsDep, caller: QuoteReader) -> Response:
-    stored = documents.quote_document(session, caller=caller, quote_id=quote_id, directory=settings.documents_dir)
+            responses={200: {"content": {"application/pdf": {}}, "description": "the finalized PDF"}, **STORAGE_PROBLEMS})
+def quote_document(quote_id: QuoteId, session: SessionDep, storage: StorageDep, caller: QuoteReader) -> Response:
+    stored = documents.quote_document(session, caller=caller, quote_id=quote_id, storage=storage)
     return Response(stored.content, media_type="application/pdf", headers={
         "X-Document-SHA256": stored.sha256, "Content-Disposition": f'inline; filename="{stored.filename}"',
     })
 
 
-@router.post("/{quote_id}/accept", response_model=AcceptanceOut)
-def accept_quote(quote_id: QuoteId, body: AcceptIn, request: Request, session: SessionDep, caller: SalesOrPortal,
-                 today: Today, version: IfMatch) -> object:
+@router.post("/{quote_id}/accept", response_model=AcceptanceOut, responses=STORAGE_PROBLEMS)
+def accept_quote(quote_id: QuoteId, body: AcceptIn, request: Request, session: SessionDep, storage: StorageDep,
+                 caller: SalesOrPortal, today: Today, version: IfMatch) -> object:
     quote, contract = contracts.accept_quote(
         session, caller=caller, quote_id=quote_id, if_match=version, today=today, signer_name=body.signer_name,
         signer_email=body.signer_email, document_sha256=body.document_sha256,
-        client_address=request.client.host if request.client else None,
+        client_address=request.client.host if request.client else None, storage=storage,
     )
     return {"quote": quote, "contract": contract}
 
