@@ -137,7 +137,7 @@ def test_an_edit_during_the_render_wins_and_the_rendered_file_is_discarded(
     def edit() -> object:
         with session_factory() as own_connection:
             return quotes.update_quote(own_connection, caller=OPERATOR, quote_id=quote_id, if_match=None,
-                                       changes=QuoteChanges({"valid_until": TODAY}), threshold=Decimal(20))
+                                       changes=QuoteChanges({"valid_until": TODAY}), threshold=Decimal(20), today=TODAY)
 
     editing = Outcome(edit)
     assert editing.finished_within(5), "the edit waited for the render"
@@ -240,7 +240,7 @@ def test_changing_an_amendment_locks_its_contract_before_the_quote(
             if use_case == "cancel":
                 return quotes.cancel_quote(own_connection, caller=OPERATOR, quote_id=draft, if_match=None, reason=None)
             return quotes.update_quote(own_connection, caller=OPERATOR, quote_id=draft, if_match=None,
-                                       changes=QuoteChanges({"valid_until": TODAY}), threshold=Decimal(20))
+                                       changes=QuoteChanges({"valid_until": TODAY}), threshold=Decimal(20), today=TODAY)
 
     with engine.connect() as holder:
         holder.execute(text("SELECT id FROM contracts WHERE id = :id FOR UPDATE"), {"id": contract_id})
