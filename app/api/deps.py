@@ -11,8 +11,9 @@ from fastapi import Depends, Header, Query, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.api.etags import versions_matching
 from app.config import Settings
-from app.domain.errors import Forbidden, PreconditionFailed, Unauthenticated
+from app.domain.errors import Forbidden, Unauthenticated
 from app.services import auth
 from app.services.auth import Caller
 
@@ -91,17 +92,12 @@ def require(*roles: str) -> Callable[[Caller], Coroutine[Any, Any, Caller]]:
     return check
 
 
-async def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
-    """The version named by If-Match (`"3"`, `W/"3"` or `3`), or None when absent."""
-    if if_match is None:
-        return None
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise PreconditionFailed(f"If-Match {if_match!r} is not a version this API issued")
-    return int(value)
+async def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> frozenset[int] | None:
+    """The versions If-Match admits (`"3"`, `"3", "4"`), or None when it is absent or `*` (see app.api.etags)."""
+    return None if if_match is None else versions_matching(if_match)
 
 
-IfMatch = Annotated[int | None, Depends(if_match)]
+IfMatch = Annotated[frozenset[int] | None, Depends(if_match)]
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
 Cursor = Annotated[str | None, Query(max_length=64, description="next_cursor of the previous page")]
 

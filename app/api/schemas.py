@@ -122,6 +122,7 @@ def _problem(description: str) -> dict[str, Any]:
 
 #: Error answers documented on every endpoint, so clients (and Schemathesis) know their shape.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("a malformed header (If-Match)"),
     401: _problem("no valid API key"),
     403: _problem("the key's role may not do this"),
     404: _problem("not found, or not visible to this key"),

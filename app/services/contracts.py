@@ -77,7 +77,7 @@ def contract_versions(session: Session, *, caller: Caller, contract_id: uuid.UUI
 
 
 def accept_quote(
-    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None, today: date, signer_name: str,
+    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None, today: date, signer_name: str,
     signer_email: str, document_sha256: str, client_address: str | None,
 ) -> tuple[QuoteView, ContractView]:
     """Check the signed hash, then record the acceptance and apply the quote, all or nothing.

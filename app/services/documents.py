@@ -59,7 +59,7 @@ class StoredDocument:
 
 
 def finalize_quote(
-    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None, today: date,
+    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None, today: date,
     settings: DocumentSettings,
 ) -> QuoteView:
     """Freeze the quote, render its PDF in the account's language and store the bytes and their hash."""

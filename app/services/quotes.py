@@ -81,9 +81,11 @@ def load_quote(session: Session, caller: Caller, quote_id: uuid.UUID, *, for_upd
     return row
 
 
-def check_version(row: Quote, if_match: int | None) -> None:
-    if if_match is not None and if_match != row.version:
-        raise PreconditionFailed(f"quote {row.number} is at version {row.version}, not {if_match}")
+def check_version(row: Quote, if_match: frozenset[int] | None) -> None:
+    """Refuse a change made from another version than the current one (None: If-Match absent or `*`)."""
+    if if_match is not None and row.version not in if_match:
+        named = ", ".join(f'"{version}"' for version in sorted(if_match)) or "no version this API issued"
+        raise PreconditionFailed(f'quote {row.number} is at version "{row.version}"; If-Match names {named}')
 
 
 def price(session: Session, account: Account, start_date: date, terms: ContractTerms,
@@ -163,7 +165,7 @@ def create_quote(session: Session, *, caller: Caller, today: date, draft: QuoteD
 
 
 def update_quote(
-    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None, changes: QuoteChanges,
+    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None, changes: QuoteChanges,
     threshold: Decimal,
 ) -> QuoteView:
     """Apply a PATCH and re-price; any change withdraws an earlier approval."""
@@ -233,7 +235,7 @@ def list_quotes(
 
 
 def _transition(
-    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None, allowed: Sequence[str],
+    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None, allowed: Sequence[str],
     status: str, action: str, reason: str | None = None,
 ) -> QuoteView:
     with session.begin():
@@ -255,18 +257,18 @@ def _transition(
         return quote_view(row)
 
 
-def approve_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None) -> QuoteView:
+def approve_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None) -> QuoteView:
     return _transition(session, caller=caller, quote_id=quote_id, if_match=if_match,
                        allowed=("needs_approval",), status="approved", action="approved")
 
 
-def decline_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None,
+def decline_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None,
                   reason: str | None) -> QuoteView:
     return _transition(session, caller=caller, quote_id=quote_id, if_match=if_match,
                        allowed=("open",), status="declined", action="declined", reason=reason)
 
 
-def cancel_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None,
+def cancel_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None,
                  reason: str | None) -> QuoteView:
     return _transition(session, caller=caller, quote_id=quote_id, if_match=if_match,
                        allowed=CANCELLABLE, status="cancelled", action="cancelled", reason=reason)

@@ -1,11 +1,18 @@
-"""API.md conventions: Idempotency-Key, keyset pages, portal isolation, problem+json, health, metrics, docs."""
+"""API.md conventions: Idempotency-Key, If-Match, keyset pages, portal isolation, problem+json, health, metrics."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
+from app.api.etags import MalformedIfMatch, versions_matching
 from tests.builders import Keys, create_account, create_quote, finalize, seed_catalog
+from tests.problems import assert_problem
 
 ACCOUNT = {"name": "Konzerthaus Nord", "currency": "EUR", "locale": "de", "billing_email": "b@example.org"}
 
@@ -38,6 +45,77 @@ class TestIdempotency:
         first = client.post("/v1/accounts", headers=headers, json={**ACCOUNT, "currency": "XYZ"})
         again = client.post("/v1/accounts", headers=headers, json={**ACCOUNT, "currency": "XYZ"})
         assert first.status_code == again.status_code == 422 and again.json() == first.json()
+
+
+class TestIfMatch:
+    """RFC 9110 entity tags: `*`, or a list of strong tags; a weak or foreign tag never matches, bad syntax is 400."""
+
+    @pytest.fixture
+    def quote(self, client: TestClient, keys: Keys, session: Session) -> dict[str, Any]:
+        seed_catalog(session)
+        return create_quote(client, keys, account_id=create_account(client, keys)["id"])
+
+    @staticmethod
+    def _patch(client: TestClient, keys: Keys, quote: dict[str, Any], if_match: bytes) -> Any:
+        return client.patch(f"/v1/quotes/{quote['id']}", headers=keys.headers("sales", **{"If-Match": if_match}),
+                            json={"term_months": 24})
+
+    @staticmethod
+    def _version(client: TestClient, keys: Keys, quote: dict[str, Any]) -> int:
+        version: int = client.get(f"/v1/quotes/{quote['id']}", headers=keys.headers("sales")).json()["version"]
+        return version
+
+    @pytest.mark.parametrize("if_match", [b'"1"', b'*', b'"7", "1"', b' "1" , ', b'"x,y", "1"'])
+    def test_the_current_version_star_or_a_list_naming_it_matches(
+        self, client: TestClient, keys: Keys, quote: dict[str, Any], if_match: bytes
+    ) -> None:
+        response = self._patch(client, keys, quote, if_match)
+        assert response.status_code == 200, response.text
+        assert response.headers["etag"] == '"2"' and response.json()["term_months"] == 24
+
+    @pytest.mark.parametrize("if_match", [b'"\xb2"', '"²"'.encode(), b'W/"1"', b'"01"', b'"2", "3"', b'""', b""])
+    def test_a_weak_tag_or_one_never_issued_is_412_and_changes_nothing(
+        self, client: TestClient, keys: Keys, quote: dict[str, Any], if_match: bytes
+    ) -> None:
+        problem = assert_problem(self._patch(client, keys, quote, if_match), 412, code="precondition_failed")
+        assert 'is at version "1"' in problem["detail"]
+        assert self._version(client, keys, quote) == 1
+
+    @pytest.mark.parametrize("if_match", [b"\xb2", "²".encode(), b"1", b"W/1", b'"1', b'"1" "2"', b'*, "1"', b'"1"x',
+                                          b'"\x7f"', '"²"'.encode("utf-16")])
+    def test_a_malformed_header_is_a_400_problem_and_changes_nothing(
+        self, client: TestClient, keys: Keys, quote: dict[str, Any], if_match: bytes
+    ) -> None:
+        problem = assert_problem(self._patch(client, keys, quote, if_match), 400, code="malformed_if_match")
+        assert "entity tags" in problem["detail"]
+        assert self._version(client, keys, quote) == 1
+
+    @pytest.mark.parametrize(("value", "versions"), [
+        ("*", None), ('"3"', {3}), ('"3", "4"', {3, 4}), ('W/"3"', set()), ('"3", W/"4", "x"', {3}), (",", set()),
+        ('"0"', {0}), ('"9' + "9" * 17 + '"', {10**18 - 1}), ('"1' + "0" * 18 + '"', set()), ('"1' + "0" * 5000 + '"', set()),
+    ])
+    def test_the_parser_gives_the_versions_a_header_admits(self, value: str, versions: set[int] | None) -> None:
+        assert versions_matching(value) == (None if versions is None else frozenset(versions))
+
+    @settings(max_examples=300, deadline=None, derandomize=True)
+    @given(value=st.text(st.characters(max_codepoint=0xFF)))
+    def test_the_parser_admits_versions_or_refuses_never_anything_else(self, value: str) -> None:
+        try:
+            versions = versions_matching(value)
+        except MalformedIfMatch:
+            return
+        assert versions is None or all(isinstance(version, int) and version >= 0 for version in versions)
+
+    @settings(max_examples=40, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(if_match=st.one_of(st.binary(max_size=24), st.sampled_from([b'"1"', b"*", b'W/"1"', b'"1",'])))
+    def test_any_header_value_is_answered_without_a_server_error(
+        self, client: TestClient, keys: Keys, quote: dict[str, Any], if_match: bytes
+    ) -> None:
+        """Approving a draft is refused either way (409), so every example starts from the same quote."""
+        response = client.post(f"/v1/quotes/{quote['id']}/approve",
+                               headers=keys.headers("approver", **{"If-Match": if_match}))
+        assert response.status_code in (400, 409, 412), response.text
 
 
 class TestPagination:
