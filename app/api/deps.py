@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.api.etags import versions_matching
+from app.api.schemas import DIGITS_ONLY
 from app.config import Settings
 from app.domain.errors import Forbidden, Unauthenticated
 from app.services import auth
@@ -98,7 +99,7 @@ async def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = N
 
 
 IfMatch = Annotated[frozenset[int] | None, Depends(if_match)]
-Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
+Limit = Annotated[int, Query(ge=1, le=500, description="page size"), DIGITS_ONLY]
 Cursor = Annotated[str | None, Query(max_length=64, description="next_cursor of the previous page")]
 
 READ_ALL = ("sales", "approver", "finance", "scheduler", "portal")

@@ -11,10 +11,13 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from app.api.etags import MalformedIfMatch, versions_matching
-from tests.builders import Keys, create_account, create_quote, finalize, seed_catalog
+from tests.builders import Keys, create_account, create_quote, finalize, quote_body, seed_catalog
 from tests.problems import assert_problem
 
 ACCOUNT = {"name": "Konzerthaus Nord", "currency": "EUR", "locale": "de", "billing_email": "b@example.org"}
+PRODUCT = {"sku": "TIX-PRO", "name": "Ticketing Pro", "family": "ticketing", "kind": "plan"}
+ENTRY = {"sku": "TIX-PRO", "currency": "EUR", "pricing_model": "per_unit", "unit_price": "25.00",
+         "effective_from": "2026-01-01"}
 
 
 class TestIdempotency:
@@ -116,6 +119,85 @@ class TestIfMatch:
         response = client.post(f"/v1/quotes/{quote['id']}/approve",
                                headers=keys.headers("approver", **{"If-Match": if_match}))
         assert response.status_code in (400, 409, 412), response.text
+
+
+#: A Unix timestamp of midnight, which lax parsing took for 2026-01-15.
+TIMESTAMP = 1768435200
+
+
+class TestStrictTypes:
+    """Request bodies take JSON's own types: no `true` for 1, `"5"` for 5, 0 for false, number for a date or money."""
+
+    @pytest.mark.parametrize(("change", "loc"), [
+        ({"lines": [{"sku": "TIX-PRO", "quantity": True}]}, ["body", "lines", "0", "quantity"]),
+        ({"lines": [{"sku": "TIX-PRO", "quantity": "5"}]}, ["body", "lines", "0", "quantity"]),
+        ({"lines": [{"sku": "TIX-PRO", "quantity": 5.0}]}, ["body", "lines", "0", "quantity"]),
+        ({"term_months": "12"}, ["body", "term_months"]),
+        ({"start_date": TIMESTAMP}, ["body", "start_date"]),
+        ({"start_date": "2026-01-15T00:00:00"}, ["body", "start_date"]),
+        ({"valid_until": TIMESTAMP}, ["body", "valid_until"]),
+        ({"renewal": {"auto_renew": 0}}, ["body", "renewal", "auto_renew"]),
+        ({"renewal": {"auto_renew": "true"}}, ["body", "renewal", "auto_renew"]),
+        ({"renewal": {"lead_days": True}}, ["body", "renewal", "lead_days"]),
+        ({"lines": [{"sku": "TIX-PRO", "quantity": 5, "discount_percent": 10}]},
+         ["body", "lines", "0", "discount_percent"]),
+        ({"lines": [{"sku": "TIX-PRO", "quantity": 5, "discount_amount": 1.5}]},
+         ["body", "lines", "0", "discount_amount"]),
+        ({"lines": [{"sku": "TIX-PRO", "quantity": 5, "discount_amount": "1e1"}]},
+         ["body", "lines", "0", "discount_amount"]),
+    ])
+    def test_a_quote_with_a_value_of_another_type_is_a_422_at_the_field(
+        self, client: TestClient, keys: Keys, session: Session, change: dict[str, Any], loc: list[str]
+    ) -> None:
+        seed_catalog(session)
+        account = create_account(client, keys)
+        response = client.post("/v1/quotes", headers=keys.headers("sales"),
+                               json={**quote_body(account_id=account["id"]), **change})
+        assert_problem(response, 422, code="validation_error", loc=loc)
+        assert client.get("/v1/quotes", headers=keys.headers("sales")).json()["data"] == []
+
+    @pytest.mark.parametrize(("path", "body", "loc"), [
+        ("/v1/products", {**PRODUCT, "active": 1}, ["body", "active"]),
+        ("/v1/products", {**PRODUCT, "tier_rank": True}, ["body", "tier_rank"]),
+        ("/v1/products", {**PRODUCT, "included_quantity": "10"}, ["body", "included_quantity"]),
+        ("/v1/price-book-entries", {**ENTRY, "unit_price": 25}, ["body", "unit_price"]),
+        ("/v1/price-book-entries", {**ENTRY, "effective_from": TIMESTAMP}, ["body", "effective_from"]),
+        ("/v1/discount-schedules", {"sku": "ADDON", "type": "volume", "bands": [{"from": "5", "discount_percent": "5"}]},
+         ["body", "bands", "0", "from"]),
+        ("/v1/discount-schedules", {"sku": "ADDON", "type": "volume", "bands": [{"from": 5, "discount_percent": 5}]},
+         ["body", "bands", "0", "discount_percent"]),
+    ])
+    def test_a_catalog_object_with_a_value_of_another_type_is_a_422_at_the_field(
+        self, client: TestClient, keys: Keys, path: str, body: dict[str, Any], loc: list[str]
+    ) -> None:
+        assert client.post("/v1/products", headers=keys.headers("admin"), json={**PRODUCT, "sku": "ADDON"}).is_success
+        before = client.get(path, headers=keys.headers("admin")).json()["data"]
+        assert_problem(client.post(path, headers=keys.headers("admin"), json=body), 422, code="validation_error",
+                       loc=loc)
+        assert client.get(path, headers=keys.headers("admin")).json()["data"] == before
+
+    @pytest.mark.parametrize(("url", "loc"), [
+        ("/v1/accounts?limit=5.0", ["query", "limit"]), ("/v1/accounts?limit=true", ["query", "limit"]),
+        ("/v1/accounts?limit=+5", ["query", "limit"]), ("/v1/accounts?limit=5_0", ["query", "limit"]),
+        ("/v1/products?active=1", ["query", "active"]), ("/v1/products?active=yes", ["query", "active"]),
+        ("/v1/products?kind=plans", ["query", "kind"]), ("/v1/quotes?status=Draft", ["query", "status"]),
+        ("/v1/contracts?status=live", ["query", "status"]), ("/v1/contracts?as_of=20260115", ["query", "as_of"]),
+        (f"/v1/contracts?as_of={TIMESTAMP}", ["query", "as_of"]), ("/v1/events?after=1.0", ["query", "after"]),
+        ("/v1/invoice-lines?from=2026-01-01&to=2026-02-01T00:00:00", ["query", "to"]),
+    ])
+    def test_a_query_parameter_of_another_shape_or_outside_its_values_is_a_422(
+        self, client: TestClient, keys: Keys, url: str, loc: list[str]
+    ) -> None:
+        assert_problem(client.get(url, headers=keys.headers("admin")), 422, code="validation_error", loc=loc)
+
+    def test_the_documented_shapes_are_taken(self, client: TestClient, keys: Keys) -> None:
+        client.post("/v1/products", headers=keys.headers("admin"), json=PRODUCT)
+        assert client.get("/v1/products?active=true&kind=plan&limit=5", headers=keys.headers("sales")).json()[
+            "data"][0]["sku"] == "TIX-PRO"
+        assert client.get("/v1/contracts?as_of=2026-01-15&status=active", headers=keys.headers("sales")).json() == {
+            "data": [], "next_cursor": None}
+        created = client.post("/v1/price-book-entries", headers=keys.headers("admin"), json=ENTRY)
+        assert created.status_code == 201 and created.json()["unit_price"] == "25.00"
 
 
 class TestPagination:

@@ -12,11 +12,12 @@ from app.api.catalog.schemas import (
     PriceBookEntryIn,
     PriceBookEntryOut,
     ProductIn,
+    ProductKind,
     ProductOut,
     ProductPatch,
 )
 from app.api.deps import Admin, AnyRole, Cursor, Limit, SessionDep, require
-from app.api.schemas import Currency, Filter, PageOut, Sku
+from app.api.schemas import Currency, Filter, PageOut, QueryBool, Sku
 from app.domain.catalog import PriceTier
 from app.services import catalog
 from app.services.auth import Caller
@@ -33,8 +34,7 @@ def create_product(body: ProductIn, session: SessionDep, caller: Admin) -> objec
 @router.get("/products", response_model=PageOut[ProductOut])
 def list_products(
     session: SessionDep, _caller: AnyRole, limit: Limit = 50, cursor: Cursor = None,
-    family: Filter = None,
-    kind: Filter = None, active: bool | None = None,
+    family: Filter = None, kind: Annotated[ProductKind | None, Query()] = None, active: QueryBool = None,
 ) -> object:
     return catalog.list_products(session, limit=limit, cursor=cursor, family=family, kind=kind, active=active)
 

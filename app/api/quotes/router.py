@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import (
     Approver,
@@ -26,7 +27,7 @@ from app.api.quotes.schemas import (
     QuotePatch,
     ReasonIn,
 )
-from app.api.schemas import Filter, PageOut
+from app.api.schemas import PageOut, QuoteStatus
 from app.domain.terms import ContractTerms
 from app.services import contracts, documents, quotes
 from app.services.documents import DocumentSettings
@@ -58,7 +59,7 @@ def create_quote(body: QuoteIn, session: SessionDep, settings: SettingsDep, call
 @router.get("", response_model=PageOut[QuoteOut])
 def list_quotes(
     session: SessionDep, caller: QuoteReader, limit: Limit = 50, cursor: Cursor = None,
-    account_id: uuid.UUID | None = None, status: Filter = None,
+    account_id: uuid.UUID | None = None, status: Annotated[QuoteStatus | None, Query()] = None,
 ) -> object:
     return quotes.list_quotes(session, caller=caller, limit=limit, cursor=cursor, account_id=account_id, status=status)
 
