@@ -26,6 +26,7 @@ from app.domain.amendments import StaleAmendment
 from app.domain.errors import Conflict, DomainError, InvalidInput
 from app.domain.periods import term_end
 from app.services import audit
+from app.services.accounts import account_filter
 from app.services.amendments import apply_amendment, visible_contract
 from app.services.auth import Caller
 from app.services.quotes import check_version, load_quote
@@ -60,7 +61,7 @@ def list_contracts(
 ) -> Page[ContractView]:
     with reading(session):
         page = repo.list_contracts(
-            session, limit=limit, cursor=cursor, account_id=caller.account_id or account_id, status=status,
+            session, limit=limit, cursor=cursor, account_id=account_filter(caller, account_id), status=status,
             ending_before=ending_before,
         )
         ids = [row.id for row in page.data]

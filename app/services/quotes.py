@@ -31,7 +31,7 @@ from app.domain.pricing import (
 )
 from app.domain.terms import ContractTerms, RenewalSettings, validate_terms
 from app.services import audit
-from app.services.accounts import UnknownAccount, visible_account
+from app.services.accounts import UnknownAccount, account_filter, visible_account
 from app.services.amendments import reprice_amendment
 from app.services.auth import Caller
 from app.services.views import QuoteView, quote_view
@@ -228,7 +228,7 @@ def list_quotes(
     portal = caller.account_id is not None
     with reading(session):
         page = repo.list_quotes(
-            session, limit=limit, cursor=cursor, account_id=caller.account_id if portal else account_id,
+            session, limit=limit, cursor=cursor, account_id=account_filter(caller, account_id),
             status=status, statuses=PORTAL_VISIBLE if portal else None,
         )
         return Page([quote_view(row) for row in page.data], page.next_cursor)

@@ -246,6 +246,23 @@ class TestPortal:
         assert client.get(f"/v1/contracts/{contract_id}", headers=portal).status_code == 200
         assert client.get(f"/v1/contracts/{contract_id}", headers=keys.portal(theirs["id"])).status_code == 404
 
+    @pytest.mark.parametrize("path", ["/v1/quotes", "/v1/contracts"])
+    def test_a_portal_key_filtering_on_another_account_is_404_as_reading_it_is(
+        self, client: TestClient, keys: Keys, session: Session, path: str
+    ) -> None:
+        seed_catalog(session)
+        mine, theirs = create_account(client, keys), create_account(client, keys, name="Other")
+        sent = finalize(client, keys, create_quote(client, keys, account_id=mine["id"])["id"])
+        finalize(client, keys, create_quote(client, keys, account_id=theirs["id"])["id"])
+        portal = keys.portal(mine["id"])
+        problem = assert_problem(client.get(f"{path}?account_id={theirs['id']}", headers=portal), 404,
+                                 code="unknown_account")
+        assert problem["detail"] == assert_problem(client.get(f"/v1/accounts/{theirs['id']}", headers=portal), 404,
+                                                   code="unknown_account")["detail"]
+        own = client.get(f"{path}?account_id={mine['id']}", headers=portal)
+        assert own.status_code == 200
+        assert [q["id"] for q in own.json()["data"]] == ([sent["id"]] if path == "/v1/quotes" else [])
+
     def test_a_portal_key_must_name_an_existing_account(self, client: TestClient, keys: Keys) -> None:
         response = client.post("/v1/api-keys", headers=keys.headers("admin"), json={"role": "portal"})
         assert response.status_code == 422
