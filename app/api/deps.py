@@ -106,7 +106,6 @@ READ_ALL = ("sales", "approver", "finance", "scheduler", "portal")
 AnyRole = Annotated[Caller, Depends(require(*READ_ALL))]
 Admin = Annotated[Caller, Depends(require())]
 Sales = Annotated[Caller, Depends(require("sales"))]
-SalesReader = Annotated[Caller, Depends(require("sales", "finance", "approver"))]
 SalesOrPortal = Annotated[Caller, Depends(require("sales", "portal"))]
 QuoteReader = Annotated[Caller, Depends(require("sales", "finance", "approver", "portal"))]
 ContractReader = Annotated[Caller, Depends(require("sales", "finance", "portal"))]

@@ -23,6 +23,8 @@ from app.services import catalog
 from app.services.auth import Caller
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
+#: List prices and discount bands: finance reads everything; the sales front end shows them while a rep builds
+#: a quote, before any draft exists to price.
 CatalogReader = Annotated[Caller, Depends(require("sales", "finance"))]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.api.deps import (
     Approver,
@@ -18,6 +18,7 @@ from app.api.deps import (
     SessionDep,
     SettingsDep,
     Today,
+    require,
 )
 from app.api.quotes.schemas import (
     AcceptanceOut,
@@ -30,11 +31,14 @@ from app.api.quotes.schemas import (
 from app.api.schemas import PageOut, QuoteStatus
 from app.domain.terms import ContractTerms
 from app.services import contracts, documents, quotes
+from app.services.auth import Caller
 from app.services.documents import DocumentSettings
 from app.services.quotes import QuoteChanges, QuoteDraft
 from app.services.views import QuoteView
 
 router = APIRouter(prefix="/v1/quotes", tags=["quotes"])
+#: The PDF exists once a quote is finalized, after any approval: the approver has no use for it.
+DocumentReader = Annotated[Caller, Depends(require("sales", "finance", "portal"))]
 QuoteId = uuid.UUID
 
 
@@ -103,7 +107,7 @@ def finalize_quote(quote_id: QuoteId, session: SessionDep, settings: SettingsDep
 
 @router.get("/{quote_id}/document", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}, "description": "the finalized PDF"}})
-def quote_document(quote_id: QuoteId, session: SessionDep, settings: SettingsDep, caller: QuoteReader) -> Response:
+def quote_document(quote_id: QuoteId, session: SessionDep, settings: SettingsDep, caller: DocumentReader) -> Response:
     stored = documents.quote_document(session, caller=caller, quote_id=quote_id, directory=settings.documents_dir)
     return Response(stored.content, media_type="application/pdf", headers={
         "X-Document-SHA256": stored.sha256, "Content-Disposition": f'inline; filename="{stored.filename}"',
