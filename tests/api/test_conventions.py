@@ -35,7 +35,7 @@ class TestIdempotency:
         headers = keys.headers("sales", **{"Idempotency-Key": "k-1"})
         client.post("/v1/accounts", headers=headers, json=ACCOUNT)
         other = client.post("/v1/accounts", headers=headers, json={**ACCOUNT, "name": "Someone else"})
-        assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+        assert_problem(other, 422, code="idempotency_key_reused")
         assert len(client.get("/v1/accounts", headers=keys.headers("sales")).json()["data"]) == 1
 
     def test_keys_are_scoped_to_the_caller(self, client: TestClient, keys: Keys) -> None:
@@ -216,10 +216,13 @@ class TestPagination:
             cursor = page["next_cursor"]
         assert names == ["A0", "A1", "A2", "A3", "A4", "A5"]
 
-    def test_a_bad_cursor_or_limit_is_a_422_problem(self, client: TestClient, keys: Keys) -> None:
-        assert client.get("/v1/accounts?cursor=%%%", headers=keys.headers("sales")).status_code == 422
-        assert client.get("/v1/accounts?limit=501", headers=keys.headers("sales")).status_code == 422
-        assert client.get("/v1/accounts?limit=0", headers=keys.headers("sales")).status_code == 422
+    @pytest.mark.parametrize(("query", "loc"), [
+        ("cursor=%%%", ["query", "cursor"]), ("limit=501", ["query", "limit"]), ("limit=0", ["query", "limit"]),
+    ])
+    def test_a_bad_cursor_or_limit_is_a_422_problem(
+        self, client: TestClient, keys: Keys, query: str, loc: list[str]
+    ) -> None:
+        assert_problem(client.get(f"/v1/accounts?{query}", headers=keys.headers("sales")), 422, loc=loc)
 
 
 class TestPortal:
@@ -264,8 +267,10 @@ class TestPortal:
         assert [q["id"] for q in own.json()["data"]] == ([sent["id"]] if path == "/v1/quotes" else [])
 
     def test_a_portal_key_must_name_an_existing_account(self, client: TestClient, keys: Keys) -> None:
+        before = client.get("/v1/api-keys", headers=keys.headers("admin")).json()["data"]
         response = client.post("/v1/api-keys", headers=keys.headers("admin"), json={"role": "portal"})
-        assert response.status_code == 422
+        assert_problem(response, 422)
+        assert client.get("/v1/api-keys", headers=keys.headers("admin")).json()["data"] == before
         created = client.post("/v1/api-keys", headers=keys.headers("admin"), json={"role": "finance"})
         assert created.status_code == 201 and created.json()["key"].startswith("cpq_")
         listed = client.get("/v1/api-keys", headers=keys.headers("admin")).json()["data"]
