@@ -16,7 +16,9 @@ from pydantic import (
     Field,
     PlainSerializer,
     Strict,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -129,12 +131,13 @@ class Patch(Schema):
 
     nullable: ClassVar[frozenset[str]] = frozenset()
 
-    @model_validator(mode="after")
-    def _refuse_nulls(self) -> Patch:
-        for name in self.model_fields_set - self.nullable:
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
+    @field_validator("*")
+    @classmethod
+    def _refuse_null(cls, value: Any, info: ValidationInfo) -> Any:
+        """Runs on the fields sent only, so the refusal of an explicit null points at its field."""
+        if value is None and info.field_name not in cls.nullable:
+            raise ValueError(f"{info.field_name} cannot be null")
+        return value
 
     def updates(self) -> dict[str, object]:
         return self.model_dump(exclude_unset=True)

@@ -41,7 +41,7 @@ class TestProducts:
         assert response.status_code == 404 and response.json()["code"] == "unknown_product"
 
     @pytest.mark.parametrize(("body", "loc"), [
-        ({"sku": "X"}, ["body", "sku"]), ({"kind": "addon"}, ["body", "kind"]), ({"name": None}, ["body"]),
+        ({"sku": "X"}, ["body", "sku"]), ({"kind": "addon"}, ["body", "kind"]), ({"name": None}, ["body", "name"]),
     ])
     def test_the_sku_and_kind_cannot_be_patched_nor_a_name_nulled(
         self, client: TestClient, keys: Keys, body: dict[str, Any], loc: list[str]
