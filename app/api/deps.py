@@ -10,9 +10,11 @@ from fastapi import Depends, Header, Query, Request
 from sqlalchemy.orm import Session
 
 from app.api import idempotency
+from app.api.etags import versions_matching
+from app.api.schemas import DIGITS_ONLY
 from app.config import Settings
 from app.documents.storage import DocumentStorage
-from app.domain.errors import Forbidden, PreconditionFailed, Unauthenticated
+from app.domain.errors import Forbidden, Unauthenticated
 from app.services.auth import Caller
 
 # Dependencies that do no I/O are `async`: FastAPI runs a sync dependency in the threadpool, and each hop
@@ -71,25 +73,19 @@ def require(*roles: str) -> Callable[..., Coroutine[Any, Any, Caller]]:
     return check
 
 
-async def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
-    """The version named by If-Match (`"3"`, `W/"3"` or `3`), or None when absent."""
-    if if_match is None:
-        return None
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise PreconditionFailed(f"If-Match {if_match!r} is not a version this API issued")
-    return int(value)
+async def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> frozenset[int] | None:
+    """The versions If-Match admits (`"3"`, `"3", "4"`), or None when it is absent or `*` (see app.api.etags)."""
+    return None if if_match is None else versions_matching(if_match)
 
 
-IfMatch = Annotated[int | None, Depends(if_match)]
-Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
+IfMatch = Annotated[frozenset[int] | None, Depends(if_match)]
+Limit = Annotated[int, Query(ge=1, le=500, description="page size"), DIGITS_ONLY]
 Cursor = Annotated[str | None, Query(max_length=64, description="next_cursor of the previous page")]
 
 READ_ALL = ("sales", "approver", "finance", "scheduler", "portal")
 AnyRole = Annotated[Caller, Depends(require(*READ_ALL))]
 Admin = Annotated[Caller, Depends(require())]
 Sales = Annotated[Caller, Depends(require("sales"))]
-SalesReader = Annotated[Caller, Depends(require("sales", "finance", "approver"))]
 SalesOrPortal = Annotated[Caller, Depends(require("sales", "portal"))]
 QuoteReader = Annotated[Caller, Depends(require("sales", "finance", "approver", "portal"))]
 ContractReader = Annotated[Caller, Depends(require("sales", "finance", "portal"))]

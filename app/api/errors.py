@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.etags import MalformedIfMatch
 from app.domain.errors import (
     Conflict,
     DomainError,
@@ -27,6 +28,7 @@ PROBLEM = "application/problem+json"
 
 #: Most specific class first is not needed: the exception's own MRO is walked in order.
 STATUS_OF: dict[type[DomainError], int] = {
+    MalformedIfMatch: 400,
     Unauthenticated: 401,
     Forbidden: 403,
     NotFound: 404,

@@ -2,49 +2,102 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 from fastapi import Query
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
+    Strict,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
 from app.domain.catalog import MAX_QUANTITY
+from app.domain.periods import MAX_DATE, MIN_DATE
 
 T = TypeVar("T")
 
+# Strictness: FastAPI validates the parsed JSON in pydantic's Python mode, where lax coercion takes `true` for 1,
+# "5" for 5, 0 for false and a Unix timestamp for a date, and where strict mode would also refuse the strings
+# JSON carries dates, UUIDs and decimals in. So each field type says what it takes: integers and booleans are
+# strict, decimals and dates must be strings of one shape. Query parameters are strings by nature: theirs are
+# checked as text (`limit=5`, never `5.0` or `true`).
+
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DIGITS = re.compile(r"[0-9]{1,19}")
 _MONEY_SCHEMA = WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["21.00"]})
 _AS_STRING = PlainSerializer(str, return_type=str, when_used="json")
 
-#: A decimal given by the client: a string (preferred) or a JSON number, parsed exactly, never as a float.
-UnitPriceIn = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6, allow_inf_nan=False)]
-PercentIn = Annotated[Decimal, Field(ge=0, le=100, max_digits=9, decimal_places=6, allow_inf_nan=False)]
-#: A decimal the API answers with, always as a JSON string ("47.42", "79.333333").
-MoneyOut = Annotated[Decimal, _AS_STRING, _MONEY_SCHEMA]
-Quantity = Annotated[int, Field(le=MAX_QUANTITY, description="units (seats, contacts…), at least 1")]
-Months = Annotated[int, Field(ge=1, le=600)]
-Days = Annotated[int, Field(ge=0, le=3650)]
-Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-#: A free-text query filter (family, kind, status…).
-Filter = Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")]
+
+def _decimal_text(value: object) -> object:
+    """A JSON number may already have lost digits as a float: money and percentages come as strings."""
+    if isinstance(value, Decimal) or (isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value)):
+        return value
+    raise ValueError('must be a decimal string such as "21.00" (not a JSON number)')
+
+
+def _date_text(value: object) -> object:
+    if type(value) is date or (isinstance(value, str) and _DATE_TEXT.fullmatch(value)):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+def _query_integer(value: object) -> object:
+    if (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and _DIGITS.fullmatch(value)):
+        return value
+    raise ValueError("must be a whole number written with digits, such as 50")
+
+
+def _query_boolean(value: object) -> object:
+    if isinstance(value, bool) or value in ("true", "false"):
+        return value
+    raise ValueError("must be true or false")
 
 
 def _calendar(day: date) -> date:
-    if not date(1900, 1, 1) <= day <= date(2999, 12, 31):
-        raise ValueError("date must be between 1900-01-01 and 2999-12-31")
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise ValueError(f"date must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}")
     return day
 
 
-CalendarDate = Annotated[date, AfterValidator(_calendar)]
+_DecimalIn = Annotated[Decimal, BeforeValidator(_decimal_text), _MONEY_SCHEMA]
+#: A decimal given by the client, as a string ("21.00"), parsed exactly; a JSON number is refused.
+UnitPriceIn = Annotated[_DecimalIn, Field(ge=0, max_digits=18, decimal_places=6, allow_inf_nan=False)]
+PercentIn = Annotated[_DecimalIn, Field(ge=0, le=100, max_digits=9, decimal_places=6, allow_inf_nan=False)]
+#: A decimal the API answers with, always as a JSON string ("47.42", "79.333333").
+MoneyOut = Annotated[Decimal, _AS_STRING, _MONEY_SCHEMA]
+#: A JSON integer: `true`, `5.0` and `"5"` are refused.
+StrictInt = Annotated[int, Strict()]
+#: A JSON boolean: `0`, `1` and `"true"` are refused.
+StrictBool = Annotated[bool, Strict()]
+Quantity = Annotated[StrictInt, Field(le=MAX_QUANTITY, description="units (seats, contacts…), at least 1")]
+Months = Annotated[StrictInt, Field(ge=1, le=600)]
+Days = Annotated[StrictInt, Field(ge=0, le=3650)]
+Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+#: A date `YYYY-MM-DD` within the dates the service handles, in a body or a query.
+CalendarDate = Annotated[date, BeforeValidator(_date_text), AfterValidator(_calendar)]
+#: A free-text query filter (family, sku…).
+Filter = Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")]
+#: Marks an integer query parameter as digits only; put it after `Query(...)`, whose bounds then stay in OpenAPI.
+DIGITS_ONLY = BeforeValidator(_query_integer)
+#: A boolean query parameter: `true` or `false` only (not 1, yes or on).
+QueryBool = Annotated[bool | None, BeforeValidator(_query_boolean), Query()]
+#: Enum query filters: a value outside the list is a 422, not an empty page.
+QuoteStatus = Literal["draft", "needs_approval", "approved", "open", "accepted", "declined", "expired", "cancelled",
+                      "stale"]
+ContractStatus = Literal["active", "expired", "cancelled"]
 
 
 def _refuse_nul(value: Any) -> None:
@@ -78,12 +131,13 @@ class Patch(Schema):
 
     nullable: ClassVar[frozenset[str]] = frozenset()
 
-    @model_validator(mode="after")
-    def _refuse_nulls(self) -> Patch:
-        for name in self.model_fields_set - self.nullable:
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
+    @field_validator("*")
+    @classmethod
+    def _refuse_null(cls, value: Any, info: ValidationInfo) -> Any:
+        """Runs on the fields sent only, so the refusal of an explicit null points at its field."""
+        if value is None and info.field_name not in cls.nullable:
+            raise ValueError(f"{info.field_name} cannot be null")
+        return value
 
     def updates(self) -> dict[str, object]:
         return self.model_dump(exclude_unset=True)
@@ -122,6 +176,7 @@ def _problem(description: str) -> dict[str, Any]:
 
 #: Error answers documented on every endpoint, so clients (and Schemathesis) know their shape.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("a malformed header (If-Match)"),
     401: _problem("no valid API key"),
     403: _problem("the key's role may not do this"),
     404: _problem("not found, or not visible to this key"),

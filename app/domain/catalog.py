@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -181,6 +181,26 @@ def band_discount(bands: Iterable[DiscountBand], value: int) -> Decimal:
     """Discount % of the band with the largest `from` ≤ value (0 when none applies)."""
     applicable = [band for band in bands if band.start <= value]
     return max(applicable, key=lambda band: band.start).discount_percent if applicable else Decimal(0)
+
+
+def validate_product_rules(sku: str, requires: Sequence[str], excludes: Sequence[str], known: Collection[str]) -> None:
+    """Refuse rules no quote could meet or that contradict themselves, naming each entry.
+
+    `requires` must name existing products; `excludes` may name one not created yet, since two plans
+    that exclude each other cannot both be created first.
+    """
+    problems = ViolationList()
+    for index, required in enumerate(requires):
+        if required == sku:
+            problems.add(("requires", index), f"{sku} cannot require itself")
+        elif required not in known:
+            problems.add(("requires", index), f"requires names {required!r}, which is not a product")
+        if required in excludes:
+            problems.add(("requires", index), f"{required} cannot be both required and excluded")
+    for index, excluded in enumerate(excludes):
+        if excluded == sku:
+            problems.add(("excludes", index), f"{sku} cannot exclude itself")
+    problems.raise_if_any(InvalidInput, "invalid product rules")
 
 
 def check_product_rules(skus: Sequence[str], catalog: dict[str, Product]) -> None:

@@ -12,6 +12,8 @@ from dateutil.relativedelta import relativedelta
 from app.domain.errors import InvalidInput
 
 MONTHS_PER_YEAR = 12
+#: The dates the service handles: any date a client sends, and any term end it computes, lies within them.
+MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2999, 12, 31)
 #: Months per billing period for each billing frequency.
 FREQUENCY_MONTHS: dict[str, int] = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
 

@@ -23,7 +23,7 @@ from app.domain.catalog import (
 )
 from app.domain.contracts import annual
 from app.domain.errors import Conflict, InvalidInput, ViolationList
-from app.domain.periods import overlaps, period_months, term_end
+from app.domain.periods import MAX_DATE, overlaps, period_months, term_end
 
 ZERO = Decimal(0)
 #: Months of value counted for an evergreen line's total: its first year.
@@ -274,6 +274,9 @@ def validate_request(requests: Sequence[LineRequest], terms: QuoteTerms, product
     problems = ViolationList()
     if terms.term_months is not None and terms.term_months < 1:
         problems.add(("term_months",), "term_months must be at least 1 (null for evergreen)")
+    elif (end := term_end(terms.start_date, terms.term_months)) is not None and end > MAX_DATE:
+        problems.add(("term_months",), f"the term would end on {end.isoformat()}, after {MAX_DATE.isoformat()}, "
+                                       "the last date the service handles")
     if not requests:
         problems.add(("lines",), "a quote needs at least one line")
     for index, request in enumerate(requests):

@@ -40,6 +40,16 @@ def visible_account(session: Session, caller: Caller, account_id: uuid.UUID) -> 
     return row
 
 
+def account_filter(caller: Caller, account_id: uuid.UUID | None) -> uuid.UUID | None:
+    """The account a list is narrowed to: a portal key's own, whatever it asks; naming another account is the
+    404 reading that account would be, not a silent swap for its own."""
+    if caller.account_id is None:
+        return account_id
+    if account_id is not None and account_id != caller.account_id:
+        raise UnknownAccount(f"no account {account_id}")
+    return caller.account_id
+
+
 def create_account(session: Session, *, caller: Caller, name: str, currency: str, locale: str,
                    billing_email: str) -> Account:
     money.minor_units(currency)

@@ -22,6 +22,7 @@ from app.domain.catalog import (
     PriceTier,
     entry_to_close,
     validate_price_entry,
+    validate_product_rules,
     validate_schedule,
 )
 from app.domain.errors import Conflict, InvalidInput, NotFound
@@ -45,12 +46,17 @@ def _product(session: Session, sku: str, *, for_update: bool = False) -> Product
     return row
 
 
+def _check_rules(session: Session, sku: str, requires: Sequence[str], excludes: Sequence[str]) -> None:
+    validate_product_rules(sku, requires, excludes, known=repo.products_by_sku(session, set(requires)).keys())
+
+
 def create_product(session: Session, *, caller: Caller, sku: str, kind: str, **fields: Any) -> ProductRow:
     if kind not in PRODUCT_KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(PRODUCT_KINDS)}")
     with session.begin():
         if repo.product_row(session, sku) is not None:
             raise Conflict(f"a product with sku {sku!r} exists already; skus are never reused")
+        _check_rules(session, sku, fields.get("requires", ()), fields.get("excludes", ()))
         row = ProductRow(sku=sku, kind=kind, **fields)
         session.add(row)
         session.flush()
@@ -62,6 +68,8 @@ def update_product(session: Session, *, caller: Caller, sku: str, changes: dict[
     """Change what may change; the sku and kind are fixed once created. Deactivate instead of deleting."""
     with session.begin():
         row = _product(session, sku, for_update=True)
+        if "requires" in changes or "excludes" in changes:
+            _check_rules(session, sku, changes.get("requires", row.requires), changes.get("excludes", row.excludes))
         for name, value in changes.items():
             setattr(row, name, value)
         audit.record(session, caller, "product.updated", "product", sku, {"fields": sorted(changes)})

@@ -27,6 +27,7 @@ from app.domain.amendments import StaleAmendment
 from app.domain.errors import Conflict, DomainError, InvalidInput
 from app.domain.periods import term_end
 from app.services import audit
+from app.services.accounts import account_filter
 from app.services.amendments import CatchUpChanged, apply_amendment, catch_up_changed, visible_contract
 from app.services.auth import Caller
 from app.services.documents import stored_pdf
@@ -63,7 +64,7 @@ def list_contracts(
 ) -> Page[ContractView]:
     with reading(session):
         page = repo.list_contracts(
-            session, limit=limit, cursor=cursor, account_id=caller.account_id or account_id, status=status,
+            session, limit=limit, cursor=cursor, account_id=account_filter(caller, account_id), status=status,
             ending_before=ending_before,
         )
         ids = [row.id for row in page.data]
@@ -81,8 +82,8 @@ def contract_versions(session: Session, *, caller: Caller, contract_id: uuid.UUI
 
 @retry_transient
 def accept_quote(
-    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None, today: date, signer_name: str,
-    signer_email: str, document_sha256: str, client_address: str | None, storage: DocumentStorage,
+    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None, today: date,
+    signer_name: str, signer_email: str, document_sha256: str, client_address: str | None, storage: DocumentStorage,
 ) -> tuple[QuoteView, ContractView]:
     """Check the signed hash, then record the acceptance and apply the quote, all or nothing.
 

@@ -98,7 +98,7 @@ class _Frozen:
 
 
 def finalize_quote(
-    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None, today: date,
+    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None, today: date,
     settings: DocumentSettings,
 ) -> QuoteView:
     """Freeze the quote, render its PDF in the account's language and store the bytes and their hash."""
@@ -120,7 +120,7 @@ def finalize_quote(
         raise
 
 
-def _freeze(session: Session, caller: Caller, quote_id: uuid.UUID, if_match: int | None, today: date,
+def _freeze(session: Session, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None, today: date,
             settings: DocumentSettings) -> _Frozen:
     """Step 1: check the quote can be finalized and build its document from one consistent read."""
     with reading(session, snapshot=True):
@@ -135,7 +135,7 @@ def _freeze(session: Session, caller: Caller, quote_id: uuid.UUID, if_match: int
         return _Frozen(row.number, row.version, valid_until, document)
 
 
-def _check_finalizable(row: Quote, if_match: int | None) -> None:
+def _check_finalizable(row: Quote, if_match: frozenset[int] | None) -> None:
     check_version(row, if_match)
     if row.status == "needs_approval":
         raise NeedsApproval(f"quote {row.number} has a discount above the threshold; an approver must approve it")

@@ -32,7 +32,7 @@ from app.domain.pricing import (
 )
 from app.domain.terms import ContractTerms, RenewalSettings, validate_terms
 from app.services import audit
-from app.services.accounts import UnknownAccount, visible_account
+from app.services.accounts import UnknownAccount, account_filter, visible_account
 from app.services.amendments import reprice_amendment
 from app.services.auth import Caller
 from app.services.retry import retry_transient
@@ -94,9 +94,11 @@ def lock_quote(session: Session, caller: Caller, quote_id: uuid.UUID) -> tuple[Q
     return load_quote(session, caller, quote_id, for_update=True), contract
 
 
-def check_version(row: Quote, if_match: int | None) -> None:
-    if if_match is not None and if_match != row.version:
-        raise PreconditionFailed(f"quote {row.number} is at version {row.version}, not {if_match}")
+def check_version(row: Quote, if_match: frozenset[int] | None) -> None:
+    """Refuse a change made from another version than the current one (None: If-Match absent or `*`)."""
+    if if_match is not None and row.version not in if_match:
+        named = ", ".join(f'"{version}"' for version in sorted(if_match)) or "no version this API issued"
+        raise PreconditionFailed(f'quote {row.number} is at version "{row.version}"; If-Match names {named}')
 
 
 def price(session: Session, account: Account, start_date: date, terms: ContractTerms,
@@ -177,7 +179,7 @@ def create_quote(session: Session, *, caller: Caller, today: date, draft: QuoteD
 
 @retry_transient
 def update_quote(
-    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None, changes: QuoteChanges,
+    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None, changes: QuoteChanges,
     threshold: Decimal, today: date,
 ) -> QuoteView:
     """Apply a PATCH and re-price (an amendment as of `today`); any change withdraws an earlier approval."""
@@ -240,7 +242,7 @@ def list_quotes(
     portal = caller.account_id is not None
     with reading(session):
         page = repo.list_quotes(
-            session, limit=limit, cursor=cursor, account_id=caller.account_id if portal else account_id,
+            session, limit=limit, cursor=cursor, account_id=account_filter(caller, account_id),
             status=status, statuses=PORTAL_VISIBLE if portal else None,
         )
         return Page([quote_view(row) for row in page.data], page.next_cursor)
@@ -248,7 +250,7 @@ def list_quotes(
 
 @retry_transient
 def _transition(
-    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None, allowed: Sequence[str],
+    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None, allowed: Sequence[str],
     status: str, action: str, reason: str | None = None,
 ) -> QuoteView:
     with session.begin():
@@ -270,18 +272,18 @@ def _transition(
         return quote_view(row)
 
 
-def approve_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None) -> QuoteView:
+def approve_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None) -> QuoteView:
     return _transition(session, caller=caller, quote_id=quote_id, if_match=if_match,
                        allowed=("needs_approval",), status="approved", action="approved")
 
 
-def decline_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None,
+def decline_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None,
                   reason: str | None) -> QuoteView:
     return _transition(session, caller=caller, quote_id=quote_id, if_match=if_match,
                        allowed=("open",), status="declined", action="declined", reason=reason)
 
 
-def cancel_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: int | None,
+def cancel_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None,
                  reason: str | None) -> QuoteView:
     return _transition(session, caller=caller, quote_id=quote_id, if_match=if_match,
                        allowed=CANCELLABLE, status="cancelled", action="cancelled", reason=reason)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.builders import Keys
+from tests.problems import assert_problem
 
 PRODUCT = {"sku": "TIX-PRO", "name": "Ticketing Pro", "family": "ticketing", "kind": "plan", "tier_rank": 2,
            "unit": "seat", "included_quantity": None, "requires": [], "excludes": ["TIX-STARTER", "TIX-ENT"]}
@@ -36,11 +40,47 @@ class TestProducts:
         response = client.get("/v1/products/NOPE", headers=keys.headers("sales"))
         assert response.status_code == 404 and response.json()["code"] == "unknown_product"
 
-    def test_the_sku_and_kind_cannot_be_patched_nor_a_name_nulled(self, client: TestClient, keys: Keys) -> None:
-        client.post("/v1/products", headers=keys.headers("admin"), json=PRODUCT)
-        for body in ({"sku": "X"}, {"kind": "addon"}, {"name": None}):
-            response = client.patch("/v1/products/TIX-PRO", headers=keys.headers("admin"), json=body)
-            assert response.status_code == 422, body
+    @pytest.mark.parametrize(("body", "loc"), [
+        ({"sku": "X"}, ["body", "sku"]), ({"kind": "addon"}, ["body", "kind"]), ({"name": None}, ["body", "name"]),
+    ])
+    def test_the_sku_and_kind_cannot_be_patched_nor_a_name_nulled(
+        self, client: TestClient, keys: Keys, body: dict[str, Any], loc: list[str]
+    ) -> None:
+        before = client.post("/v1/products", headers=keys.headers("admin"), json=PRODUCT).json()
+        response = client.patch("/v1/products/TIX-PRO", headers=keys.headers("admin"), json=body)
+        assert_problem(response, 422, code="validation_error", loc=loc)
+        assert client.get("/v1/products/TIX-PRO", headers=keys.headers("admin")).json() == before
+
+
+class TestProductRules:
+    """A rule no quote could meet, or one contradicting itself, is refused when the product is defined."""
+
+    @pytest.mark.parametrize(("rules", "loc"), [
+        ({"requires": ["TIX-ENT", "NOPE"]}, ["requires", 1]),
+        ({"requires": ["ADDON"]}, ["requires", 0]),
+        ({"excludes": ["TIX-STARTER", "ADDON"]}, ["excludes", 1]),
+        ({"requires": ["TIX-ENT"], "excludes": ["TIX-ENT"]}, ["requires", 0]),
+    ])
+    def test_a_new_product_with_such_rules_is_a_422_and_is_not_created(
+        self, client: TestClient, keys: Keys, rules: dict[str, list[str]], loc: list[str | int]
+    ) -> None:
+        client.post("/v1/products", headers=keys.headers("admin"), json={**PRODUCT, "sku": "TIX-ENT"})
+        body = {"sku": "ADDON", "name": "Add-on", "family": "ticketing", "kind": "addon", **rules}
+        assert_problem(client.post("/v1/products", headers=keys.headers("admin"), json=body), 422,
+                       code="invalid_input", loc=loc)
+        assert client.get("/v1/products/ADDON", headers=keys.headers("admin")).status_code == 404
+
+    def test_a_patch_giving_such_rules_is_a_422_and_changes_nothing(self, client: TestClient, keys: Keys) -> None:
+        before = client.post("/v1/products", headers=keys.headers("admin"), json=PRODUCT).json()
+        for rules, loc in (({"excludes": ["TIX-PRO"]}, ["excludes", 0]), ({"requires": ["NOPE"]}, ["requires", 0]),
+                           ({"requires": ["TIX-ENT"]}, ["requires", 0])):
+            response = client.patch("/v1/products/TIX-PRO", headers=keys.headers("admin"), json=rules)
+            assert_problem(response, 422, code="invalid_input", loc=loc)
+        assert client.get("/v1/products/TIX-PRO", headers=keys.headers("admin")).json() == before
+
+    def test_exclusions_may_name_products_created_later(self, client: TestClient, keys: Keys) -> None:
+        created = client.post("/v1/products", headers=keys.headers("admin"), json=PRODUCT)
+        assert created.status_code == 201 and created.json()["excludes"] == ["TIX-STARTER", "TIX-ENT"]
 
 
 class TestPriceBook:
@@ -58,20 +98,26 @@ class TestPriceBook:
         _entry(client, keys, effective_from="2026-03-01")
         status, problem = _entry(client, keys, effective_from="2026-01-01", effective_to="2026-04-01")
         assert status == 409 and problem["code"] == "overlapping_price_entry"
+        assert len(client.get("/v1/price-book-entries", headers=keys.headers("admin")).json()["data"]) == 1
 
     def test_tiered_entries_need_increasing_tiers_ending_open(self, client: TestClient, keys: Keys) -> None:
         client.post("/v1/products", headers=keys.headers("admin"), json=PRODUCT)
         status, problem = _entry(client, keys, pricing_model="graduated", unit_price=None,
                                  tiers=[{"up_to": 10, "unit_price": "1"}, {"up_to": 5, "unit_price": "1"}])
-        assert status == 422 and {tuple(e["loc"]) for e in problem["errors"]} >= {("tiers", 1, "up_to")}
+        assert status == 422 and problem["code"] == "invalid_input" and problem["title"] and problem["detail"]
+        assert {tuple(e["loc"]) for e in problem["errors"]} >= {("tiers", 1, "up_to")}
+        assert client.get("/v1/price-book-entries", headers=keys.headers("admin")).json()["data"] == []
         status, entry = _entry(client, keys, pricing_model="graduated", unit_price=None, tiers=[
             {"up_to": 9, "unit_price": "90"}, {"up_to": 19, "unit_price": "80"}, {"up_to": None, "unit_price": "70"}])
         assert status == 201 and entry["tiers"][2] == {"up_to": None, "unit_price": "70.00"}
 
     def test_an_unknown_currency_or_product_is_refused(self, client: TestClient, keys: Keys) -> None:
         client.post("/v1/products", headers=keys.headers("admin"), json=PRODUCT)
-        assert _entry(client, keys, currency="XYZ")[0] == 422
-        assert _entry(client, keys, sku="NOPE")[0] == 404
+        status, problem = _entry(client, keys, currency="XYZ")
+        assert status == 422 and problem["code"] == "unknown_currency" and "XYZ" in problem["detail"]
+        status, problem = _entry(client, keys, sku="NOPE")
+        assert status == 404 and problem["code"] == "unknown_product"
+        assert client.get("/v1/price-book-entries", headers=keys.headers("admin")).json()["data"] == []
 
 
 class TestDiscountSchedules:
@@ -87,4 +133,6 @@ class TestDiscountSchedules:
         client.post("/v1/products", headers=keys.headers("admin"), json=PRODUCT)
         body = {"sku": "TIX-PRO", "type": "term", "bands": [{"from": 24, "discount_percent": "5"},
                                                              {"from": 12, "discount_percent": "10"}]}
-        assert client.post("/v1/discount-schedules", headers=keys.headers("admin"), json=body).status_code == 422
+        response = client.post("/v1/discount-schedules", headers=keys.headers("admin"), json=body)
+        assert_problem(response, 422, code="invalid_input", loc=["bands"])
+        assert client.get("/v1/discount-schedules", headers=keys.headers("admin")).json()["data"] == []

@@ -7,12 +7,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.builders import Keys, create_account, create_quote, quote_body, seed_catalog
+from tests.problems import assert_problem
 
 
 @pytest.fixture
 def account(client: TestClient, keys: Keys, session: Session) -> dict:
     seed_catalog(session)
     return create_account(client, keys)
+
+
+def _no_quotes(client: TestClient, keys: Keys) -> bool:
+    """Nothing was created: a refused quote leaves no trace."""
+    return client.get("/v1/quotes", headers=keys.headers("sales")).json()["data"] == []
 
 
 def _post(client: TestClient, keys: Keys, body: dict) -> tuple[int, dict]:
@@ -61,7 +67,9 @@ class TestRefusals:
         self, client: TestClient, keys: Keys, account: dict, lines: list, loc: list
     ) -> None:
         status, problem = _post(client, keys, quote_body(account_id=account["id"], lines=lines))
-        assert status == 422 and loc in [[str(part) for part in e["loc"]] for e in problem["errors"]]
+        assert status == problem["status"] == 422 and problem["type"].startswith("/problems/") and problem["detail"]
+        assert loc in [[str(part) for part in e["loc"]] for e in problem["errors"]]
+        assert _no_quotes(client, keys)
 
     def test_a_missing_price_in_the_account_currency_is_refused(
         self, client: TestClient, keys: Keys, session: Session
@@ -70,24 +78,44 @@ class TestRefusals:
         account = create_account(client, keys, currency="JPY")
         status, problem = _post(client, keys, quote_body(account_id=account["id"]))
         assert status == 422 and problem["code"] == "missing_price" and "JPY" in problem["detail"]
+        assert _no_quotes(client, keys)
 
-    @pytest.mark.parametrize("change", [
-        {"start_date": "2026-02-30"}, {"start_date": "yesterday"}, {"term_months": 0}, {"billing_frequency": "weekly"},
-        {"surprise": True}, {"account_id": "not-a-uuid"}, {"renewal": {"pricing": "uplift"}},
-        {"proration_method": "hourly"},
+    @pytest.mark.parametrize(("change", "loc"), [
+        ({"start_date": "2026-02-30"}, ["body", "start_date"]), ({"start_date": "yesterday"}, ["body", "start_date"]),
+        ({"term_months": 0}, ["body", "term_months"]), ({"billing_frequency": "weekly"}, ["body", "billing_frequency"]),
+        ({"surprise": True}, ["body", "surprise"]), ({"account_id": "not-a-uuid"}, ["body", "account_id"]),
+        ({"renewal": {"pricing": "uplift"}}, ["renewal", "uplift_percent"]),
+        ({"proration_method": "hourly"}, ["body", "proration_method"]),
+        ({"start_date": "2999-06-01"}, ["term_months"]), ({"start_date": "2950-01-01", "term_months": 600}, ["term_months"]),
     ])
-    def test_malformed_fields_are_422_problems(self, client: TestClient, keys: Keys, account: dict, change: dict) -> None:
-        status, problem = _post(client, keys, {**quote_body(account_id=account["id"]), **change})
-        assert status == 422 and problem["status"] == 422 and problem["detail"]
+    def test_malformed_fields_are_422_problems(
+        self, client: TestClient, keys: Keys, account: dict, change: dict, loc: list[str]
+    ) -> None:
+        response = client.post("/v1/quotes", headers=keys.headers("sales"),
+                               json={**quote_body(account_id=account["id"]), **change})
+        assert_problem(response, 422, loc=loc)
+        assert _no_quotes(client, keys)
+
+    def test_a_term_ending_past_the_last_date_is_refused_on_edit_too(
+        self, client: TestClient, keys: Keys, account: dict
+    ) -> None:
+        quote = create_quote(client, keys, account_id=account["id"], start_date="2998-06-01")
+        response = client.patch(f"/v1/quotes/{quote['id']}", headers=keys.headers("sales"), json={"term_months": 24})
+        problem = assert_problem(response, 422, code="invalid_input", loc=["term_months"])
+        assert "3000-06-01" in problem["detail"] and "2999-12-31" in problem["detail"]
+        assert client.get(f"/v1/quotes/{quote['id']}", headers=keys.headers("sales")).json() == quote
 
     def test_an_unknown_account_is_404(self, client: TestClient, keys: Keys, account: dict) -> None:
-        status, _ = _post(client, keys, quote_body(account_id="00000000-0000-7000-8000-000000000000"))
-        assert status == 404
+        response = client.post("/v1/quotes", headers=keys.headers("sales"),
+                               json=quote_body(account_id="00000000-0000-7000-8000-000000000000"))
+        assert_problem(response, 404, code="unknown_account")
+        assert _no_quotes(client, keys)
 
     def test_a_body_that_is_not_json_is_a_422_problem(self, client: TestClient, keys: Keys) -> None:
         response = client.post("/v1/quotes", headers={**keys.headers("sales"), "content-type": "application/json"},
                                content=b"{not json")
-        assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+        assert_problem(response, 422, code="validation_error", loc=["body", "1"])
+        assert _no_quotes(client, keys)
 
 
 class TestApproval:
@@ -157,7 +185,8 @@ class TestSizes:
         body = {"sku": "TIX-PRO", "unit_price": "21.00", "effective_from": "2026-01-01"}
         assert client.post(url, headers=keys.headers("sales"), json=body).status_code == 201
         again = client.post(url, headers=keys.headers("sales"), json={**body, "effective_from": "2026-06-01"})
-        assert again.status_code == 409 and again.json()["code"] == "overlapping_contracted_price"
+        assert_problem(again, 409, code="overlapping_contracted_price")
         both = client.post(url, headers=keys.headers("sales"),
                            json={"sku": "MKT-SMS", "unit_price": "1", "discount_percent": "5", "effective_from": "2026-01-01"})
-        assert both.status_code == 422
+        assert_problem(both, 422, code="invalid_input")
+        assert [p["sku"] for p in client.get(url, headers=keys.headers("sales")).json()["data"]] == ["TIX-PRO"]

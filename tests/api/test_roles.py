@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.builders import Keys
+from tests.problems import assert_problem
 
 ALL = {"admin", "sales", "approver", "finance", "scheduler", "portal"}
 PUBLIC = {"GET /health", "GET /metrics"}
@@ -30,14 +32,14 @@ ALLOWED: dict[str, set[str]] = {
     "GET /v1/accounts/{account_id}": {"admin", "sales", "finance", "approver", "portal"},
     "PATCH /v1/accounts/{account_id}": {"admin", "sales"},
     "POST /v1/accounts/{account_id}/contracted-prices": {"admin", "sales"},
-    "GET /v1/accounts/{account_id}/contracted-prices": {"admin", "sales", "finance", "approver"},
+    "GET /v1/accounts/{account_id}/contracted-prices": {"admin", "sales", "finance"},
     "POST /v1/quotes": {"admin", "sales"},
     "GET /v1/quotes": {"admin", "sales", "finance", "approver", "portal"},
     "GET /v1/quotes/{quote_id}": {"admin", "sales", "finance", "approver", "portal"},
     "PATCH /v1/quotes/{quote_id}": {"admin", "sales"},
     "POST /v1/quotes/{quote_id}/approve": {"admin", "approver"},
     "POST /v1/quotes/{quote_id}/finalize": {"admin", "sales"},
-    "GET /v1/quotes/{quote_id}/document": {"admin", "sales", "finance", "approver", "portal"},
+    "GET /v1/quotes/{quote_id}/document": {"admin", "sales", "finance", "portal"},
     "POST /v1/quotes/{quote_id}/accept": {"admin", "sales", "portal"},
     "POST /v1/quotes/{quote_id}/decline": {"admin", "sales", "portal"},
     "POST /v1/quotes/{quote_id}/cancel": {"admin", "sales", "portal"},
@@ -57,12 +59,12 @@ def _endpoints(app: FastAPI) -> list[str]:
     return [f"{method.upper()} {path}" for path, item in app.openapi()["paths"].items() for method in item]
 
 
-def _call(client: TestClient, endpoint: str, headers: dict[str, str]) -> int:
+def _call(client: TestClient, endpoint: str, headers: dict[str, str]) -> httpx.Response:
     method, path = endpoint.split(" ")
     url = path.format(sku="TIX-PRO", account_id=uuid.uuid4(), quote_id=uuid.uuid4(), contract_id=uuid.uuid4(),
                       key_id=uuid.uuid4())
     body = None if method in ("GET", "DELETE") else {}
-    return client.request(method, url, headers=headers, json=body).status_code
+    return client.request(method, url, headers=headers, json=body)
 
 
 def test_every_endpoint_is_in_the_authorization_table(app: FastAPI) -> None:
@@ -71,8 +73,8 @@ def test_every_endpoint_is_in_the_authorization_table(app: FastAPI) -> None:
 
 @pytest.mark.parametrize("endpoint", sorted(ALLOWED))
 def test_each_endpoint_needs_a_valid_key(client: TestClient, endpoint: str) -> None:
-    assert _call(client, endpoint, {}) == 401
-    assert _call(client, endpoint, {"Authorization": "Bearer cpq_not-a-key"}) == 401
+    assert_problem(_call(client, endpoint, {}), 401, code="unauthenticated")
+    assert_problem(_call(client, endpoint, {"Authorization": "Bearer cpq_not-a-key"}), 401, code="unauthenticated")
 
 
 @pytest.mark.parametrize("endpoint", sorted(ALLOWED))
@@ -83,8 +85,8 @@ def test_each_role_is_admitted_or_refused_as_the_table_says(
         "name": "Portal customer", "currency": "EUR", "billing_email": "p@example.org"}).json()
     headers = {role: keys.headers(role) for role in ALL - {"portal"}} | {"portal": keys.portal(account["id"])}
     for role in sorted(ALL):
-        status = _call(client, endpoint, headers[role])
+        response = _call(client, endpoint, headers[role])
         if role in ALLOWED[endpoint]:
-            assert status not in (401, 403), (role, status)
+            assert response.status_code not in (401, 403), (role, response.text)
         else:
-            assert status == 403, (role, status)
+            assert_problem(response, 403, code="forbidden")

@@ -20,6 +20,7 @@ from app.domain.catalog import (
     entry_in_effect,
     entry_to_close,
     validate_price_entry,
+    validate_product_rules,
 )
 from app.domain.errors import Conflict, InvalidInput
 
@@ -358,3 +359,26 @@ class TestCheckProductRules:
 
     def test_a_rule_violation_is_invalid_input(self) -> None:
         assert issubclass(ProductRuleViolation, InvalidInput)
+
+
+class TestValidateProductRules:
+    def test_accepts_requirements_on_known_products_and_exclusions_of_products_not_created_yet(self) -> None:
+        validate_product_rules("MKT-SMS", ["TIX-PRO", "TIX-ENT"], ["LATER"], known={"TIX-PRO", "TIX-ENT"})
+
+    def test_refuses_a_requirement_on_an_unknown_sku(self) -> None:
+        with pytest.raises(InvalidInput) as raised:
+            validate_product_rules("MKT-SMS", ["TIX-PRO", "NOPE"], [], known={"TIX-PRO"})
+        assert violation_locs(raised) == [("requires", 1)] and "'NOPE'" in raised.value.violations[0].msg
+
+    def test_refuses_a_product_requiring_or_excluding_itself(self) -> None:
+        with pytest.raises(InvalidInput) as raised:
+            validate_product_rules("TIX-PRO", ["TIX-PRO"], [], known={"TIX-PRO"})
+        assert violation_locs(raised) == [("requires", 0)]
+        with pytest.raises(InvalidInput) as raised:
+            validate_product_rules("TIX-PRO", [], ["TIX-ENT", "TIX-PRO"], known=set())
+        assert violation_locs(raised) == [("excludes", 1)] and "itself" in raised.value.violations[0].msg
+
+    def test_refuses_a_sku_both_required_and_excluded(self) -> None:
+        with pytest.raises(InvalidInput) as raised:
+            validate_product_rules("MKT-SMS", ["TIX-PRO"], ["TIX-PRO"], known={"TIX-PRO"})
+        assert violation_locs(raised) == [("requires", 0)] and "both" in raised.value.violations[0].msg

@@ -14,13 +14,16 @@ from app.api.accounts.schemas import (
     ContractedPriceIn,
     ContractedPriceOut,
 )
-from app.api.deps import Cursor, Limit, Sales, SalesReader, SessionDep, require
+from app.api.deps import Cursor, Limit, Sales, SessionDep, require
 from app.api.schemas import PageOut
 from app.services import accounts
 from app.services.auth import Caller
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
+#: The approver reads accounts to name the customer whose discount it approves (a quote carries only its id).
 AccountReader = Annotated[Caller, Depends(require("sales", "finance", "approver", "portal"))]
+#: Negotiated prices: sales and finance; an approver sees the contracted price on each quote line.
+PriceReader = Annotated[Caller, Depends(require("sales", "finance"))]
 
 
 @router.post("", status_code=201, response_model=AccountOut)
@@ -52,6 +55,6 @@ def create_contracted_price(
 
 @router.get("/{account_id}/contracted-prices", response_model=PageOut[ContractedPriceOut])
 def list_contracted_prices(
-    account_id: uuid.UUID, session: SessionDep, caller: SalesReader, limit: Limit = 50, cursor: Cursor = None
+    account_id: uuid.UUID, session: SessionDep, caller: PriceReader, limit: Limit = 50, cursor: Cursor = None
 ) -> object:
     return accounts.list_contracted_prices(session, caller=caller, account_id=account_id, limit=limit, cursor=cursor)

@@ -12,16 +12,19 @@ from app.api.catalog.schemas import (
     PriceBookEntryIn,
     PriceBookEntryOut,
     ProductIn,
+    ProductKind,
     ProductOut,
     ProductPatch,
 )
 from app.api.deps import Admin, AnyRole, Cursor, Limit, SessionDep, require
-from app.api.schemas import Currency, Filter, PageOut, Sku
+from app.api.schemas import Currency, Filter, PageOut, QueryBool, Sku
 from app.domain.catalog import PriceTier
 from app.services import catalog
 from app.services.auth import Caller
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
+#: List prices and discount bands: finance reads everything; the sales front end shows them while a rep builds
+#: a quote, before any draft exists to price.
 CatalogReader = Annotated[Caller, Depends(require("sales", "finance"))]
 
 
@@ -33,8 +36,7 @@ def create_product(body: ProductIn, session: SessionDep, caller: Admin) -> objec
 @router.get("/products", response_model=PageOut[ProductOut])
 def list_products(
     session: SessionDep, _caller: AnyRole, limit: Limit = 50, cursor: Cursor = None,
-    family: Filter = None,
-    kind: Filter = None, active: bool | None = None,
+    family: Filter = None, kind: Annotated[ProductKind | None, Query()] = None, active: QueryBool = None,
 ) -> object:
     return catalog.list_products(session, limit=limit, cursor=cursor, family=family, kind=kind, active=active)
 

@@ -18,28 +18,31 @@ from app.api.schemas import (
     PercentIn,
     Schema,
     Sku,
+    StrictBool,
+    StrictInt,
     UnitPriceIn,
 )
 from app.domain import money
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Word = Annotated[str, Field(min_length=1, max_length=64)]
-Rank = Annotated[int, Field(ge=0, le=1000)]
-Count = Annotated[int, Field(ge=0, le=1_000_000_000)]
+Rank = Annotated[StrictInt, Field(ge=0, le=1000)]
+Count = Annotated[StrictInt, Field(ge=0, le=1_000_000_000)]
 SkuList = Annotated[list[Sku], Field(max_length=100)]
+ProductKind = Literal["plan", "addon", "service", "one_time"]
 
 
 class ProductIn(Schema):
     sku: Sku
     name: Name
     family: Word
-    kind: Literal["plan", "addon", "service", "one_time"]
+    kind: ProductKind
     tier_rank: Rank | None = None
     unit: Word = "seat"
     included_quantity: Count | None = None
     requires: SkuList = Field(default_factory=list)
     excludes: SkuList = Field(default_factory=list)
-    active: bool = True
+    active: StrictBool = True
 
 
 class ProductPatch(Patch):
@@ -51,7 +54,7 @@ class ProductPatch(Patch):
     included_quantity: Count | None = None
     requires: SkuList | None = None
     excludes: SkuList | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class ProductOut(Out):
@@ -107,7 +110,7 @@ class PriceBookEntryOut(Out):
 
 
 class BandIn(Schema):
-    start: Annotated[int, Field(alias="from", ge=0, le=1_000_000_000)]
+    start: Annotated[StrictInt, Field(alias="from", ge=0, le=1_000_000_000)]
     discount_percent: PercentIn
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from app.api.contracts.schemas import ContractOut, ContractVersionOut
 from app.api.deps import ContractReader, Cursor, Limit, SalesOrPortal, SessionDep, SettingsDep, Today
 from app.api.quotes.schemas import AmendmentIn, QuoteOut
-from app.api.schemas import CalendarDate, Filter, PageOut
+from app.api.schemas import CalendarDate, ContractStatus, PageOut
 from app.services import amendments, contracts
 
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
@@ -20,7 +20,7 @@ AsOf = Annotated[CalendarDate | None, Query(description="the date to read the co
 @router.get("", response_model=PageOut[ContractOut])
 def list_contracts(
     session: SessionDep, caller: ContractReader, today: Today, limit: Limit = 50, cursor: Cursor = None,
-    account_id: uuid.UUID | None = None, status: Filter = None,
+    account_id: uuid.UUID | None = None, status: Annotated[ContractStatus | None, Query()] = None,
     ending_before: CalendarDate | None = None, as_of: AsOf = None,
 ) -> object:
     return contracts.list_contracts(

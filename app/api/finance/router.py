@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.deps import Cursor, Limit, SessionDep, require
 from app.api.finance.schemas import EventPageOut, InvoiceLinePageOut
-from app.api.schemas import CalendarDate
+from app.api.schemas import DIGITS_ONLY, CalendarDate
 from app.services import billing, events
 from app.services.auth import Caller
 
@@ -62,6 +62,7 @@ def _csv_rows(factory: sessionmaker[Session], start: date, end: date, contract_i
 
 @router.get("/events", response_model=EventPageOut)
 def list_events(session: SessionDep, _caller: FinanceOrScheduler, limit: Limit = 50,
-                after: Annotated[int, Query(ge=0, le=2**63 - 1, description="the sequence last seen (0: from the start)")] = 0,
+                after: Annotated[int, Query(ge=0, le=2**63 - 1, description="the sequence last seen (0: from the start)"),
+                                DIGITS_ONLY] = 0,
                 ) -> object:
     return events.events_after(session, after=after, limit=limit)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.api.deps import (
     Approver,
@@ -18,6 +19,7 @@ from app.api.deps import (
     SettingsDep,
     StorageDep,
     Today,
+    require,
 )
 from app.api.quotes.schemas import (
     AcceptanceOut,
@@ -27,14 +29,17 @@ from app.api.quotes.schemas import (
     QuotePatch,
     ReasonIn,
 )
-from app.api.schemas import Filter, PageOut, Problem
+from app.api.schemas import PageOut, Problem, QuoteStatus
 from app.domain.terms import ContractTerms
 from app.services import contracts, documents, quotes
+from app.services.auth import Caller
 from app.services.documents import DocumentSettings
 from app.services.quotes import QuoteChanges, QuoteDraft
 from app.services.views import QuoteView
 
 router = APIRouter(prefix="/v1/quotes", tags=["quotes"])
+#: The PDF exists once a quote is finalized, after any approval: the approver has no use for it.
+DocumentReader = Annotated[Caller, Depends(require("sales", "finance", "portal"))]
 QuoteId = uuid.UUID
 #: What the endpoints that read or write a stored PDF can answer besides the usual problems.
 STORAGE_PROBLEMS: dict[int | str, dict[str, object]] = {
@@ -67,7 +72,7 @@ def create_quote(body: QuoteIn, session: SessionDep, settings: SettingsDep, call
 @router.get("", response_model=PageOut[QuoteOut])
 def list_quotes(
     session: SessionDep, caller: QuoteReader, limit: Limit = 50, cursor: Cursor = None,
-    account_id: uuid.UUID | None = None, status: Filter = None,
+    account_id: uuid.UUID | None = None, status: Annotated[QuoteStatus | None, Query()] = None,
 ) -> object:
     return quotes.list_quotes(session, caller=caller, limit=limit, cursor=cursor, account_id=account_id, status=status)
 
@@ -111,7 +116,7 @@ def finalize_quote(quote_id: QuoteId, session: SessionDep, settings: SettingsDep
 
 @router.get("/{quote_id}/document", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}, "description": "the finalized PDF"}, **STORAGE_PROBLEMS})
-def quote_document(quote_id: QuoteId, session: SessionDep, storage: StorageDep, caller: QuoteReader) -> Response:
+def quote_document(quote_id: QuoteId, session: SessionDep, storage: StorageDep, caller: DocumentReader) -> Response:
     stored = documents.quote_document(session, caller=caller, quote_id=quote_id, storage=storage)
     return Response(stored.content, media_type="application/pdf", headers={
         "X-Document-SHA256": stored.sha256, "Content-Disposition": f'inline; filename="{stored.filename}"',

@@ -20,6 +20,7 @@ from app.api.schemas import (
     Quantity,
     Schema,
     Sku,
+    StrictBool,
     UnitPriceIn,
 )
 from app.domain.amendments import Change
@@ -45,7 +46,7 @@ Lines = Annotated[list[LineIn], Field(min_length=1, max_length=1000)]
 
 
 class RenewalIn(Schema):
-    auto_renew: bool = False
+    auto_renew: StrictBool = False
     pricing: Literal["same", "list", "uplift"] = "same"
     uplift_percent: PercentIn | None = None
     term_months: Months | None = None

@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from app.domain.errors import InvalidInput
+from app.domain.errors import InvalidInput, Violation
 
 T = TypeVar("T")
 
@@ -30,7 +30,8 @@ def decode_cursor(cursor: str) -> uuid.UUID:
     try:
         return uuid.UUID(bytes=base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except ValueError:
-        raise InvalidInput("cursor is not one this API issued") from None
+        reason = "cursor is not one this API issued"
+        raise InvalidInput(reason, [Violation(("query", "cursor"), reason)]) from None
 
 
 def fetch_page(
