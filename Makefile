@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 export CPQ_DATABASE_URL ?= sqlite:///./var/cpq.db
 export CPQ_DOCUMENTS_DIR ?= ./var/documents
 
-.PHONY: run test test-sqlite test-postgres lint bench system-deps clean
+.PHONY: run test test-sqlite test-postgres test-deep lint bench system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ test-sqlite: $(STAMP)
 
 test-postgres: $(STAMP)
 	$(BIN)/python scripts/with_postgres.py $(BIN)/python -m pytest
+
+# Schemathesis with every check, a large budget and the stateful phase, on SQLite then PostgreSQL (about 15 min).
+test-deep: $(STAMP) system-deps
+	$(BIN)/python scripts/schemathesis_run.py --max-examples 300 --phases examples,coverage,fuzzing,stateful
+	$(BIN)/python scripts/with_postgres.py $(BIN)/python scripts/schemathesis_run.py --max-examples 100 \
+		--phases examples,coverage,fuzzing,stateful
 
 bench: $(STAMP) system-deps
 	$(BIN)/python -m bench.run_all

@@ -80,7 +80,8 @@ async def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = N
 
 IfMatch = Annotated[frozenset[int] | None, Depends(if_match)]
 Limit = Annotated[int, Query(ge=1, le=500, description="page size"), DIGITS_ONLY]
-Cursor = Annotated[str | None, Query(max_length=64, description="next_cursor of the previous page")]
+#: A cursor is the last id of a page (a UUID, base64url without padding): any such value is a valid position.
+Cursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{22}$", description="next_cursor of the previous page")]
 
 READ_ALL = ("sales", "approver", "finance", "scheduler", "portal")
 AnyRole = Annotated[Caller, Depends(require(*READ_ALL))]

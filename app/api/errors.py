@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.api.etags import MalformedIfMatch
 from app.domain.errors import (
@@ -73,10 +74,23 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "Invalid request", detail or "the request is not valid", "validation_error", errors=errors)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    title = {404: "Not found", 405: "Method not allowed", 413: "Content too large"}.get(exc.status_code, "HTTP error")
-    return problem(exc.status_code, title, str(exc.detail), f"http_{exc.status_code}")
+    title = {400: "Bad request", 404: "Not found", 405: "Method not allowed",
+             413: "Content too large"}.get(exc.status_code, "HTTP error")
+    response = problem(exc.status_code, title, str(exc.detail), f"http_{exc.status_code}")
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(allowed_methods(request))
+    return response
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path answers (RFC 9110 asks for them with a 405), not only the first's."""
+    return [method for method in _METHODS if any(
+        route.matches({**request.scope, "method": method})[0] == Match.FULL for route in request.app.router.routes)]
+
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -14,6 +14,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     PlainSerializer,
     Strict,
     ValidationInfo,
@@ -21,8 +22,10 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
 
 from app.domain.catalog import MAX_QUANTITY
+from app.domain.money import MINOR_UNITS
 from app.domain.periods import MAX_DATE, MIN_DATE
 
 T = TypeVar("T")
@@ -85,11 +88,16 @@ Quantity = Annotated[StrictInt, Field(le=MAX_QUANTITY, description="units (seats
 Months = Annotated[StrictInt, Field(ge=1, le=600)]
 Days = Annotated[StrictInt, Field(ge=0, le=3650)]
 Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+#: The ISO 4217 codes the service knows the minor units of; the schema lists them so clients need not guess.
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", json_schema_extra={"enum": sorted(MINOR_UNITS)})]
 #: A date `YYYY-MM-DD` within the dates the service handles, in a body or a query.
-CalendarDate = Annotated[date, BeforeValidator(_date_text), AfterValidator(_calendar)]
+#: The bounds are in the schema too, as a pattern (JSON Schema has no date minimum), so clients see them.
+CalendarDate = Annotated[date, BeforeValidator(_date_text), AfterValidator(_calendar), WithJsonSchema(
+    {"type": "string", "format": "date", "pattern": r"^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"})]
+#: Text without NUL characters, which PostgreSQL cannot store.
+NO_NUL = r"^[^\x00]*$"
 #: A free-text query filter (family, sku…).
-Filter = Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")]
+Filter = Annotated[str | None, Query(max_length=64, pattern=NO_NUL)]
 #: Marks an integer query parameter as digits only; put it after `Query(...)`, whose bounds then stay in OpenAPI.
 DIGITS_ONLY = BeforeValidator(_query_integer)
 #: A boolean query parameter: `true` or `false` only (not 1, yes or on).
@@ -119,6 +127,16 @@ class Schema(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """Say in the schema that text has no NUL, as `_no_nul` enforces."""
+        schema = handler(core_schema)
+        for field in handler.resolve_ref_schema(schema).get("properties", {}).values():
+            for option in field.get("anyOf", [field]):
+                if option.get("type") == "string" and "pattern" not in option and "format" not in option:
+                    option["pattern"] = NO_NUL
+        return schema
+
     @model_validator(mode="before")
     @classmethod
     def _no_nul(cls, data: Any) -> Any:
@@ -138,6 +156,20 @@ class Patch(Schema):
         if value is None and info.field_name not in cls.nullable:
             raise ValueError(f"{info.field_name} cannot be null")
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """Document null only where it means something (clearing a field), as `_refuse_nulls` enforces."""
+        schema = super().__get_pydantic_json_schema__(core_schema, handler)
+        target = handler.resolve_ref_schema(schema)
+        for name, field in target.get("properties", {}).items():
+            if name not in cls.nullable and "anyOf" in field:
+                kept = [option for option in field["anyOf"] if option.get("type") != "null"]
+                field.pop("anyOf")
+                field.update(kept[0] if len(kept) == 1 else {"anyOf": kept})
+                if field.get("default", "") is None:
+                    field.pop("default")
+        return schema
 
     def updates(self) -> dict[str, object]:
         return self.model_dump(exclude_unset=True)
@@ -176,7 +208,7 @@ def _problem(description: str) -> dict[str, Any]:
 
 #: Error answers documented on every endpoint, so clients (and Schemathesis) know their shape.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem("a malformed header (If-Match)"),
+    400: _problem("the request cannot be read: a body that is not UTF-8, or a malformed header (If-Match)"),
     401: _problem("no valid API key"),
     403: _problem("the key's role may not do this"),
     404: _problem("not found, or not visible to this key"),

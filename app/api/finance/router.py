@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api.deps import Cursor, Limit, SessionDep, require
+from app.api.deps import Limit, SessionDep, require
 from app.api.finance.schemas import EventPageOut, InvoiceLinePageOut
 from app.api.schemas import DIGITS_ONLY, CalendarDate
 from app.services import billing, events
@@ -24,6 +24,8 @@ Finance = Annotated[Caller, Depends(require("finance"))]
 FinanceOrScheduler = Annotated[Caller, Depends(require("finance", "scheduler"))]
 From = Annotated[CalendarDate, Query(alias="from", description="first invoice date included")]
 To = Annotated[CalendarDate, Query(alias="to", description="first invoice date excluded")]
+#: A contract id and how many of its lines were given (20 bytes, base64url): any such value is a position.
+LineCursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{27}$", description="next_cursor of the previous page")]
 
 
 @router.get("/invoice-lines", response_model=InvoiceLinePageOut,
@@ -31,7 +33,7 @@ To = Annotated[CalendarDate, Query(alias="to", description="first invoice date e
 def invoice_lines(
     request: Request, session: SessionDep, _caller: Finance, start: From, end: To,
     contract_id: uuid.UUID | None = None, account_id: uuid.UUID | None = None, limit: Limit = 50,
-    cursor: Cursor = None, accept: Annotated[str | None, Header()] = None,
+    cursor: LineCursor = None, accept: Annotated[str | None, Header()] = None,
 ) -> object:
     if accept is not None and "text/csv" in accept:
         billing.check_range(start, end)

@@ -1,0 +1,100 @@
+"""The OpenAPI document says what the server does: cursors, currencies, nulls in PATCH, 400 and 405 answers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.builders import Keys, create_account
+
+UNKNOWN_ID = "0190a000-0000-7000-8000-000000000000"
+
+
+@pytest.fixture
+def spec(client: TestClient) -> dict[str, Any]:
+    document: dict[str, Any] = client.get("/openapi.json").json()
+    return document
+
+
+def _parameter(spec: dict[str, Any], path: str, method: str, name: str) -> dict[str, Any]:
+    (parameter,) = [p for p in spec["paths"][path][method]["parameters"] if p["name"] == name]
+    return parameter
+
+
+class TestMethodNotAllowed:
+    @pytest.mark.parametrize(("method", "path", "allowed"), [
+        ("TRACE", "/v1/quotes", "GET, POST"),
+        ("DELETE", f"/v1/accounts/{UNKNOWN_ID}", "GET, PATCH"),
+        ("PUT", "/health", "GET"),
+    ])
+    def test_a_405_lists_every_method_of_the_path_in_allow(
+        self, client: TestClient, keys: Keys, method: str, path: str, allowed: str
+    ) -> None:
+        response = client.request(method, path, headers=keys.headers("admin"))
+        assert response.status_code == 405 and response.headers["allow"] == allowed
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["status"] == 405 and response.json()["type"] == "/problems/http_405"
+
+
+class TestUndecodableBody:
+    def test_a_body_that_is_not_utf8_is_a_documented_400_problem_and_changes_nothing(
+        self, client: TestClient, keys: Keys, spec: dict[str, Any]
+    ) -> None:
+        response = client.post("/v1/accounts", content=b"\xff", headers={
+            **keys.headers("sales"), "Content-Type": "application/json"})
+        assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
+        assert response.json()["title"] == "Bad request" and response.json()["detail"]
+        assert client.get("/v1/accounts", headers=keys.headers("sales")).json()["data"] == []
+        assert "400" in spec["paths"]["/v1/accounts"]["post"]["responses"]
+
+    def test_json_that_does_not_parse_is_a_422_pointing_at_the_body(self, client: TestClient, keys: Keys) -> None:
+        response = client.post("/v1/accounts", content=b'{"name": ', headers={
+            **keys.headers("sales"), "Content-Type": "application/json"})
+        assert response.status_code == 422 and response.json()["errors"][0]["loc"][0] == "body"
+        assert client.get("/v1/accounts", headers=keys.headers("sales")).json()["data"] == []
+
+
+class TestCursor:
+    def test_the_schema_describes_a_cursor_and_any_value_it_allows_is_a_position(
+        self, client: TestClient, keys: Keys, spec: dict[str, Any]
+    ) -> None:
+        pattern = _parameter(spec, "/v1/accounts", "get", "cursor")["schema"]["anyOf"][0]["pattern"]
+        create_account(client, keys)
+        for cursor in ("A" * 22, "_" * 22, "AZaz09-_AZaz09-_AZaz09"):
+            assert re.fullmatch(pattern, cursor)
+            response = client.get(f"/v1/accounts?cursor={cursor}", headers=keys.headers("sales"))
+            assert response.status_code == 200, response.text
+        assert len(client.get(f"/v1/accounts?cursor={'A' * 22}", headers=keys.headers("sales")).json()["data"]) == 1
+
+    def test_a_cursor_outside_the_schema_is_a_422_pointing_at_it(self, client: TestClient, keys: Keys) -> None:
+        response = client.get("/v1/accounts?cursor=not-a-cursor", headers=keys.headers("sales"))
+        assert response.status_code == 422
+        assert [e["loc"] for e in response.json()["errors"]] == [["query", "cursor"]]
+
+
+class TestSchemaValues:
+    def test_currencies_are_listed(self, spec: dict[str, Any]) -> None:
+        currency = spec["components"]["schemas"]["AccountIn"]["properties"]["currency"]
+        assert {"EUR", "PLN", "USD", "JPY"} <= set(currency["enum"])
+
+    def test_patch_fields_that_cannot_be_null_are_not_documented_as_nullable(self, spec: dict[str, Any]) -> None:
+        account = spec["components"]["schemas"]["AccountPatch"]["properties"]
+        assert all("anyOf" not in field and field.get("type") == "string" for field in account.values())
+        product = spec["components"]["schemas"]["ProductPatch"]["properties"]
+        assert {"type": "null"} in product["tier_rank"]["anyOf"]  # null clears a tier rank
+        assert "anyOf" not in product["name"]
+
+    def test_a_null_where_the_schema_says_string_is_refused_and_changes_nothing(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        account = create_account(client, keys)
+        response = client.patch(f"/v1/accounts/{account['id']}", headers=keys.headers("sales"),
+                                json={"billing_email": None})
+        assert response.status_code == 422
+        (error,) = response.json()["errors"]
+        assert error["loc"][0] == "body" and "billing_email" in error["msg"]
+        again = client.get(f"/v1/accounts/{account['id']}", headers=keys.headers("sales")).json()
+        assert again["billing_email"] == account["billing_email"]
