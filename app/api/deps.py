@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
+from pydantic import WithJsonSchema
 from sqlalchemy.orm import Session
 
 from app.api import idempotency
@@ -73,7 +74,16 @@ def require(*roles: str) -> Callable[..., Coroutine[Any, Any, Caller]]:
     return check
 
 
-async def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> frozenset[int] | None:
+#: RFC 9110: `*` or a comma-separated list of entity tags (the schema documents it; app.api.etags enforces it).
+IF_MATCH_SCHEMA = WithJsonSchema({
+    "type": "string",
+    "pattern": r'^[ \t]*(\*|((W/)?"[!#-~\u0080-\u00ff]*")?([ \t]*,[ \t]*((W/)?"[!#-~\u0080-\u00ff]*")?)*)[ \t]*$',
+    "description": 'the ETag of the version this change is made from, e.g. "3"; * for any version'})
+
+
+async def if_match(
+    if_match: Annotated[str | None, Header(alias="If-Match"), IF_MATCH_SCHEMA] = None,
+) -> frozenset[int] | None:
     """The versions If-Match admits (`"3"`, `"3", "4"`), or None when it is absent or `*` (see app.api.etags)."""
     return None if if_match is None else versions_matching(if_match)
 

@@ -56,6 +56,11 @@ def _date_text(value: object) -> object:
     raise ValueError("must be a date written YYYY-MM-DD")
 
 
+def _json_integer(value: object) -> object:
+    """JSON Schema counts 5.0 as an integer (a JavaScript client cannot tell 5 from 5.0): take it as 5."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _query_integer(value: object) -> object:
     if (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and _DIGITS.fullmatch(value)):
         return value
@@ -81,7 +86,7 @@ PercentIn = Annotated[_DecimalIn, Field(ge=0, le=100, max_digits=9, decimal_plac
 #: A decimal the API answers with, always as a JSON string ("47.42", "79.333333").
 MoneyOut = Annotated[Decimal, _AS_STRING, _MONEY_SCHEMA]
 #: A JSON integer: `true`, `5.0` and `"5"` are refused.
-StrictInt = Annotated[int, Strict()]
+StrictInt = Annotated[int, BeforeValidator(_json_integer), Strict()]
 #: A JSON boolean: `0`, `1` and `"true"` are refused.
 StrictBool = Annotated[bool, Strict()]
 Quantity = Annotated[StrictInt, Field(le=MAX_QUANTITY, description="units (seats, contacts…), at least 1")]

@@ -113,6 +113,9 @@ def create_price_entry(
 
 
 def list_price_entries(session: Session, **filters: Any) -> Page[PriceBookEntry]:
+    """Entries matching the filters; a currency the service does not know is refused, not an empty page."""
+    if filters.get("currency") is not None:
+        money.minor_units(filters["currency"])
     with reading(session):
         return repo.list_price_entries(session, **filters)
 

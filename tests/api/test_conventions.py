@@ -131,7 +131,7 @@ class TestStrictTypes:
     @pytest.mark.parametrize(("change", "loc"), [
         ({"lines": [{"sku": "TIX-PRO", "quantity": True}]}, ["body", "lines", "0", "quantity"]),
         ({"lines": [{"sku": "TIX-PRO", "quantity": "5"}]}, ["body", "lines", "0", "quantity"]),
-        ({"lines": [{"sku": "TIX-PRO", "quantity": 5.0}]}, ["body", "lines", "0", "quantity"]),
+        ({"lines": [{"sku": "TIX-PRO", "quantity": 5.5}]}, ["body", "lines", "0", "quantity"]),
         ({"term_months": "12"}, ["body", "term_months"]),
         ({"start_date": TIMESTAMP}, ["body", "start_date"]),
         ({"start_date": "2026-01-15T00:00:00"}, ["body", "start_date"]),
