@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     approval_threshold_percent: Decimal = Decimal(20)
     #: Days a finalized quote stays open when it has no explicit valid_until.
     quote_validity_days: int = 30
-    #: Default proration method of new quotes (DOMAIN.md: deployment default `daily`).
+    #: Default proration method of new quotes (docs/domain.md: deployment default `daily`).
     proration_method: str = "daily"
     #: The publisher's name printed on documents.
     seller_name: str = "cpq demo publisher"

@@ -7,7 +7,7 @@ asyncio streams (uvloop), CONCURRENCY connections, each sending its next request
 answer arrives. `wrk` is used instead when it is installed.
 
 The read is a quote of 5 lines. When a quote can be finalized and accepted here (PDF rendering works),
-`GET /v1/contracts/{id}` (the endpoint QUALITY.md names) is measured too.
+`GET /v1/contracts/{id}` (the endpoint the throughput target names) is measured too.
 
 Segments run in an A B C C B A order (each after a warm-up), so a drift in background load on a shared
 machine weighs on every app alike. The load generator shares the machine's cores with the server under

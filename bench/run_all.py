@@ -44,7 +44,7 @@ def main() -> int:
     print(f"== summary ({time.perf_counter() - started:.0f} s in all; load average at the end "
           f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}) " + "=" * 20)
     print_table(results)
-    print("Figures are printed, never asserted. 'MISSED' marks a QUALITY.md target not reached in this run.")
+    print("Figures are printed, never asserted. 'MISSED' marks a target (README, Performance) not reached in this run.")
     return 1 if failed else 0
 
 

@@ -75,7 +75,7 @@ class ProratedAmounts:
 
 
 def prorated_amounts(monthly_delta: Decimal, proration: Proration, currency: str) -> ProratedAmounts:
-    """DOMAIN.md: due now = Δ × period months × fraction; remaining term value adds Δ × the months after."""
+    """docs/domain.md: due now = Δ × period months × fraction; remaining term value adds Δ × the months after."""
     due = money.round_fraction(Fraction(monthly_delta) * proration.period_months * proration.fraction, currency)
     later = money.round_amount(monthly_delta * proration.months_after, currency)
     return ProratedAmounts(due, due + later, money.round_amount(monthly_delta, currency))

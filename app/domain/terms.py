@@ -34,7 +34,7 @@ class ContractTerms:
 
 
 def validate_terms(terms: ContractTerms) -> None:
-    """Refuse settings that DOMAIN.md does not define, naming each one."""
+    """Refuse settings that docs/domain.md does not define, naming each one."""
     problems = ViolationList()
     if terms.term_months is not None and terms.term_months < 1:
         problems.add(("term_months",), "term_months must be at least 1, or null for an evergreen contract")

@@ -226,7 +226,7 @@ def quote_view(row: Quote) -> QuoteView:
 
 
 def _amendment_totals(row: Quote) -> dict[str, Decimal]:
-    """API.md: an amendment's totals carry what it changes beside the usual ones."""
+    """docs/api.md: an amendment's totals carry what it changes beside the usual ones."""
     names = ("proration_due", "catch_up_due", "amount_due_now", "remaining_term_value", "mrr_delta")
     return {name: money.round_amount(getattr(row, name) or Decimal(0), row.currency) for name in names}
 

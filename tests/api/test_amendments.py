@@ -1,4 +1,4 @@
-"""Amendments over HTTP: DOMAIN.md's worked examples, acceptance into contract history, refusals, staleness."""
+"""Amendments over HTTP: docs/domain.md's worked examples, acceptance into contract history, refusals, staleness."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class TestWorkedExamples:
             "seat_expansion", 5, 20, 25)
         assert (line["net_unit_price"], line["proration_fraction"]) == ("21.00", "0.451612903")
         assert (line["amount_due_now"], line["remaining_term_value"], line["mrr_delta"]) == ("47.42", "992.42", "105.00")
-        assert quote["totals"] == {  # API.md: in totals itself, beside the other totals
+        assert quote["totals"] == {  # docs/api.md: in totals itself, beside the other totals
             "mrr": "105.00", "arr": "1260.00", "one_time": "0.00", "total_contract_value": "992.42",
             "first_invoice": "47.42", "proration_due": "47.42", "catch_up_due": "0.00", "amount_due_now": "47.42",
             "remaining_term_value": "992.42", "mrr_delta": "105.00"}

@@ -1,4 +1,4 @@
-"""API.md conventions: Idempotency-Key, If-Match, keyset pages, portal isolation, problem+json, health, metrics."""
+"""docs/api.md conventions: Idempotency-Key, If-Match, keyset pages, portal isolation, problem+json, health, metrics."""
 
 from __future__ import annotations
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
-from tests.builders import Keys, create_account
+from tests.builders import Keys, create_account, create_quote, seed_catalog
 
 UNKNOWN_ID = "0190a000-0000-7000-8000-000000000000"
 
@@ -98,3 +99,14 @@ class TestSchemaValues:
         assert error["loc"][0] == "body" and "billing_email" in error["msg"]
         again = client.get(f"/v1/accounts/{account['id']}", headers=keys.headers("sales")).json()
         assert again["billing_email"] == account["billing_email"]
+
+
+class TestJsonIntegers:
+    def test_a_number_with_a_zero_fraction_is_the_integer_json_schema_says_it_is(
+        self, client: TestClient, keys: Keys, session: Session
+    ) -> None:
+        seed_catalog(session)
+        account = create_account(client, keys)
+        quote = create_quote(client, keys, account_id=account["id"], lines=[{"sku": "TIX-PRO", "quantity": 5.0}],
+                             term_months=12.0)
+        assert quote["lines"][0]["quantity"] == 5 and quote["term_months"] == 12

@@ -30,7 +30,7 @@ EFFECTIVE = date(2026, 4, 1)
 TERM_END = date(2027, 1, 15)
 FRACTION = Decimal("0.791780822")  # 289 of 365 days left of the annual period [2026-01-15, 2027-01-15)
 
-# DOMAIN.md's upgrade: 20 seats swapped TIX-PRO → TIX-ENT on 2026-04-01, annual billing.
+# docs/domain.md's upgrade: 20 seats swapped TIX-PRO → TIX-ENT on 2026-04-01, annual billing.
 PRO_CREDIT = AmendmentDocumentLine(
     sku="TIX-PRO", name="Ticketing Pro", unit="seat", change="upsell", side="credit",
     quantity=-20, quantity_before=20, quantity_after=0, recurring=True, net_unit_price=Decimal("21.00"),

@@ -1,4 +1,4 @@
-"""Amendment defects found against DOMAIN.md: partial swaps, approval of held prices, scheduled decreases, catch-up."""
+"""Amendment defects found against docs/domain.md: partial swaps, approval of held prices, scheduled decreases, catch-up."""
 
 from __future__ import annotations
 

@@ -156,7 +156,7 @@ WITH_SMS = (segment(), segment(sku="MKT-SMS", quantity=10, net_unit_price="49.00
 
 
 class TestSeatExpansion:
-    """DOMAIN.md worked example: +5 TIX-PRO on 2026-04-01, monthly billing, daily proration."""
+    """docs/domain.md worked example: +5 TIX-PRO on 2026-04-01, monthly billing, daily proration."""
 
     def amendment(self) -> Amendment:
         return amend(ADD_FIVE_SEATS)
@@ -200,7 +200,7 @@ class TestSeatExpansion:
 
 
 class TestUpgradeSwap:
-    """DOMAIN.md worked example: 20 seats swapped TIX-PRO → TIX-ENT on 2026-04-01, annual billing."""
+    """docs/domain.md worked example: 20 seats swapped TIX-PRO → TIX-ENT on 2026-04-01, annual billing."""
 
     def amendment(self) -> Amendment:
         return amend(TO_ENTERPRISE, on=contract(billing_frequency="annual"))
@@ -488,7 +488,7 @@ class TestRefusals:
         assert "cannot be combined" in error.detail
 
     def test_points_a_product_rule_refusal_at_the_change(self) -> None:
-        # API.md: validation errors carry `errors: [{loc, msg}]`; a refusal must say which change broke the rule
+        # docs/api.md: validation errors carry `errors: [{loc, msg}]`; a refusal must say which change broke the rule
         error = refusal(change(action="add_product", sku="TIX-ENT", quantity=5))
         assert locs(error) == [("changes", 0)]
 
@@ -514,7 +514,7 @@ class TestRefusals:
         assert locs(error) == [("changes", 0, "quantity")]
 
     def test_refuses_a_swap_to_a_quantity_of_zero(self) -> None:
-        # QUALITY.md: quantity ≤ 0 is refused; a swap must not read 0 as "keep the quantity"
+        # quantity ≤ 0 is refused; a swap must not read 0 as "keep the quantity"
         error = refusal(change(action="swap", from_sku="TIX-PRO", to_sku="TIX-ENT", quantity=0))
         assert locs(error) == [("changes", 0, "quantity")]
 

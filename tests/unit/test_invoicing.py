@@ -148,7 +148,7 @@ class TestAmendedSegments:
         assert billed[-1].invoice_date == date(2026, 3, 15)
 
     def test_reconcile_with_the_seat_example_amendment(self) -> None:
-        # DOMAIN.md: +5 TIX-PRO on 2026-04-01: 47.42 due now, remaining term value 992.42
+        # docs/domain.md: +5 TIX-PRO on 2026-04-01: 47.42 due now, remaining term value 992.42
         old = lines(billed=segment(end_date=AMENDED))
         new = lines(billed=segment(quantity=25, start_date=AMENDED))
         recurring = sum((line.amount for line in old + new), Decimal(0))

@@ -62,7 +62,7 @@ class TestRoundAmount:
             round_amount(Decimal("1.00"), "XYZ")
 
     def test_rounds_a_full_precision_prorated_amount_once(self) -> None:
-        # DOMAIN.md: 5 × 21.00 × 14/31 = 47.4193… → 47.42
+        # docs/domain.md: 5 × 21.00 × 14/31 = 47.4193… → 47.42
         assert round_amount(Decimal(5) * Decimal("21.00") * 14 / 31, "EUR") == Decimal("47.42")
 
     def test_serializes_with_exactly_the_currency_digits(self) -> None:

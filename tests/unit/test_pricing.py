@@ -417,7 +417,7 @@ class TestLineMrrAndTotal:
         assert str(priced_line.total) == "5040.00"
 
     def test_total_of_a_recurring_line_is_rounded_once_from_full_precision(self) -> None:
-        # DOMAIN.md: amounts are computed at full precision and rounded once per line:
+        # docs/domain.md: amounts are computed at full precision and rounded once per line:
         # 24.975 × 1 × 12 = 299.70 (rounding the MRR first would give 24.98 × 12 = 299.76)
         assert priced(line(quantity=1, discount_percent="0.1")).total == Decimal("299.70")
 

@@ -70,7 +70,7 @@ class QuoteIn(Schema):
 
 
 class ChangeIn(Schema):
-    """One change of an amendment (API.md): which fields apply depends on the action."""
+    """One change of an amendment: which fields apply depends on the action."""
 
     action: Literal["add_quantity", "remove_quantity", "swap", "add_product", "remove_product"]
     sku: Sku | None = None
