@@ -10,6 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.builders import Keys, accept, amend, contract_price, create_account, finalize, signed_contract
+from tests.problems import assert_problem
 from tests.unit.test_documents import pdf_text
 
 SEATS = {"action": "add_quantity", "sku": "TIX-PRO", "quantity": 5}
@@ -30,15 +31,6 @@ def get(client: TestClient, keys: Keys, url: str, role: str = "sales") -> Any:
 
 def quotes_of(client: TestClient, keys: Keys, account_id: str) -> list[dict[str, Any]]:
     return get(client, keys, f"/v1/quotes?account_id={account_id}&limit=100")["data"]
-
-
-def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert (body["type"], body["status"], body["code"]) == (f"/problems/{code}", status, code)
-    assert body["title"] and body["detail"]
-    return body
 
 
 def support_products(client: TestClient, keys: Keys) -> None:
@@ -81,7 +73,7 @@ class TestPartialSwap:
         response = client.post(f"/v1/contracts/{contract['id']}/amendments", headers=keys.headers("sales"), json={
             "effective_date": "2026-04-30",
             "changes": [{"action": "swap", "from_sku": "SUP-STD", "to_sku": "SUP-PRM", "quantity": 21}]})
-        problem = assert_problem(response, 422, "amendment_refused")
+        problem = assert_problem(response, 422, code="amendment_refused")
         assert ["changes", 0, "quantity"] in [e["loc"] for e in problem["errors"]]
         assert quotes_of(client, keys, theatre["id"]) == before
         assert get(client, keys, f"/v1/contracts/{contract['id']}")["version"] == 1
@@ -112,7 +104,7 @@ class TestScheduledDecreases:
         before = quotes_of(client, keys, theatre["id"])
         response = client.post(f"/v1/contracts/{contract['id']}/amendments", headers=keys.headers("sales"),
                                json={"effective_date": "2026-05-01", "changes": [removal]})
-        problem = assert_problem(response, 422, "amendment_refused")
+        problem = assert_problem(response, 422, code="amendment_refused")
         assert [e["loc"] for e in problem["errors"]] == [["changes", 0, "quantity"]]
         assert "only 5 TIX-PRO will remain" in problem["detail"]
         assert quotes_of(client, keys, theatre["id"]) == before
@@ -169,7 +161,7 @@ class TestBackDatedAmendment:
         response = client.post(f"/v1/quotes/{quote['id']}/accept", headers=keys.headers("sales"), json={
             "signer_name": "Anne Martin", "signer_email": "anne@example.org",
             "document_sha256": quote["document_sha256"]})
-        assert_problem(response, 409, "amendment_catch_up_changed")
+        assert_problem(response, 409, code="amendment_catch_up_changed")
         assert get(client, keys, f"/v1/quotes/{quote['id']}")["status"] == "stale"
         read = get(client, keys, f"/v1/contracts/{contract['id']}?as_of=2026-12-16")
         assert (read["version"], [s["quantity"] for s in read["segments"]]) == (1, [20])
@@ -202,7 +194,7 @@ class TestPortal:
                                json={"effective_date": "2026-04-01", "changes": [
                                    SEATS, {"action": "add_product", "sku": "CRM-MOD", "quantity": 2,
                                            "discount_percent": "50"}]})
-        problem = assert_problem(response, 403, "portal_pricing_forbidden")
+        problem = assert_problem(response, 403, code="portal_pricing_forbidden")
         assert [e["loc"] for e in problem["errors"]] == [["changes", 1, "discount_percent"]]
         assert quotes_of(client, keys, theatre["id"]) == before
 
@@ -213,7 +205,7 @@ class TestPortal:
         quote = amend(client, keys, contract["id"], "2026-04-01", SEATS)
         response = client.patch(f"/v1/quotes/{quote['id']}", headers=keys.portal(theatre["id"]), json={
             "changes": [{"action": "add_product", "sku": "CRM-MOD", "quantity": 2, "discount_percent": "50"}]})
-        assert_problem(response, 403, "forbidden")
+        assert_problem(response, 403, code="forbidden")
         assert get(client, keys, f"/v1/quotes/{quote['id']}") == quote
 
 

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.builders import Keys, accept, amend, finalize, signed_contract
+from tests.problems import assert_problem
 
 
 def lines(client: TestClient, keys: Keys, query: str) -> dict[str, Any]:
@@ -84,7 +85,8 @@ class TestInvoiceLines:
 
     def test_a_reversed_range_is_a_422_problem(self, client: TestClient, keys: Keys) -> None:
         response = client.get("/v1/invoice-lines?from=2026-03-01&to=2026-02-01", headers=keys.headers("finance"))
-        assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+        problem = assert_problem(response, 422, code="invalid_input")
+        assert "'to' must be after 'from'" in problem["detail"]
 
 
 class TestEvents:
@@ -101,7 +103,8 @@ class TestEvents:
         later = client.get(f"/v1/events?after={feed['next_after']}", headers=keys.headers("finance")).json()
         assert later == {"data": [], "next_after": feed["next_after"]}
         beyond = client.get(f"/v1/events?after={2**63}", headers=keys.headers("finance"))
-        assert beyond.status_code == 422 and beyond.headers["content-type"] == "application/problem+json"
+        assert_problem(beyond, 422, loc=["query", "after"])
+        assert client.get("/v1/events", headers=keys.headers("finance")).json()["data"] == feed["data"]
 
 
 def _open_until_year_end(client: TestClient, keys: Keys, quote: dict[str, Any]) -> dict[str, Any]:
