@@ -52,6 +52,17 @@ class TestProducts:
         assert client.get("/v1/products/TIX-PRO", headers=keys.headers("admin")).json() == before
 
 
+    def test_a_unit_longer_than_the_column_is_a_422_not_a_database_error(self, client: TestClient, keys: Keys) -> None:
+        """PostgreSQL refuses a 33-character unit (varchar(32)); SQLite would store it: the schema says 32."""
+        created = client.post("/v1/products", headers=keys.headers("admin"), json={**PRODUCT, "unit": "u" * 33})
+        assert_problem(created, 422, code="validation_error", loc=["body", "unit"])
+        assert client.get("/v1/products", headers=keys.headers("admin")).json()["data"] == []
+        before = client.post("/v1/products", headers=keys.headers("admin"), json=PRODUCT).json()
+        patched = client.patch("/v1/products/TIX-PRO", headers=keys.headers("admin"), json={"unit": "u" * 33})
+        assert_problem(patched, 422, code="validation_error", loc=["body", "unit"])
+        assert client.get("/v1/products/TIX-PRO", headers=keys.headers("admin")).json() == before
+
+
 class TestProductRules:
     """A rule no quote could meet, or one contradicting itself, is refused when the product is defined."""
 

@@ -39,8 +39,8 @@ class TestIdempotency:
         assert len(client.get("/v1/accounts", headers=keys.headers("sales")).json()["data"]) == 1
 
     def test_keys_are_scoped_to_the_caller(self, client: TestClient, keys: Keys) -> None:
-        client.post("/v1/accounts", headers=keys.headers("sales", **{"Idempotency-Key": "shared"}), json=ACCOUNT)
-        client.post("/v1/accounts", headers=keys.headers("admin", **{"Idempotency-Key": "shared"}), json=ACCOUNT)
+        client.post("/v1/accounts", headers=keys.headers("sales", **{"Idempotency-Key": "one-key"}), json=ACCOUNT)
+        client.post("/v1/accounts", headers=keys.headers("admin", **{"Idempotency-Key": "one-key"}), json=ACCOUNT)
         assert len(client.get("/v1/accounts", headers=keys.headers("sales")).json()["data"]) == 2
 
     def test_an_error_response_is_replayed_too(self, client: TestClient, keys: Keys) -> None:

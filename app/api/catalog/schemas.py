@@ -26,6 +26,8 @@ from app.domain import money
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Word = Annotated[str, Field(min_length=1, max_length=64)]
+#: What a quantity counts (seat, contact…): the column holds 32 characters.
+UnitName = Annotated[str, Field(min_length=1, max_length=32)]
 Rank = Annotated[StrictInt, Field(ge=0, le=1000)]
 Count = Annotated[StrictInt, Field(ge=0, le=1_000_000_000)]
 SkuList = Annotated[list[Sku], Field(max_length=100)]
@@ -38,7 +40,7 @@ class ProductIn(Schema):
     family: Word
     kind: ProductKind
     tier_rank: Rank | None = None
-    unit: Word = "seat"
+    unit: UnitName = "seat"
     included_quantity: Count | None = None
     requires: SkuList = Field(default_factory=list)
     excludes: SkuList = Field(default_factory=list)
@@ -50,7 +52,7 @@ class ProductPatch(Patch):
     name: Name | None = None
     family: Word | None = None
     tier_rank: Rank | None = None
-    unit: Word | None = None
+    unit: UnitName | None = None
     included_quantity: Count | None = None
     requires: SkuList | None = None
     excludes: SkuList | None = None
