@@ -99,6 +99,11 @@ Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", json_schema_extra={"enum"
 #: The bounds are in the schema too, as a pattern (JSON Schema has no date minimum), so clients see them.
 CalendarDate = Annotated[date, BeforeValidator(_date_text), AfterValidator(_calendar), WithJsonSchema(
     {"type": "string", "format": "date", "pattern": r"^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"})]
+#: Every character Python's or JavaScript's `\s` counts as a space, spelled out: a pattern must mean the same
+#: to the server (Python) and to clients and schema tools (ECMAScript), whose `\s` differ.
+SPACES = r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+#: An e-mail address as far as a pattern can tell: something, an @, something, no spaces.
+EMAIL_PATTERN = rf"^[^@{SPACES}]+@[^@{SPACES}]+$"
 #: Text without NUL characters, which PostgreSQL cannot store.
 NO_NUL = r"^[^\x00]*$"
 #: A free-text query filter (family, sku…).

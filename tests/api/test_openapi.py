@@ -110,3 +110,18 @@ class TestJsonIntegers:
         quote = create_quote(client, keys, account_id=account["id"], lines=[{"sku": "TIX-PRO", "quantity": 5.0}],
                              term_months=12.0)
         assert quote["lines"][0]["quantity"] == 5 and quote["term_months"] == 12
+
+
+class TestPatternsMeanTheSameEverywhere:
+    @pytest.mark.parametrize("email", ["a\x85@b.example", "a\ufeff@b.example", "a\x1c@b.example", "a b@c.example"])
+    def test_an_address_with_a_space_of_either_regex_dialect_is_refused_and_the_schema_says_so(
+        self, client: TestClient, keys: Keys, spec: dict[str, Any], email: str
+    ) -> None:
+        """Python's and JavaScript's `\\s` differ (U+0085, U+FEFF, U+001C…): the pattern spells the spaces out."""
+        pattern = spec["components"]["schemas"]["AccountIn"]["properties"]["billing_email"]["pattern"]
+        assert re.fullmatch(pattern, email) is None and re.fullmatch(pattern, "compta@opera.example")
+        response = client.post("/v1/accounts", headers=keys.headers("sales"), json={
+            "name": "Opéra", "currency": "EUR", "locale": "fr", "billing_email": email})
+        assert response.status_code == 422
+        assert [e["loc"] for e in response.json()["errors"]] == [["body", "billing_email"]]
+        assert client.get("/v1/accounts", headers=keys.headers("sales")).json()["data"] == []

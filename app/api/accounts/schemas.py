@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_serializer
 
 from app.api.schemas import (
+    EMAIL_PATTERN,
     CalendarDate,
     Currency,
     MoneyOut,
@@ -23,7 +24,7 @@ from app.api.schemas import (
 from app.domain import money
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-Email = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
+Email = Annotated[str, Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)]
 Locale = Literal["en", "fr", "de", "pl"]
 
 

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from app.api.contracts.schemas import ContractOut, RenewalOut
 from app.api.schemas import (
+    EMAIL_PATTERN,
     CalendarDate,
     Days,
     MoneyOut,
@@ -110,7 +111,7 @@ class QuotePatch(Patch):
 
 class AcceptIn(Schema):
     signer_name: Annotated[str, Field(min_length=1, max_length=200)]
-    signer_email: Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
+    signer_email: Annotated[str, Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)]
     document_sha256: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]
 
 
