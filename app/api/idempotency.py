@@ -101,10 +101,11 @@ class IdempotencyMiddleware:
             return
         start = next((m for m in messages if m["type"] == "http.response.start"), {})
         status = start.get("status", 500)
+        if status >= 500:
+            # Work that did not commit left no record, so the client may retry. Work that committed keeps its
+            # record without a response: a retry gets 409 (in progress, then response lost), never a second run.
+            return
         with scope["app"].state.session_factory() as session:
-            if status >= 500:
-                await run_in_threadpool(idempotency.abandon, session, pending=pending)
-                return
             body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
             headers = [(k.decode(), v.decode()) for k, v in start.get("headers", []) if k in _REPLAYED_HEADERS]
             withheld = scope["state"].get(_WITHHELD, ())

@@ -59,8 +59,11 @@ class Pending:
     request_hash: str
     created_at: datetime
     record_id: uuid.UUID = field(default_factory=new_id)
-    #: Set once this request's own transaction has inserted the record (only the first commit inserts).
+    #: Set once a transaction of this request that inserted the record has committed (only that one inserts).
     inserted: bool = False
+    #: The record is in the transaction now being committed: `inserted` once it commits, dropped if it rolls back
+    #: (a transaction retried after a deadlock must insert the record again).
+    inserting: bool = False
 
     def values(self, response: StoredResponse | None = None) -> dict[str, Any]:
         values: dict[str, Any] = {"id": self.record_id, "caller": self.caller, "key": self.key,
@@ -112,13 +115,29 @@ def insert_with_work(session: Session) -> None:
         return
     if not repo.insert_idempotency_record(session, pending.values()):
         raise IdempotencyInProgress("a request with this Idempotency-Key is being processed")
-    pending.inserted = True
+    pending.inserting = True
+
+
+def _committed(session: Session) -> None:
+    pending: Pending | None = session.info.get(PENDING)
+    if pending is not None and pending.inserting:
+        pending.inserted, pending.inserting = True, False
+
+
+def _rolled_back(session: Session) -> None:
+    pending: Pending | None = session.info.get(PENDING)
+    if pending is not None:
+        pending.inserting = False
+
+
+_HOOKS = (("before_commit", insert_with_work), ("after_commit", _committed), ("after_rollback", _rolled_back))
 
 
 def install() -> None:
-    """Hook `insert_with_work` into every session (it does nothing for a session without a pending key)."""
-    if not event.contains(Session, "before_commit", insert_with_work):
-        event.listen(Session, "before_commit", insert_with_work)
+    """Hook the record into every session's commits (the hooks do nothing for a session without a pending key)."""
+    for name, hook in _HOOKS:
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)
 
 
 def complete(session: Session, *, pending: Pending, response: StoredResponse) -> None:
@@ -126,10 +145,3 @@ def complete(session: Session, *, pending: Pending, response: StoredResponse) ->
     with session.begin():
         if not repo.attach_idempotency_response(session, pending.values(response)):
             repo.insert_idempotency_record(session, pending.values(response))
-
-
-def abandon(session: Session, *, pending: Pending) -> None:
-    """Forget a key whose request failed on our side, so the client may retry it."""
-    if pending.inserted:
-        with session.begin():
-            repo.forget_idempotency_record(session, pending.record_id)

@@ -184,6 +184,35 @@ class TestRecordedWithTheWork:
             assert pending.inserted and _count(session, Account) == 2
             assert [r.id for r in _records(session)] == [pending.record_id]
 
+    def test_a_transaction_rolled_back_and_run_again_still_records_the_key(
+        self, session_factory: sessionmaker[Session]
+    ) -> None:
+        """A deadlock retry runs the work again: the record its first attempt held was rolled back with it."""
+        with session_factory() as session:
+            pending = session.info[idempotency.PENDING] = _pending()
+            with pytest.raises(RuntimeError), session.begin():
+                idempotency.insert_with_work(session)
+                raise RuntimeError("deadlock detected")
+            accounts.create_account(session, caller=OPERATOR, **ACCOUNT)
+            assert pending.inserted and [r.id for r in _records(session)] == [pending.record_id]
+
+    def test_a_server_error_after_the_work_committed_never_lets_a_retry_run_it_again(
+        self, client: TestClient, keys: Keys, session: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        create = accounts.create_account
+
+        def committed_then_failed(*args: object, **kwargs: object) -> object:
+            create(*args, **kwargs)  # type: ignore[arg-type]
+            raise RuntimeError("the answer could not be built")
+
+        monkeypatch.setattr(accounts, "create_account", committed_then_failed)
+        headers = keys.headers("sales", **{"Idempotency-Key": "once"})
+        assert client.post("/v1/accounts", headers=headers, json=ACCOUNT).status_code == 500
+        monkeypatch.setattr(accounts, "create_account", create)
+        retry = client.post("/v1/accounts", headers=headers, json=ACCOUNT)
+        _assert_problem(retry, 409, "idempotency_in_progress")
+        assert _count(session, Account) == 1
+
     @pytest.mark.parametrize(("age", "code"), [(timedelta(seconds=5), "idempotency_in_progress"),
                                                (timedelta(minutes=5), "idempotency_response_lost")])
     def test_a_record_without_its_response_is_in_progress_for_the_lease_then_never_rerun(
