@@ -71,9 +71,9 @@ def create_amendment(
     today: date, threshold: Decimal,
 ) -> QuoteView:
     """Price the changes on the contract's current version, as a draft amendment quote."""
-    _check_portal_pricing(caller, changes)
     with session.begin():
-        contract = visible_contract(session, caller, contract_id)
+        contract = visible_contract(session, caller, contract_id)  # another account's contract is a 404 first
+        _check_portal_pricing(caller, changes)
         if contract.status != "active":
             raise Conflict(f"contract {contract.number} is {contract.status}; only an active contract is amended")
         amendment = _price(session, contract, effective_date, changes, today)

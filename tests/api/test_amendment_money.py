@@ -198,6 +198,19 @@ class TestPortal:
         assert [e["loc"] for e in problem["errors"]] == [["changes", 1, "discount_percent"]]
         assert quotes_of(client, keys, theatre["id"]) == before
 
+    def test_another_accounts_contract_is_a_404_even_with_a_discount(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        """Portal isolation comes first: a portal key learns nothing of a contract not its own."""
+        contract = signed_contract(client, keys, account_id=theatre["id"])
+        other = create_account(client, keys, name="Other")
+        before = quotes_of(client, keys, theatre["id"])
+        response = client.post(f"/v1/contracts/{contract['id']}/amendments", headers=keys.portal(other["id"]),
+                               json={"effective_date": "2026-04-01", "changes": [
+                                   {"action": "add_product", "sku": "CRM-MOD", "quantity": 2, "discount_percent": "50"}]})
+        assert_problem(response, 404, code="unknown_contract")
+        assert quotes_of(client, keys, theatre["id"]) == before
+
     def test_a_portal_key_cannot_edit_an_amendment(
         self, client: TestClient, keys: Keys, theatre: dict[str, Any]
     ) -> None:
