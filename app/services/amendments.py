@@ -146,9 +146,12 @@ def _price(session: Session, contract: Contract, effective_date: date, changes: 
 
 
 def _scheduled(session: Session, contract: Contract) -> dict[str, int]:
-    """The decreases already agreed to apply at renewal: SKU → the units it will hold (the latest one wins)."""
+    """The decreases already agreed to apply at renewal: SKU → the units it will hold.
+
+    Each decrease was checked against the ones before it, so the fewest units any of them leaves is what remains.
+    """
     will_hold: dict[str, int] = {}
-    for change in contract_repo.scheduled_changes(session, contract.id):  # each one starts from the ones before
+    for change in contract_repo.scheduled_changes(session, contract.id):
         will_hold[change.sku] = min(change.quantity_after, will_hold.get(change.sku, change.quantity_after))
     return will_hold
 
