@@ -57,6 +57,20 @@ def period_months(billing_frequency: str) -> int:
         ) from None
 
 
+@lru_cache(maxsize=65536)
+def months_between(anchor: date, day: date) -> int:
+    """The `n` with `add_months(anchor, n) == day`: how far a term or period boundary lies from the anchor.
+
+    Term ends and cancellation dates are always whole months from the billing anchor; any other date is a bug.
+    """
+    delta = relativedelta(day, anchor)
+    months = delta.years * MONTHS_PER_YEAR + delta.months
+    for n in (months, months + 1):
+        if add_months(anchor, n) == day:
+            return n
+    raise ValueError(f"{day.isoformat()} is not a whole number of months from {anchor.isoformat()}")
+
+
 def term_end(start: date, term_months: int | None) -> date | None:
     """End (exclusive) of a term; None for an evergreen contract."""
     return None if term_months is None else add_months(start, term_months)
