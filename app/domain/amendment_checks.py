@@ -17,7 +17,6 @@ from app.domain.amendment_model import (
 from app.domain.catalog import MAX_QUANTITY, Product, check_product_rules
 from app.domain.contracts import annual
 from app.domain.errors import InvalidInput, Violation, ViolationList
-from app.domain.periods import add_months
 
 
 def check_sizes(lines: Sequence[AmendmentLine], totals: AmendmentTotals) -> None:
@@ -35,12 +34,12 @@ def check_sizes(lines: Sequence[AmendmentLine], totals: AmendmentTotals) -> None
 
 
 def check_date(contract: ContractSnapshot, day: date) -> None:
-    end = None if contract.term_months is None else add_months(contract.start_date, contract.term_months)
-    if day < contract.start_date or (end is not None and day >= end):
-        bound = "open end" if end is None else end.isoformat()
+    term = contract.term
+    if not term.contains(day):
+        bound = "open end" if term.end is None else term.end.isoformat()
         raise AmendmentRefused(
             f"effective date {day.isoformat()} is outside the current term "
-            f"[{contract.start_date.isoformat()}, {bound})", [Violation(("effective_date",), "outside the current term")])
+            f"[{term.start.isoformat()}, {bound})", [Violation(("effective_date",), "outside the current term")])
     if day < contract.last_change_date:
         raise AmendmentRefused(
             f"effective date {day.isoformat()} is before the contract's latest change on "

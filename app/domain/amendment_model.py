@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from app.domain.contracts import Segment, annual
+from app.domain.contracts import Segment, Term, annual
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.proration import Proration
 
@@ -43,8 +43,10 @@ class ContractSnapshot:
     """What an amendment needs to know about the contract on its effective date."""
 
     currency: str
-    start_date: date
-    term_months: int | None
+    #: Billing periods count from it: the first term's start, kept across renewals.
+    anchor: date
+    #: The term the effective date falls in: the amendment co-terminates with it.
+    term: Term
     billing_frequency: str
     proration_method: str
     mid_term_decrease: str

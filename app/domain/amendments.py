@@ -45,9 +45,9 @@ def price_amendment(
     check_date(contract, effective_date)
     check_changes(contract, changes, price_list.products)
     months = period_months(contract.billing_frequency)
-    proration = prorate(method=contract.proration_method, anchor=contract.start_date, billing_months=months,
-                        term_months=contract.term_months, effective_date=effective_date)
-    end = None if contract.term_months is None else add_months(contract.start_date, contract.term_months)
+    end = contract.term.end
+    proration = prorate(method=contract.proration_method, anchor=contract.anchor, billing_months=months,
+                        term_end=end, effective_date=effective_date)
     pricer = _Pricer(contract, proration, end, price_list, today)
     lines = [line for index, change in enumerate(changes) for line in pricer.lines(index, change)]
     check_rules(contract, lines, price_list.products)
@@ -91,8 +91,8 @@ class _Pricer:
                  today: date):
         self.contract, self.proration, self.end, self.price_list = contract, proration, end, price_list
         self.held = {segment.sku: segment for segment in contract.segments}
-        self.schedule = BillingSchedule(contract.start_date, period_months(contract.billing_frequency),
-                                        contract.term_months, contract.currency)
+        self.schedule = BillingSchedule(contract.anchor, period_months(contract.billing_frequency),
+                                        contract.term.end, contract.currency)
         self.today = today
 
     def lines(self, index: int, change: Change) -> list[AmendmentLine]:
@@ -151,9 +151,9 @@ class _Pricer:
         if self.end is not None:
             return self.end
         years = 1
-        while add_months(self.contract.start_date, 12 * years) <= self.proration.effective_date:
+        while add_months(self.contract.anchor, 12 * years) <= self.proration.effective_date:
             years += 1
-        return add_months(self.contract.start_date, 12 * years)
+        return add_months(self.contract.anchor, 12 * years)
 
     def _existing(self, index: int, segment: Segment, delta: int, change: str) -> AmendmentLine:
         """A change to units already held: they keep the net price they were sold at."""
@@ -172,7 +172,8 @@ class _Pricer:
 
     def _new(self, index: int, sku: str, quantity: int, discount: Decimal | None, change: str) -> AmendmentLine:
         """A product new to the contract, priced by the waterfall on the effective date."""
-        terms = QuoteTerms(self.contract.currency, self.proration.effective_date, self.contract.term_months,
+        terms = QuoteTerms(self.contract.currency, self.proration.effective_date,
+                           self.contract.term.months(self.contract.anchor),
                            self.contract.billing_frequency)
         priced = price_line(LineRequest(sku, quantity, discount_percent=discount), terms, self.price_list)
         if priced.recurring:

@@ -8,7 +8,31 @@ from datetime import date
 from decimal import Decimal
 
 from app.domain import money
-from app.domain.periods import MONTHS_PER_YEAR
+from app.domain.periods import MONTHS_PER_YEAR, months_between
+
+#: What opened a segment. Only an amendment's proration covers the period a segment starts in; the others
+#: (the sale, a renewal, an evergreen uplift) start on a billing-period boundary and bill it in advance.
+ORIGINS = ("sale", "amendment", "renewal", "uplift")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A contract term `[start, end)`, numbered from 1; `end` is None for an evergreen contract.
+
+    Every term boundary is a whole number of months from the billing anchor (the first term's start).
+    """
+
+    number: int
+    start: date
+    end: date | None
+
+    def months(self, anchor: date) -> int | None:
+        if self.end is None:
+            return None
+        return months_between(anchor, self.end) - months_between(anchor, self.start)
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
 
 
 @dataclass(frozen=True)
@@ -33,6 +57,10 @@ class Segment:
     recorded_on: date | None = None
     #: Acceptance date of the amendment that closed it.
     closure_recorded_on: date | None = None
+    origin: str = "sale"
+    #: The origin of the change that closed it early: an amendment (its credit covers the rest of the period),
+    #: or an uplift or a cancellation (on a period boundary: the segment bills up to that day).
+    closed_by: str | None = None
 
     @property
     def list_price(self) -> Decimal:
@@ -53,16 +81,20 @@ class Segment:
         Billing is in advance, on what was known on `day`. A segment opened by an amendment starts billing
         with the period after its start (the amendment's proration covers the period it starts in); a
         segment closed by one is billed up to and including the period its closure falls in (the credit
-        covers the rest).
+        covers the rest). Any other segment starts and stops on period boundaries and bills the periods
+        starting inside it.
         """
         if self.end_date is not None and day >= self.end_date:
             return False
-        closure_known = self.closure_recorded_on is None or self.closure_recorded_on <= day
-        if self.closed_on is not None and day > self.closed_on and closure_known:
-            return False
-        if self.recorded_on is None:
+        if self.closed_on is not None:
+            if self.closed_by != "amendment" and day >= self.closed_on:
+                return False
+            closure_known = self.closure_recorded_on is None or self.closure_recorded_on <= day
+            if self.closed_by == "amendment" and day > self.closed_on and closure_known:
+                return False
+        if self.origin != "amendment":
             return day >= self.start_date
-        return day > self.start_date and day >= self.recorded_on
+        return day > self.start_date and (self.recorded_on is None or day >= self.recorded_on)
 
 
 def segment_mrr(segment: Segment, currency: str) -> Decimal:

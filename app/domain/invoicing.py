@@ -13,17 +13,22 @@ from decimal import Decimal
 
 from app.domain import money
 from app.domain.contracts import Segment
-from app.domain.periods import add_months, billing_period_index
+from app.domain.periods import add_months, billing_period_index, months_between
 
 
 @dataclass(frozen=True)
 class BillingSchedule:
-    """How a contract bills: from its anchor, every `months`, until the term ends (never, if evergreen)."""
+    """How a contract bills: from its anchor, every `months`, until `end` (its last term's end, or the day a
+    cancellation takes effect; None while evergreen). `end` is a whole number of months from the anchor."""
 
     anchor: date
     months: int
-    term_months: int | None
+    end: date | None
     currency: str
+
+    @property
+    def end_month(self) -> int | None:
+        return None if self.end is None else months_between(self.anchor, self.end)
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ class BillingPeriod:
 
 def periods_starting_in(schedule: BillingSchedule, low: date, high: date) -> Iterator[BillingPeriod]:
     """Billing periods whose first day is in `[low, high)` (within the term); the last may be cut by it."""
-    high = min(d for d in (high, _term_end(schedule)) if d is not None)
+    high = min(d for d in (high, schedule.end) if d is not None)
     low = max(low, schedule.anchor)
     if low >= high:
         return
@@ -59,8 +64,8 @@ def periods_starting_in(schedule: BillingSchedule, low: date, high: date) -> Ite
         if period_start >= high:
             return
         last_month = first_month + schedule.months
-        if schedule.term_months is not None:
-            last_month = min(last_month, schedule.term_months)
+        if (end_month := schedule.end_month) is not None:
+            last_month = min(last_month, end_month)
         yield BillingPeriod(period_start, add_months(schedule.anchor, last_month), last_month - first_month)
         index += 1
 
@@ -76,10 +81,6 @@ def recurring_lines(segment: Segment, schedule: BillingSchedule, start: date, en
                 amount=money.round_amount(segment.net_unit_price * segment.quantity * period.months,
                                           schedule.currency),
             )
-
-
-def _term_end(schedule: BillingSchedule) -> date | None:
-    return None if schedule.term_months is None else add_months(schedule.anchor, schedule.term_months)
 
 
 @dataclass(frozen=True)

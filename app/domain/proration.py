@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from app.domain import money
 from app.domain.errors import InvalidInput
-from app.domain.periods import Period, add_months, billing_period_index
+from app.domain.periods import Period, add_months, billing_period_index, months_between
 
 PRORATION_METHODS = ("daily", "monthly_daily", "none")
 
@@ -31,11 +31,13 @@ class Proration:
 
 
 def prorate(
-    *, method: str, anchor: date, billing_months: int, term_months: int | None, effective_date: date
+    *, method: str, anchor: date, billing_months: int, term_end: date | None, effective_date: date
 ) -> Proration:
+    """Prorate inside the term ending on `term_end` (None: evergreen); periods count from the billing anchor."""
     index = billing_period_index(anchor, billing_months, effective_date)
     start_month = index * billing_months
     end_month = start_month + billing_months
+    term_months = None if term_end is None else months_between(anchor, term_end)
     if term_months is not None:
         if effective_date >= add_months(anchor, term_months):
             raise InvalidInput(f"{effective_date.isoformat()} is after the end of the term")

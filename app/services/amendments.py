@@ -12,30 +12,21 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.db.base import new_id
-from app.db.models import (
-    Contract,
-    ContractVersion,
-    Event,
-    OneTimeCharge,
-    ProratedCharge,
-    Quote,
-    QuoteLine,
-    ScheduledChange,
-    SubscriptionSegment,
-)
-from app.db.repositories import accounts as account_repo
-from app.db.repositories import catalog as catalog_repo
+from app.db.models import Contract, Event, Quote, QuoteLine
 from app.db.repositories import contracts as contract_repo
 from app.db.repositories import events as event_repo
 from app.db.repositories import quotes as quote_repo
+from app.domain import acceptance
 from app.domain.amendments import Amendment, Change, ContractSnapshot, needs_approval, price_amendment
+from app.domain.contracts import Term
 from app.domain.errors import Conflict, Forbidden, NotFound, Violation
-from app.domain.invoicing import BillingSchedule, Charge, catch_up_charges, catch_up_moved
+from app.domain.invoicing import BillingSchedule, catch_up_moved
 from app.domain.periods import period_months
-from app.domain.pricing import PriceList
 from app.domain.proration import prorate
 from app.services import audit
 from app.services.auth import Caller
+from app.services.contract_writes import CARRIED_TERMS, Recorded, quoted_lines, store_change
+from app.services.price_lists import price_list
 from app.services.views import QuoteView, quote_view, to_segment
 
 NINE_PLACES = Decimal("0.000000001")
@@ -81,7 +72,7 @@ def create_amendment(
         row = Quote(
             number=f"Q-{today.year}-{number:06d}", type="amendment", version=1, account_id=contract.account_id,
             contract_id=contract.id, currency=contract.currency, created_by=caller.key_id, lines=[],
-            **{name: getattr(contract, name) for name in _CARRIED},
+            **{name: getattr(contract, name) for name in CARRIED_TERMS},
         )
         _store(row, contract, amendment, effective_date, changes, threshold, today)
         session.add(row)
@@ -97,11 +88,6 @@ def _check_portal_pricing(caller: Caller, changes: Sequence[Change]) -> None:
             "a portal key requests changes at list or contracted prices; discount_percent is for a sales rep",
             [Violation(("changes", index, "discount_percent"), "not allowed from a portal key")
              for index in discounted])
-
-
-#: Contract terms an amendment quote shows as they are (it co-terminates with the contract).
-_CARRIED = ("term_months", "billing_frequency", "auto_renew", "renewal_pricing", "uplift_percent",
-            "renewal_term_months", "renewal_lead_days", "notice_days", "mid_term_decrease", "proration_method")
 
 
 def reprice_amendment(
@@ -128,30 +114,25 @@ def _price(session: Session, contract: Contract, effective_date: date, changes: 
            today: date) -> Amendment:
     segments = contract_repo.segments_in_force(session, contract.id, effective_date)
     skus = {s.sku for s in segments} | {sku for c in changes for sku in (c.sku, c.from_sku, c.to_sku) if sku}
-    rows = catalog_repo.products_by_sku(session, skus)
+    term = term_on(session, contract, effective_date)
     snapshot = ContractSnapshot(
-        currency=contract.currency, start_date=contract.start_date, term_months=contract.term_months,
+        currency=contract.currency, anchor=contract.billing_anchor, term=term,
         billing_frequency=contract.billing_frequency, proration_method=contract.proration_method,
         mid_term_decrease=contract.mid_term_decrease, segments=tuple(to_segment(s) for s in segments),
-        last_change_date=contract_repo.last_change_date(session, contract.id) or contract.start_date,
-        scheduled=_scheduled(session, contract),
+        last_change_date=contract_repo.last_change_date(session, contract.id, before=term.end) or term.start,
+        scheduled=scheduled_holdings(session, contract, after=effective_date),
     )
-    price_list = PriceList(
-        products={sku: catalog_repo.to_product(row) for sku, row in rows.items()},
-        entries=catalog_repo.price_entries_for(session, skus=skus, currency=contract.currency),
-        schedules=catalog_repo.schedules_for(session, skus),
-        contracted_prices=account_repo.contracted_prices_for(session, account_id=contract.account_id, skus=skus),
-    )
-    return price_amendment(snapshot, changes, effective_date, price_list, today=today)
+    prices = price_list(session, account_id=contract.account_id, currency=contract.currency, skus=skus)
+    return price_amendment(snapshot, changes, effective_date, prices, today=today)
 
 
-def _scheduled(session: Session, contract: Contract) -> dict[str, int]:
-    """The decreases already agreed to apply at renewal: SKU → the units it will hold.
+def scheduled_holdings(session: Session, contract: Contract, *, after: date) -> dict[str, int]:
+    """The decreases agreed to apply at a renewal after `after`: SKU → the units it will hold.
 
     Each decrease was checked against the ones before it, so the fewest units any of them leaves is what remains.
     """
     will_hold: dict[str, int] = {}
-    for change in contract_repo.scheduled_changes(session, contract.id):
+    for change in contract_repo.scheduled_changes(session, contract.id, after=after):
         will_hold[change.sku] = min(change.quantity_after, will_hold.get(change.sku, change.quantity_after))
     return will_hold
 
@@ -190,53 +171,16 @@ def _store(row: Quote, contract: Contract, amendment: Amendment, effective_date:
 
 def apply_amendment(session: Session, caller: Caller, quote: Quote, contract: Contract, today: date,
                     signer_name: str) -> None:
-    """Close and open segments, record scheduled decreases and prorated charges, bump the contract version.
+    """Store what the domain says accepting the amendment writes, as the contract's next version.
 
     The caller holds the contract's row lock and has checked that the quote's base version is current.
-    Charges are invoiced on the effective date, or today when that is later; a back-dated amendment also
-    charges (or credits) the whole periods that started between its effective date and today, which were
-    invoiced in advance without it.
     """
-    version = contract.version + 1
     effective = quote.effective_date
     assert effective is not None
-    invoice_date = max(effective, today)
-    schedule, period_end = _billing(contract, effective)
-    in_force = {s.sku: s for s in contract_repo.segments_in_force(session, contract.id, effective)}
-    for line in quote.lines:
-        if line.scheduled:
-            session.add(ScheduledChange(contract_id=contract.id, contract_version=version, quote_id=quote.id,
-                                        sku=line.sku, change=line.change, quantity_after=line.quantity_after,
-                                        effective_on=line.start_date))
-            continue
-        if not line.recurring:
-            session.add(OneTimeCharge(contract_id=contract.id, quote_line_id=line.id, sku=line.sku,
-                                      quantity=line.quantity, unit_price=line.net_unit_price,
-                                      amount=line.amount_due_now, charge_date=invoice_date))
-            continue
-        if (line.quantity_before or 0) > 0:
-            closing = in_force[line.sku]
-            closing.closed_on, closing.closed_in_version, closing.closure_recorded_on = effective, version, today
-        if line.quantity_after:  # what is held from the effective date (a credited decrease keeps the rest)
-            session.add(SubscriptionSegment(
-                contract_id=contract.id, contract_version=version, quote_line_id=line.id, sku=line.sku,
-                quantity=line.quantity_after, list_unit_price=line.list_unit_price,
-                net_unit_price=line.net_unit_price, start_date=effective, end_date=contract.end_date,
-                recorded_on=today,
-            ))
-        charges = [Charge(effective, period_end, line.proration_due or Decimal(0)), *catch_up_charges(
-            schedule, monthly_delta=line.net_unit_price * line.quantity, after=period_end, before=today)]
-        for charge in charges:
-            if charge.amount:
-                session.add(ProratedCharge(
-                    contract_id=contract.id, quote_id=quote.id, sku=line.sku,
-                    kind="proration" if charge.amount > 0 else "credit", invoice_date=invoice_date,
-                    period_start=charge.period_start, period_end=charge.period_end, quantity=line.quantity,
-                    unit_price=line.net_unit_price, amount=charge.amount,
-                ))
-    contract.version = version
-    session.add(ContractVersion(contract_id=contract.id, version=version, quote_id=quote.id,
-                                api_key_id=caller.key_id, signer_name=signer_name, accepted_on=today))
+    schedule, period_end = _billing(session, contract, effective)
+    change = acceptance.amendment(quoted_lines(quote), effective=effective, term_end=schedule.end,
+                                  schedule=schedule, period_end=period_end, today=today)
+    version = store_change(session, contract, change, Recorded(caller, quote, today, effective, signer_name))
     event_repo.append(session, Event(
         id=new_id(), type="contract.amended", contract_id=contract.id, contract_version=version, quote_id=quote.id,
         payload={"number": contract.number, "effective_date": effective.isoformat(), "currency": contract.currency,
@@ -247,20 +191,28 @@ def apply_amendment(session: Session, caller: Caller, quote: Quote, contract: Co
     audit.record(session, caller, "contract.amended", "contract", contract.id, {"version": version})
 
 
-def catch_up_changed(quote: Quote, contract: Contract, today: date) -> bool:
+def catch_up_changed(session: Session, quote: Quote, contract: Contract, today: date) -> bool:
     """Whether accepting on `today` would invoice other catch-up periods than the amendment was priced with."""
     if quote.priced_on is None or quote.effective_date is None:  # priced before catch-ups were shown
         return False
     if not any(line.recurring and not line.scheduled and line.mrr_delta for line in quote.lines):
         return False
-    schedule, period_end = _billing(contract, quote.effective_date)
+    schedule, period_end = _billing(session, contract, quote.effective_date)
     return catch_up_moved(schedule, after=period_end, priced_on=quote.priced_on, today=today)
 
 
-def _billing(contract: Contract, effective: date) -> tuple[BillingSchedule, date]:
-    """How the contract bills, and the end of the period `effective` falls in (where catch-ups start)."""
-    schedule = BillingSchedule(contract.start_date, period_months(contract.billing_frequency),
-                               contract.term_months, contract.currency)
+def _billing(session: Session, contract: Contract, effective: date) -> tuple[BillingSchedule, date]:
+    """How the contract bills in the term of `effective`, and the end of the period it falls in (where
+    catch-ups start)."""
+    term = term_on(session, contract, effective)
+    schedule = BillingSchedule(contract.billing_anchor, period_months(contract.billing_frequency), term.end,
+                               contract.currency)
     proration = prorate(method=contract.proration_method, anchor=schedule.anchor, billing_months=schedule.months,
-                        term_months=contract.term_months, effective_date=effective)
+                        term_end=term.end, effective_date=effective)
     return schedule, proration.period.end
+
+
+def term_on(session: Session, contract: Contract, day: date) -> Term:
+    """The contract's term containing `day`, else its last (which the domain then refuses `day` against)."""
+    terms = [Term(t.number, t.start_date, t.end_date) for t in contract_repo.terms(session, contract.id)]
+    return next((term for term in terms if term.contains(day)), terms[-1])

@@ -96,7 +96,7 @@ def stream_invoice_lines(
 
 def _recurring(rows: list[Any], start: date, end: date) -> list[InvoiceLineView]:
     first = rows[0]
-    schedule = BillingSchedule(first.anchor, period_months(first.billing_frequency), first.term_months,
+    schedule = BillingSchedule(first.anchor, period_months(first.billing_frequency), first.billing_end,
                                first.currency)
     return [
         _line(row, line.sku, "recurring", line.invoice_date, line.period_start, line.period_end, line.quantity,
@@ -105,7 +105,7 @@ def _recurring(rows: list[Any], start: date, end: date) -> list[InvoiceLineView]
         for line in recurring_lines(
             Segment(row.sku, row.quantity, row.net_unit_price, row.start_date, row.end_date,
                     closed_on=row.closed_on, recorded_on=row.recorded_on,
-                    closure_recorded_on=row.closure_recorded_on),
+                    closure_recorded_on=row.closure_recorded_on, origin=row.origin, closed_by=row.closed_by),
             schedule, start, end)
     ]
 

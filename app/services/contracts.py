@@ -3,35 +3,35 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from app.db.base import new_id
-from app.db.models import (
-    Contract,
-    ContractVersion,
-    Event,
-    OneTimeCharge,
-    Quote,
-    QuoteAcceptance,
-    SubscriptionSegment,
-)
+from app.db.models import Contract, Event, Quote, QuoteAcceptance
 from app.db.repositories import contracts as repo
 from app.db.repositories import events as event_repo
 from app.db.repositories import quotes as quote_repo
 from app.db.repositories.pagination import Page
 from app.db.session import reading
 from app.documents.storage import DocumentStorage
+from app.domain import acceptance
 from app.domain.amendments import StaleAmendment
+from app.domain.contracts import Term
 from app.domain.errors import Conflict, DomainError, InvalidInput
 from app.domain.periods import term_end
+from app.domain.quote_states import can, transition
 from app.services import audit
 from app.services.accounts import account_filter
 from app.services.amendments import CatchUpChanged, apply_amendment, catch_up_changed, visible_contract
 from app.services.auth import Caller
+from app.services.contract_writes import CARRIED_TERMS, Recorded, quoted_lines, store_change
 from app.services.documents import stored_pdf
+from app.services.lifecycle import refresh_due, renew
 from app.services.quotes import check_version, lock_quote
+from app.services.renewal_quotes import refresh_renewal_quotes
 from app.services.retry import retry_transient
 from app.services.views import (
     ContractVersionView,
@@ -69,7 +69,7 @@ def list_contracts(
         )
         ids = [row.id for row in page.data]
         segments = repo.segments_in_force_for(session, ids, as_of)
-        scheduled = repo.scheduled_changes_for(session, ids)
+        scheduled = repo.scheduled_changes_for(session, ids, after=as_of)
         views = [contract_view(row, segments[row.id], as_of, scheduled[row.id]) for row in page.data]
         return Page(views, page.next_cursor)
 
@@ -84,6 +84,7 @@ def contract_versions(session: Session, *, caller: Caller, contract_id: uuid.UUI
 def accept_quote(
     session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None, today: date,
     signer_name: str, signer_email: str, document_sha256: str, client_address: str | None, storage: DocumentStorage,
+    threshold: Decimal,
 ) -> tuple[QuoteView, ContractView]:
     """Check the signed hash, then record the acceptance and apply the quote, all or nothing.
 
@@ -97,7 +98,7 @@ def accept_quote(
         if row.status == "stale":
             raise StaleAmendment(f"amendment {row.number} is stale: its contract changed since it was prepared; "
                                  "prepare it again on the current contract")
-        if row.status != "open":
+        if not can(row.status, "accept"):
             raise Conflict(f"quote {row.number} is {row.status}; only an open (finalized) quote can be accepted")
         if document_sha256.lower() != row.document_sha256:
             raise DocumentMismatch(
@@ -106,34 +107,33 @@ def accept_quote(
             )
         stored_pdf(storage, row)  # a document changed or lost in storage is never accepted
         if row.valid_until is not None and row.valid_until < today:
-            row.status, row.version = "expired", row.version + 1
+            row.status, row.version = transition(row.status, "expire", number=row.number), row.version + 1
             refusal = QuoteExpired(f"quote {row.number} was valid until {row.valid_until}; it is now expired")
         elif contract is not None and contract.version != row.base_version:
-            row.status, row.version = "stale", row.version + 1
+            row.status, row.version = transition(row.status, "go_stale", number=row.number), row.version + 1
             refusal = StaleAmendment(
-                f"contract {contract.number} is at version {contract.version}, but amendment {row.number} was "
+                f"contract {contract.number} is at version {contract.version}, but {row.type} {row.number} was "
                 f"prepared on version {row.base_version}; prepare it again on the current contract"
             )
-        elif contract is not None and catch_up_changed(row, contract, today):
-            row.status, row.version = "stale", row.version + 1
+        elif contract is not None and catch_up_changed(session, row, contract, today):
+            row.status, row.version = transition(row.status, "go_stale", number=row.number), row.version + 1
             refusal = CatchUpChanged(
                 f"amendment {row.number} was priced on {row.priced_on}; a billing period has started since, so "
                 f"accepting it on {today} would invoice another amount than its {row.amount_due_now} due now; "
                 "prepare it again"
             )
         else:
-            if contract is None:
-                contract = _create_contract(session, caller, row, today, signer_name)
-            else:
-                apply_amendment(session, caller, row, contract, today, signer_name)
+            contract = APPLY[row.type](session, caller, row, contract, today, signer_name)
+            refresh_renewal_quotes(session, contract, threshold)
             session.add(QuoteAcceptance(
                 quote_id=row.id, signer_name=signer_name, signer_email=signer_email, document_sha256=row.document_sha256,
                 client_address=client_address, api_key_id=caller.key_id,
             ))
-            row.status, row.contract_id, row.version = "accepted", contract.id, row.version + 1
+            row.status = transition(row.status, "accept", number=row.number)
+            row.contract_id, row.version = contract.id, row.version + 1
             audit.record(session, caller, "quote.accepted", "quote", row.id, {"contract": contract.number})
             session.flush()
-            as_of = row.effective_date or contract.start_date
+            as_of = row.effective_date or row.start_date
             return quote_view(row), _view(session, contract, as_of)
         audit.record(session, caller, f"quote.{row.status}", "quote", row.id)
     raise refusal
@@ -141,46 +141,50 @@ def accept_quote(
 
 def _view(session: Session, contract: Contract, as_of: date) -> ContractView:
     return contract_view(contract, repo.segments_in_force(session, contract.id, as_of), as_of,
-                         repo.scheduled_changes(session, contract.id))
+                         repo.scheduled_changes(session, contract.id, after=as_of))
 
 
-def _create_contract(session: Session, caller: Caller, quote: Quote, today: date, signer_name: str) -> Contract:
-    if quote.type != "new":
-        raise Conflict(f"accepting a {quote.type} quote is not supported yet")
+def _apply_new(session: Session, caller: Caller, quote: Quote, contract: Contract | None, today: date,
+               signer_name: str) -> Contract:
+    """A new-business quote makes a contract: its first term, its segments, `contract.created`."""
+    assert contract is None
     number = quote_repo.next_number(session, series="C", year=today.year)
+    end = term_end(quote.start_date, quote.term_months)
     contract = Contract(
         id=new_id(), number=f"C-{today.year}-{number:06d}", account_id=quote.account_id, currency=quote.currency,
-        status="active", start_date=quote.start_date, term_months=quote.term_months,
-        end_date=term_end(quote.start_date, quote.term_months), version=1, source_quote_id=quote.id,
-        billing_frequency=quote.billing_frequency, auto_renew=quote.auto_renew,
-        renewal_pricing=quote.renewal_pricing, uplift_percent=quote.uplift_percent,
-        renewal_term_months=quote.renewal_term_months, renewal_lead_days=quote.renewal_lead_days,
-        notice_days=quote.notice_days, mid_term_decrease=quote.mid_term_decrease,
-        proration_method=quote.proration_method,
+        status="active", start_date=quote.start_date, billing_anchor=quote.start_date, term_months=quote.term_months,
+        end_date=end, version=0, source_quote_id=quote.id,
+        **{name: getattr(quote, name) for name in CARRIED_TERMS if name != "term_months"},
     )
     session.add(contract)
     session.flush()  # the rows below refer to it; tables without relationships are not ordered by the flush
-    session.add(ContractVersion(
-        contract_id=contract.id, version=1, quote_id=quote.id, api_key_id=caller.key_id, signer_name=signer_name,
-        accepted_on=today,
-    ))
-    for line in quote.lines:
-        if line.recurring:
-            session.add(SubscriptionSegment(
-                contract_id=contract.id, contract_version=1, quote_line_id=line.id, sku=line.sku,
-                quantity=line.quantity, list_unit_price=line.list_unit_price, net_unit_price=line.net_unit_price,
-                start_date=line.start_date, end_date=line.end_date,
-            ))
-        else:
-            session.add(OneTimeCharge(
-                contract_id=contract.id, quote_line_id=line.id, sku=line.sku, quantity=line.quantity,
-                unit_price=line.net_unit_price, amount=line.total, charge_date=quote.start_date,
-            ))
+    change = acceptance.sale(quoted_lines(quote), term=Term(1, quote.start_date, end))
+    version = store_change(session, contract, change, Recorded(caller, quote, today, quote.start_date, signer_name))
     event_repo.append(session, Event(
-        id=new_id(), type="contract.created", contract_id=contract.id, contract_version=1, quote_id=quote.id,
+        id=new_id(), type="contract.created", contract_id=contract.id, contract_version=version, quote_id=quote.id,
         payload={"number": contract.number, "mrr": str(quote.mrr), "arr": str(quote.arr),
                  "total_contract_value": str(quote.total_contract_value), "currency": quote.currency},
     ))
     audit.record(session, caller, "contract.created", "contract", contract.id, {"number": contract.number})
-    session.flush()
+    refresh_due(session, contract)
     return contract
+
+
+def _apply_amendment(session: Session, caller: Caller, quote: Quote, contract: Contract | None, today: date,
+                     signer_name: str) -> Contract:
+    assert contract is not None
+    apply_amendment(session, caller, quote, contract, today, signer_name)
+    return contract
+
+
+def _apply_renewal(session: Session, caller: Caller, quote: Quote, contract: Contract | None, today: date,
+                   signer_name: str) -> Contract:
+    assert contract is not None
+    renew(session, caller, contract, quote, today, signer_name=signer_name)
+    return contract
+
+
+#: One apply function per quote type: what accepting it does to the contract (or makes one).
+APPLY: dict[str, Callable[[Session, Caller, Quote, Contract | None, date, str], Contract]] = {
+    "new": _apply_new, "amendment": _apply_amendment, "renewal": _apply_renewal,
+}

@@ -127,4 +127,5 @@ def _sign(session: Session, settings: Settings, today: date, draft: QuoteDraft) 
     assert quote.document_sha256 is not None
     contracts.accept_quote(session, caller=OPERATOR, quote_id=quote.id, if_match=None, today=today,
                            signer_name="Demo Signer", signer_email="signer@example.org",
-                           document_sha256=quote.document_sha256, client_address=None, storage=storage)
+                           document_sha256=quote.document_sha256, client_address=None, storage=storage,
+                           threshold=settings.approval_threshold_percent)

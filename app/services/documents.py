@@ -39,6 +39,7 @@ from app.documents.storage import DocumentMissing, DocumentStorage, StorageError
 from app.domain.contracts import contract_mrr
 from app.domain.errors import Conflict, IntegrityFailure, InvalidInput, NotFound, Unavailable
 from app.domain.periods import term_end
+from app.domain.quote_states import can, transition
 from app.services import audit
 from app.services.auth import Caller
 from app.services.quotes import QuoteNotEditable, check_version, load_quote, lock_quote
@@ -46,7 +47,6 @@ from app.services.retry import retry_transient
 from app.services.views import QuoteView, quote_view, to_segment
 
 logger = logging.getLogger("cpq.documents")
-FINALIZABLE = ("draft", "approved")
 
 
 class NeedsApproval(Conflict):
@@ -139,7 +139,7 @@ def _check_finalizable(row: Quote, if_match: frozenset[int] | None) -> None:
     check_version(row, if_match)
     if row.status == "needs_approval":
         raise NeedsApproval(f"quote {row.number} has a discount above the threshold; an approver must approve it")
-    if row.status not in FINALIZABLE:
+    if not can(row.status, "finalize"):
         raise QuoteNotEditable(f"quote {row.number} is {row.status}; only a draft or approved quote is finalized")
 
 
@@ -149,11 +149,11 @@ def _record(session: Session, caller: Caller, quote_id: uuid.UUID, frozen: _Froz
     """Step 3: under the locks, record the stored document if the quote is still what was rendered."""
     with session.begin():
         row, _contract = lock_quote(session, caller, quote_id)
-        if row.version != frozen.version or row.status not in FINALIZABLE:
+        if row.version != frozen.version or not can(row.status, "finalize"):
             raise QuoteChanged(f"quote {row.number} changed while its document was rendered (it is now version "
                                f"{row.version}, {row.status}); read it again and finalize that version")
         row.valid_until, row.version = frozen.valid_until, row.version + 1
-        row.status, row.finalized_at = "open", utc_now()
+        row.status, row.finalized_at = transition(row.status, "finalize", number=row.number), utc_now()
         row.document_path, row.document_sha256 = name, rendered.sha256
         row.template_version = rendered.template_version
         audit.record(session, caller, "quote.finalized", "quote", row.id, {"sha256": rendered.sha256})

@@ -13,33 +13,32 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.db.base import utc_now
-from app.db.models import Account, Contract, Quote, QuoteLine
+from app.db.models import Account, Contract, Quote
 from app.db.repositories import accounts as account_repo
-from app.db.repositories import catalog as catalog_repo
 from app.db.repositories import contracts as contract_repo
 from app.db.repositories import quotes as repo
 from app.db.repositories.pagination import Page
 from app.db.session import reading
 from app.domain.amendments import Change
-from app.domain.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from app.domain.errors import InvalidInput, NotFound, PreconditionFailed
 from app.domain.pricing import (
     LineRequest,
     PricedQuote,
-    PriceList,
     QuoteTerms,
     needs_approval,
     price_quote,
 )
+from app.domain.quote_states import QuoteTransitionRefused, can, transition
 from app.domain.terms import ContractTerms, RenewalSettings, validate_terms
 from app.services import audit
 from app.services.accounts import UnknownAccount, account_filter, visible_account
 from app.services.amendments import reprice_amendment
 from app.services.auth import Caller
+from app.services.price_lists import price_list
+from app.services.quote_rows import quote_line, store_priced
 from app.services.retry import retry_transient
 from app.services.views import QuoteView, quote_view
 
-EDITABLE = ("draft", "needs_approval", "approved")
-CANCELLABLE = (*EDITABLE, "open")
 #: What a customer sees in the portal: finalized quotes only, never internal drafts.
 PORTAL_VISIBLE = ("open", "accepted", "declined", "expired", "stale")
 
@@ -48,9 +47,7 @@ class UnknownQuote(NotFound):
     code = "unknown_quote"
 
 
-class QuoteNotEditable(Conflict):
-    code = "quote_not_editable"
-    title = "Quote cannot change in its status"
+QuoteNotEditable = QuoteTransitionRefused
 
 
 @dataclass(frozen=True)
@@ -104,16 +101,9 @@ def check_version(row: Quote, if_match: frozenset[int] | None) -> None:
 def price(session: Session, account: Account, start_date: date, terms: ContractTerms,
           lines: Sequence[LineRequest]) -> PricedQuote:
     """Load what the waterfall needs for these lines in one go, then let the domain price them."""
-    skus = {line.sku for line in lines}
-    products = {sku: catalog_repo.to_product(row) for sku, row in catalog_repo.products_by_sku(session, skus).items()}
-    price_list = PriceList(
-        products=products,
-        entries=catalog_repo.price_entries_for(session, skus=skus, currency=account.currency),
-        schedules=catalog_repo.schedules_for(session, skus),
-        contracted_prices=account_repo.contracted_prices_for(session, account_id=account.id, skus=skus),
-    )
+    prices = price_list(session, account_id=account.id, currency=account.currency, skus={line.sku for line in lines})
     quote_terms = QuoteTerms(account.currency, start_date, terms.term_months, terms.billing_frequency)
-    return price_quote(lines, quote_terms, price_list)
+    return price_quote(lines, quote_terms, prices)
 
 
 def _apply_terms(row: Quote, terms: ContractTerms) -> None:
@@ -135,21 +125,9 @@ def _terms_of(row: Quote) -> ContractTerms:
 
 
 def _store_pricing(row: Quote, priced: PricedQuote, requests: Sequence[LineRequest], threshold: Decimal) -> None:
-    row.lines = [
-        QuoteLine(
-            position=index, sku=line.sku, recurring=line.recurring, quantity=line.quantity,
-            discount_percent=request.discount_percent, discount_amount=request.discount_amount,
-            list_unit_price=line.list_unit_price, regular_unit_price=line.regular_unit_price,
-            contracted_unit_price=line.contracted_unit_price, net_unit_price=line.net_unit_price,
-            start_date=line.start_date, end_date=line.end_date, mrr=line.mrr, total=line.total,
-        )
-        for index, (line, request) in enumerate(zip(priced.lines, requests, strict=True))
-    ]
-    totals = priced.totals
-    row.mrr, row.arr, row.one_time = totals.mrr, totals.arr, totals.one_time
-    row.total_contract_value, row.first_invoice = totals.total_contract_value, totals.first_invoice
-    row.status = "needs_approval" if needs_approval(priced.lines, threshold) else "draft"
-    row.approved_by = row.approved_at = None
+    lines = [quote_line(index, line, request) for index, (line, request) in enumerate(zip(priced.lines, requests,
+                                                                                            strict=True))]
+    store_priced(row, lines, priced.totals, needs_approval=needs_approval(priced.lines, threshold))
 
 
 def _requests_of(row: Quote) -> list[LineRequest]:
@@ -186,7 +164,7 @@ def update_quote(
     with session.begin():
         row, _contract = lock_quote(session, caller, quote_id)
         check_version(row, if_match)
-        if row.status not in EDITABLE:
+        if not can(row.status, "edit"):
             raise QuoteNotEditable(f"quote {row.number} is {row.status}; only draft quotes can be edited")
         if row.type == "amendment":
             _update_amendment(session, row, changes, threshold, today)
@@ -250,17 +228,13 @@ def list_quotes(
 
 @retry_transient
 def _transition(
-    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None, allowed: Sequence[str],
-    status: str, action: str, reason: str | None = None,
+    session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None, action: str,
+    verb: str, reason: str | None = None,
 ) -> QuoteView:
     with session.begin():
         row, _contract = lock_quote(session, caller, quote_id)
         check_version(row, if_match)
-        if row.status not in allowed:
-            raise QuoteNotEditable(
-                f"quote {row.number} is {row.status}; it can be {action} only when {' or '.join(allowed)}"
-            )
-        row.status = status
+        row.status = status = transition(row.status, action, number=row.number, verb=verb)
         row.version += 1
         now: datetime = utc_now()
         if status == "approved":
@@ -274,16 +248,16 @@ def _transition(
 
 def approve_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None) -> QuoteView:
     return _transition(session, caller=caller, quote_id=quote_id, if_match=if_match,
-                       allowed=("needs_approval",), status="approved", action="approved")
+                       action="approve", verb="approved")
 
 
 def decline_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None,
                   reason: str | None) -> QuoteView:
     return _transition(session, caller=caller, quote_id=quote_id, if_match=if_match,
-                       allowed=("open",), status="declined", action="declined", reason=reason)
+                       action="decline", verb="declined", reason=reason)
 
 
 def cancel_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None,
                  reason: str | None) -> QuoteView:
     return _transition(session, caller=caller, quote_id=quote_id, if_match=if_match,
-                       allowed=CANCELLABLE, status="cancelled", action="cancelled", reason=reason)
+                       action="cancel", verb="cancelled", reason=reason)

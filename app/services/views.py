@@ -154,7 +154,9 @@ class ContractView:
 @dataclass(frozen=True)
 class ContractVersionView:
     version: int
-    quote_id: uuid.UUID
+    kind: str
+    effective_on: date | None
+    quote_id: uuid.UUID | None
     api_key_id: uuid.UUID | None
     signer_name: str | None
     created_at: datetime
@@ -233,7 +235,8 @@ def _amendment_totals(row: Quote) -> dict[str, Decimal]:
 
 def to_segment(row: SubscriptionSegment) -> Segment:
     return Segment(row.sku, row.quantity, row.net_unit_price, row.start_date, row.end_date, row.list_unit_price,
-                   closed_on=row.closed_on, recorded_on=row.recorded_on, closure_recorded_on=row.closure_recorded_on)
+                   closed_on=row.closed_on, recorded_on=row.recorded_on, closure_recorded_on=row.closure_recorded_on,
+                   origin=row.origin, closed_by=row.closed_by)
 
 
 def contract_view(
@@ -267,6 +270,7 @@ def contract_view(
 
 def version_view(row: ContractVersion) -> ContractVersionView:
     return ContractVersionView(
-        version=row.version, quote_id=row.quote_id, api_key_id=row.api_key_id, signer_name=row.signer_name,
+        version=row.version, kind=row.kind, effective_on=row.effective_on, quote_id=row.quote_id,
+        api_key_id=row.api_key_id, signer_name=row.signer_name,
         created_at=row.created_at,
     )

@@ -56,7 +56,7 @@ def test_two_amendments_accepted_at_once_on_one_version_exactly_one_wins(
                 contracts.accept_quote(own_connection, caller=OPERATOR, quote_id=quote.id, if_match=None,
                                        today=TODAY, signer_name="S", signer_email="s@example.org",
                                        document_sha256=quote.document_sha256 or "", client_address=None,
-                                       storage=FileStorage(tmp_path))
+                                       storage=FileStorage(tmp_path), threshold=Decimal(20))
                 outcomes[quote.number] = "accepted"
             except Conflict as refusal:
                 outcomes[quote.number] = refusal.code

@@ -196,7 +196,7 @@ def test_accepting_one_amendment_while_another_is_finalized_queues_instead_of_de
             return contracts.accept_quote(own_connection, caller=OPERATOR, quote_id=seats.id, if_match=None,
                                           today=TODAY, signer_name="S", signer_email="s@example.org",
                                           document_sha256=seats.document_sha256 or "", client_address=None,
-                                          storage=FileStorage(tmp_path))
+                                          storage=FileStorage(tmp_path), threshold=Decimal(20))
 
     accepting = Outcome(accept_seats)
     _wait_until_blocked(engine, accepting)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from app.domain.amendments import Amendment, AmendmentRefused, Change, ContractSnapshot, needs_approval, price_amendment
 from app.domain.catalog import Product
 from app.domain.invoicing import BillingSchedule, periods_starting_in
-from app.domain.periods import period_months
+from app.domain.periods import add_months, period_months
 from app.domain.pricing import PriceList
 from app.domain.proration import prorated_amounts
 from tests.unit.test_amendments import (
@@ -214,7 +214,7 @@ class TestCatchUpProperty:
         amendment = amend(change(action="add_quantity", sku="TIX-PRO", quantity=quantity), on=on,
                           effective_date=effective, today=today)
         (line,) = amendment.lines
-        schedule = BillingSchedule(START, period_months(billing_frequency), 12, "EUR")
+        schedule = BillingSchedule(START, period_months(billing_frequency), add_months(START, 12), "EUR")
         periods = list(periods_starting_in(schedule, amendment.proration.period.end, today))
         assert line.catch_up_due == sum((Decimal("21.00") * quantity * p.months for p in periods), Decimal(0))
         assert line.amount_due_now == line.proration_due + line.catch_up_due

@@ -20,8 +20,9 @@ from app.domain.amendments import (
     price_amendment,
 )
 from app.domain.catalog import PriceEntry, Product
-from app.domain.contracts import Segment
+from app.domain.contracts import Segment, Term
 from app.domain.errors import InvalidInput
+from app.domain.periods import term_end
 from app.domain.pricing import ContractedPrice, PriceList
 from app.domain.proration import prorated_amounts
 
@@ -99,7 +100,8 @@ def contract(
     scheduled: Mapping[str, int] | None = None,
 ) -> ContractSnapshot:
     return ContractSnapshot(
-        currency="EUR", start_date=START, term_months=term_months, billing_frequency=billing_frequency,
+        currency="EUR", anchor=START, term=Term(1, START, term_end(START, term_months)),
+        billing_frequency=billing_frequency,
         proration_method=proration_method, mid_term_decrease=mid_term_decrease,
         segments=tuple(segments if segments is not None else [segment()]), last_change_date=last_change_date,
         scheduled=scheduled or {},

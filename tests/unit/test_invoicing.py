@@ -23,7 +23,7 @@ AMENDED = date(2026, 4, 1)
 def schedule(
     *, anchor: date = START, months: int = 1, term_months: int | None = 12, currency: str = "EUR"
 ) -> BillingSchedule:
-    return BillingSchedule(anchor=anchor, months=months, term_months=term_months, currency=currency)
+    return BillingSchedule(anchor=anchor, months=months, end=term_end(anchor, term_months), currency=currency)
 
 
 def segment(
@@ -153,7 +153,7 @@ class TestAmendedSegments:
         new = lines(billed=segment(quantity=25, start_date=AMENDED))
         recurring = sum((line.amount for line in old + new), Decimal(0))
         assert recurring == Decimal("5985.00")
-        proration = prorate(method="daily", anchor=START, billing_months=1, term_months=12, effective_date=AMENDED)
+        proration = prorate(method="daily", anchor=START, billing_months=1, term_end=END, effective_date=AMENDED)
         change = prorated_amounts(Decimal("21.00") * 5, proration, "EUR")
         assert (change.amount_due_now, change.remaining_term_value) == (Decimal("47.42"), Decimal("992.42"))
         assert recurring + change.amount_due_now == Decimal("5040.00") + change.remaining_term_value
@@ -223,7 +223,7 @@ class TestRecurringLineProperties:
 
 class TestCatchUpCharges:
     def test_charges_each_whole_period_started_before_the_acceptance(self) -> None:
-        schedule = BillingSchedule(date(2026, 1, 15), 1, 12, "EUR")
+        schedule = BillingSchedule(date(2026, 1, 15), 1, date(2027, 1, 15), "EUR")
         charges = catch_up_charges(schedule, monthly_delta=Decimal("105.00"), after=date(2026, 4, 15),
                                    before=date(2026, 6, 20))
         assert [(c.period_start, c.period_end, c.amount) for c in charges] == [
@@ -233,6 +233,6 @@ class TestCatchUpCharges:
         ]
 
     def test_an_acceptance_before_the_period_end_charges_nothing_more(self) -> None:
-        schedule = BillingSchedule(date(2026, 1, 15), 3, 12, "EUR")
+        schedule = BillingSchedule(date(2026, 1, 15), 3, date(2027, 1, 15), "EUR")
         assert catch_up_charges(schedule, monthly_delta=Decimal("-63.00"), after=date(2026, 7, 15),
                                 before=date(2026, 7, 15)) == []

@@ -39,7 +39,7 @@ def proration(
     effective_date: date = date(2026, 4, 1),
 ) -> Proration:
     return prorate(
-        method=method, anchor=anchor, billing_months=billing_months, term_months=term_months,
+        method=method, anchor=anchor, billing_months=billing_months, term_end=term_end(anchor, term_months),
         effective_date=effective_date,
     )
 

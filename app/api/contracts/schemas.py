@@ -64,7 +64,9 @@ class ContractOut(Out):
 
 class ContractVersionOut(Out):
     version: int
-    quote_id: uuid.UUID
+    kind: str = Field(description="what made it: sale, amendment, renewal, uplift, cancellation")
+    effective_on: date | None
+    quote_id: uuid.UUID | None = Field(description="null for a change the renewal run makes alone (an uplift)")
     api_key_id: uuid.UUID | None
     signer_name: str | None
     created_at: datetime

@@ -125,11 +125,12 @@ def quote_document(quote_id: QuoteId, session: SessionDep, storage: StorageDep, 
 
 @router.post("/{quote_id}/accept", response_model=AcceptanceOut, responses=STORAGE_PROBLEMS)
 def accept_quote(quote_id: QuoteId, body: AcceptIn, request: Request, session: SessionDep, storage: StorageDep,
-                 caller: SalesOrPortal, today: Today, version: IfMatch) -> object:
+                 settings: SettingsDep, caller: SalesOrPortal, today: Today, version: IfMatch) -> object:
     quote, contract = contracts.accept_quote(
         session, caller=caller, quote_id=quote_id, if_match=version, today=today, signer_name=body.signer_name,
         signer_email=body.signer_email, document_sha256=body.document_sha256,
         client_address=request.client.host if request.client else None, storage=storage,
+        threshold=settings.approval_threshold_percent,
     )
     return {"quote": quote, "contract": contract}
 

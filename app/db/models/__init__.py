@@ -6,6 +6,7 @@ from app.db.models.auth import ApiKey, IdempotencyRecord
 from app.db.models.catalog import DiscountScheduleRow, PriceBookEntry, ProductRow
 from app.db.models.contracts import (
     Contract,
+    ContractTerm,
     ContractVersion,
     OneTimeCharge,
     ProratedCharge,
@@ -13,12 +14,14 @@ from app.db.models.contracts import (
     SubscriptionSegment,
 )
 from app.db.models.quotes import NumberSequence, Quote, QuoteAcceptance, QuoteLine
+from app.db.models.renewals import RenewalRun, RenewalRunError
 
 __all__ = [
     "Account",
     "ApiKey",
     "AuditEntry",
     "Contract",
+    "ContractTerm",
     "ContractVersion",
     "ContractedPriceRow",
     "DiscountScheduleRow",
@@ -32,6 +35,8 @@ __all__ = [
     "Quote",
     "QuoteAcceptance",
     "QuoteLine",
+    "RenewalRun",
+    "RenewalRunError",
     "ScheduledChange",
     "SubscriptionSegment",
 ]

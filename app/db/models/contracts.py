@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, TimestampMixin
@@ -16,28 +16,69 @@ from app.db.types import Amount, UnitPrice
 
 class Contract(IdMixin, TimestampMixin, RenewalTermsColumns, Base):
     __tablename__ = "contracts"
-    __table_args__ = (Index("ix_contracts_account_status", "account_id", "status"),)
+    __table_args__ = (
+        Index("ix_contracts_account_status", "account_id", "status"),
+        Index("ix_contracts_due", "next_due_on", postgresql_where=text("status = 'active'")),
+    )
 
     number: Mapped[str] = mapped_column(String(32), unique=True)
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16), default="active")
+    #: The first term's start.
     start_date: Mapped[date] = mapped_column(Date)
-    #: Null for an evergreen contract.
+    #: Billing periods and term ends count from it, whatever terms follow (the first term's start).
+    billing_anchor: Mapped[date] = mapped_column(Date)
+    #: The current term's length; null for an evergreen contract.
     term_months: Mapped[int | None] = mapped_column(Integer)
+    #: The last term's end, or the day a cancellation took effect; billing stops there.
     end_date: Mapped[date | None] = mapped_column(Date, index=True)
     #: The current version; amendments are built on it and must still match when accepted.
     version: Mapped[int] = mapped_column(Integer, default=1)
     source_quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quotes.id"))
+    #: The live renewal quote of the current term, if one was made.
+    renewal_quote_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("quotes.id", use_alter=True))
+    cancellation_requested_on: Mapped[date | None] = mapped_column(Date)
+    cancellation_effective_on: Mapped[date | None] = mapped_column(Date)
+    cancellation_reason: Mapped[str | None] = mapped_column(String(500))
+    #: The latest evergreen anniversary whose uplift was applied.
+    last_uplift_on: Mapped[date | None] = mapped_column(Date)
+    #: When the renewal run next has something to do for it (null: nothing ever); what the run claims on.
+    next_due_on: Mapped[date | None] = mapped_column(Date)
+
+
+class ContractTerm(IdMixin, TimestampMixin, Base):
+    """A numbered term `[start, end)`; a renewal adds the next one to the same contract."""
+
+    __tablename__ = "contract_terms"
+    __table_args__ = (UniqueConstraint("contract_id", "number", name="uq_contract_terms_contract_number"),)
+
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    #: The quote that made it: the sale's, or the renewal quote accepted or auto-renewed.
+    quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quotes.id"))
+    #: How it ended: renewed, expired, cancelled (null while current).
+    outcome: Mapped[str | None] = mapped_column(String(16))
 
 
 class ContractVersion(IdMixin, TimestampMixin, Base):
     __tablename__ = "contract_versions"
-    __table_args__ = (UniqueConstraint("contract_id", "version", name="uq_contract_versions_contract_version"),)
+    __table_args__ = (
+        UniqueConstraint("contract_id", "version", name="uq_contract_versions_contract_version"),
+        # One uplift per anniversary, however many runs claim the contract.
+        Index("uq_contract_versions_uplift", "contract_id", "effective_on", unique=True,
+              postgresql_where=text("kind = 'uplift'"), sqlite_where=text("kind = 'uplift'")),
+    )
 
     contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"))
     version: Mapped[int] = mapped_column(Integer)
-    quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quotes.id"))
+    #: What made it: sale, amendment, renewal, uplift, cancellation, expiry.
+    kind: Mapped[str] = mapped_column(String(16), default="sale")
+    effective_on: Mapped[date | None] = mapped_column(Date)
+    #: The quote behind it; null for a change the renewal run makes alone (an uplift, an expiry).
+    quote_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("quotes.id"))
     api_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_keys.id"))
     signer_name: Mapped[str | None] = mapped_column(String(200))
     #: The calendar date the quote was accepted: from then on, billing knows of this version.
@@ -60,11 +101,16 @@ class SubscriptionSegment(IdMixin, TimestampMixin, Base):
     start_date: Mapped[date] = mapped_column(Date)
     #: The planned end (the term end; null while an evergreen contract runs). Never changes.
     end_date: Mapped[date | None] = mapped_column(Date)
-    #: Acceptance date of the amendment that opened it; null for the original sale.
+    #: The date the change that opened it was recorded (an amendment's acceptance); null for the original sale.
     recorded_on: Mapped[date | None] = mapped_column(Date)
-    #: When an amendment ended it early: from which date, by which version, accepted on which date.
+    #: What opened it: sale, amendment, renewal, uplift.
+    origin: Mapped[str] = mapped_column(String(16), default="sale")
+    #: The segment it follows (same SKU, closed or ended where this one starts).
+    replaces_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("subscription_segments.id"))
+    #: When a change ended it early: from which date, by which version and kind of change, recorded on which date.
     closed_on: Mapped[date | None] = mapped_column(Date)
     closed_in_version: Mapped[int | None] = mapped_column(Integer)
+    closed_by: Mapped[str | None] = mapped_column(String(16))
     closure_recorded_on: Mapped[date | None] = mapped_column(Date)
 
 

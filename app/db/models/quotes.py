@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, false
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Base, IdMixin, TimestampMixin, utc_now
@@ -28,9 +28,17 @@ class RenewalTermsColumns:
     proration_method: Mapped[str] = mapped_column(String(16), default="daily")
 
 
+_LIVE_RENEWAL = "renewal_term IS NOT NULL AND status NOT IN ('declined', 'cancelled', 'expired')"
+
+
 class Quote(IdMixin, TimestampMixin, RenewalTermsColumns, Base):
     __tablename__ = "quotes"
-    __table_args__ = (Index("ix_quotes_account_status", "account_id", "status"),)
+    __table_args__ = (
+        Index("ix_quotes_account_status", "account_id", "status"),
+        # One live renewal quote per contract term: a second run (or a second worker) cannot make another.
+        Index("uq_quotes_live_renewal", "contract_id", "renewal_term", unique=True,
+              postgresql_where=text(_LIVE_RENEWAL), sqlite_where=text(_LIVE_RENEWAL)),
+    )
 
     number: Mapped[str] = mapped_column(String(32), unique=True)
     type: Mapped[str] = mapped_column(String(16), default="new")
@@ -69,8 +77,10 @@ class Quote(IdMixin, TimestampMixin, RenewalTermsColumns, Base):
     catch_up_due: Mapped[Decimal | None] = mapped_column(Amount())
     #: The date the amounts were computed for: accepting later must not invoice other catch-up periods.
     priced_on: Mapped[date | None] = mapped_column(Date)
-    #: Where an amendment's lines co-terminate (the contract's current term end).
+    #: Where an amendment's lines co-terminate (the contract's current term end), or a renewal's term ends.
     end_date: Mapped[date | None] = mapped_column(Date)
+    #: Renewal quotes: the number of the term accepting it makes.
+    renewal_term: Mapped[int | None] = mapped_column(Integer)
 
     lines: Mapped[list[QuoteLine]] = relationship(
         back_populates="quote", lazy="raise", order_by="QuoteLine.position", cascade="all, delete-orphan"
@@ -108,6 +118,10 @@ class QuoteLine(IdMixin, Base):
     proration_due: Mapped[Decimal | None] = mapped_column(Amount())
     catch_up_due: Mapped[Decimal | None] = mapped_column(Amount())
     scheduled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Renewal lines: the net unit price held at the end of the term, and how the new one was set.
+    previous_net_unit_price: Mapped[Decimal | None] = mapped_column(UnitPrice())
+    pricing_method: Mapped[str | None] = mapped_column(String(8))
+    price_capped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     quote: Mapped[Quote] = relationship(back_populates="lines", lazy="raise")
 

@@ -45,9 +45,10 @@ def segment_rows(session: Session, scope: Scope) -> Iterator[Any]:
     statement = (
         select(
             Contract.id.label("contract_id"), Contract.number, Contract.account_id, Contract.currency,
-            Contract.start_date.label("anchor"), Contract.term_months, Contract.billing_frequency,
-            SubscriptionSegment.sku, SubscriptionSegment.quantity, SubscriptionSegment.net_unit_price,
-            SubscriptionSegment.start_date, SubscriptionSegment.end_date, SubscriptionSegment.closed_on,
+            Contract.billing_anchor.label("anchor"), Contract.end_date.label("billing_end"),
+            Contract.billing_frequency, SubscriptionSegment.sku, SubscriptionSegment.quantity,
+            SubscriptionSegment.net_unit_price, SubscriptionSegment.start_date, SubscriptionSegment.end_date,
+            SubscriptionSegment.origin, SubscriptionSegment.closed_on, SubscriptionSegment.closed_by,
             SubscriptionSegment.recorded_on, SubscriptionSegment.closure_recorded_on, QuoteLine.quote_id,
         )
         .join(SubscriptionSegment, SubscriptionSegment.contract_id == Contract.id)

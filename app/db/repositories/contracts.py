@@ -8,7 +8,14 @@ from datetime import date
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Contract, ContractVersion, OneTimeCharge, ScheduledChange, SubscriptionSegment
+from app.db.models import (
+    Contract,
+    ContractTerm,
+    ContractVersion,
+    OneTimeCharge,
+    ScheduledChange,
+    SubscriptionSegment,
+)
 from app.db.repositories.pagination import Page, fetch_page
 
 
@@ -78,22 +85,71 @@ def segments_in_force_for(
     return grouped
 
 
-def last_change_date(session: Session, contract_id: uuid.UUID) -> date | None:
-    """The latest date a segment started or was closed on: amendments cannot take effect before it."""
-    statement = select(func.max(SubscriptionSegment.start_date), func.max(SubscriptionSegment.closed_on)).where(
-        SubscriptionSegment.contract_id == contract_id)
-    dates = [d for d in session.execute(statement).one() if d is not None]
-    return max(dates) if dates else None
+def segments_in_force_or_ending(session: Session, contract_id: uuid.UUID, on: date) -> list[SubscriptionSegment]:
+    """Segments in force on `on`, then those of other SKUs whose term ended that day (a renewal follows them)."""
+    held = segments_in_force(session, contract_id, on)
+    skus = {s.sku for s in held}
+    ending = select(SubscriptionSegment).where(
+        SubscriptionSegment.contract_id == contract_id, SubscriptionSegment.end_date == on,
+        or_(SubscriptionSegment.closed_on.is_(None), SubscriptionSegment.closed_on >= on))
+    return held + [s for s in session.scalars(ending) if s.sku not in skus]
 
 
-def scheduled_changes(session: Session, contract_id: uuid.UUID) -> list[ScheduledChange]:
-    return scheduled_changes_for(session, [contract_id])[contract_id]
+def last_change_date(session: Session, contract_id: uuid.UUID, *, before: date | None) -> date | None:
+    """The latest date a segment started or was closed on before `before` (the term's end, if any): an
+    amendment cannot take effect before it. Segments of a later term, written ahead by a renewal, do not count."""
+    starts = select(func.max(SubscriptionSegment.start_date)).where(SubscriptionSegment.contract_id == contract_id)
+    closes = select(func.max(SubscriptionSegment.closed_on)).where(SubscriptionSegment.contract_id == contract_id)
+    if before is not None:
+        starts = starts.where(SubscriptionSegment.start_date < before)
+        closes = closes.where(SubscriptionSegment.closed_on < before)
+    dates = [session.scalar(starts), session.scalar(closes)]
+    found = [d for d in dates if d is not None]
+    return max(found) if found else None
 
 
-def scheduled_changes_for(session: Session, contract_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ScheduledChange]]:
-    """Scheduled decreases of a page of contracts, in one query."""
-    statement = select(ScheduledChange).where(ScheduledChange.contract_id.in_(contract_ids))
+def terms(session: Session, contract_id: uuid.UUID) -> list[ContractTerm]:
+    return terms_for(session, [contract_id])[contract_id]
+
+
+def terms_for(session: Session, contract_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ContractTerm]]:
+    """The terms of a page of contracts, in one query, each contract's in order."""
+    statement = select(ContractTerm).where(ContractTerm.contract_id.in_(contract_ids))
+    grouped: dict[uuid.UUID, list[ContractTerm]] = {contract_id: [] for contract_id in contract_ids}
+    for row in session.scalars(statement.order_by(ContractTerm.number)):
+        grouped[row.contract_id].append(row)
+    return grouped
+
+
+def current_term(session: Session, contract_id: uuid.UUID) -> ContractTerm | None:
+    statement = select(ContractTerm).where(ContractTerm.contract_id == contract_id)
+    return session.scalars(statement.order_by(ContractTerm.number.desc()).limit(1)).first()
+
+
+def scheduled_changes(session: Session, contract_id: uuid.UUID, *, after: date) -> list[ScheduledChange]:
+    return scheduled_changes_for(session, [contract_id], after=after)[contract_id]
+
+
+def scheduled_changes_for(
+    session: Session, contract_ids: list[uuid.UUID], *, after: date
+) -> dict[uuid.UUID, list[ScheduledChange]]:
+    """Scheduled decreases of a page of contracts still to apply after `after` (a renewal applied the rest)."""
+    statement = select(ScheduledChange).where(ScheduledChange.contract_id.in_(contract_ids),
+                                              ScheduledChange.effective_on > after)
     grouped: dict[uuid.UUID, list[ScheduledChange]] = {contract_id: [] for contract_id in contract_ids}
     for row in session.scalars(statement.order_by(ScheduledChange.effective_on, ScheduledChange.sku)):
         grouped[row.contract_id].append(row)
     return grouped
+
+
+def close_current_term(session: Session, contract_id: uuid.UUID, *, outcome: str) -> None:
+    term = current_term(session, contract_id)
+    assert term is not None
+    term.outcome = outcome
+
+
+def end_current_term(session: Session, contract_id: uuid.UUID, on: date) -> None:
+    """An evergreen term ends on the day its cancellation takes effect."""
+    term = current_term(session, contract_id)
+    assert term is not None
+    term.end_date = on

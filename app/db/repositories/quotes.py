@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -30,6 +30,22 @@ def mark_stale_amendments(session: Session, *, contract_id: uuid.UUID, current_v
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def latest_renewal_quote(session: Session, *, contract_id: uuid.UUID, renewal_term: int) -> Quote | None:
+    """The renewal quote made last for a contract term (a declined one included), lines loaded."""
+    statement = (
+        select(Quote).where(Quote.contract_id == contract_id, Quote.type == "renewal",
+                            Quote.renewal_term == renewal_term)
+        .options(selectinload(Quote.lines)).order_by(Quote.created_at.desc(), Quote.number.desc()).limit(1)
+    )
+    return session.scalars(statement).first()
+
+
+def renewal_quotes_made(session: Session, *, contract_id: uuid.UUID, renewal_term: int) -> int:
+    statement = select(func.count()).select_from(Quote).where(
+        Quote.contract_id == contract_id, Quote.type == "renewal", Quote.renewal_term == renewal_term)
+    return int(session.scalar(statement) or 0)
 
 
 def list_quotes(

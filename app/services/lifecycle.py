@@ -1,0 +1,147 @@
+"""A contract's life after the sale: renewal, expiry, evergreen uplift, cancellation taking effect.
+
+Each function applies one `Action` of the planner (`app.domain.renewals.next_action`) under the contract's
+row lock, in the caller's transaction, with its event; `refresh_due` then stores when the next one falls
+due, which is what the renewal run claims contracts on.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from app.db.base import new_id
+from app.db.models import Contract, Event, Quote
+from app.db.repositories import catalog as catalog_repo
+from app.db.repositories import contracts as repo
+from app.db.repositories import events as event_repo
+from app.db.repositories import quotes as quote_repo
+from app.domain import acceptance, renewals
+from app.domain.catalog import entry_in_effect
+from app.domain.contracts import Term
+from app.domain.errors import Conflict
+from app.domain.periods import MAX_DATE
+from app.domain.pricing import list_unit_price
+from app.domain.quote_states import transition
+from app.domain.terms import RenewalSettings
+from app.services import audit
+from app.services.auth import Caller
+from app.services.contract_writes import Recorded, quoted_lines, store_change
+from app.services.views import to_segment
+
+
+def settings_of(contract: Contract) -> RenewalSettings:
+    return RenewalSettings(
+        auto_renew=contract.auto_renew, pricing=contract.renewal_pricing, uplift_percent=contract.uplift_percent,
+        term_months=contract.renewal_term_months, lead_days=contract.renewal_lead_days,
+        notice_days=contract.notice_days,
+    )
+
+
+def current_term(session: Session, contract: Contract) -> Term:
+    row = repo.current_term(session, contract.id)
+    assert row is not None, "every contract has its first term"
+    return Term(row.number, row.start_date, row.end_date)
+
+
+def renewal_quote(session: Session, contract: Contract, term_number: int) -> Quote | None:
+    """The latest renewal quote made for `term_number` (a declined one too: it decides the term end)."""
+    return quote_repo.latest_renewal_quote(session, contract_id=contract.id, renewal_term=term_number)
+
+
+def lifecycle(session: Session, contract: Contract) -> renewals.Lifecycle:
+    term = current_term(session, contract)
+    quote = renewal_quote(session, contract, term.number + 1) if term.end is not None else None
+    return renewals.Lifecycle(
+        status=contract.status, anchor=contract.billing_anchor, term_number=term.number, term_start=term.start,
+        term_end=term.end, settings=settings_of(contract), renewal_quote_status=quote.status if quote else None,
+        cancellation_effective_on=contract.cancellation_effective_on, last_uplift_on=contract.last_uplift_on,
+    )
+
+
+def refresh_due(session: Session, contract: Contract) -> None:
+    """When the renewal run next has something to do for this contract (null: never again)."""
+    action = renewals.next_action(lifecycle(session, contract), MAX_DATE)
+    contract.next_due_on = action.on if action else None
+
+
+def renew(session: Session, caller: Caller, contract: Contract, quote: Quote, today: date, *,
+          signer_name: str | None = None) -> None:
+    """The next term on the same contract, at the renewal quote's prices: new version, segments, event."""
+    term = current_term(session, contract)
+    if contract.status != "active" or quote.renewal_term != term.number + 1 or quote.start_date != term.end:
+        raise Conflict(f"renewal quote {quote.number} renews term {quote.renewal_term} from {quote.start_date}, "
+                       f"but contract {contract.number} is {contract.status} in term {term.number} ending "
+                       f"{term.end}; it can no longer renew it")
+    assert term.end is not None
+    held = frozenset(s.sku for s in repo.segments_in_force_or_ending(session, contract.id, term.end))
+    change = acceptance.renewal(quoted_lines(quote), term=Term(term.number + 1, term.end, quote.end_date), held=held)
+    version = store_change(session, contract, change, Recorded(caller, quote, today, term.end, signer_name))
+    contract.renewal_quote_id = None
+    event_repo.append(session, Event(
+        id=new_id(), type="contract.renewed", contract_id=contract.id, contract_version=version, quote_id=quote.id,
+        payload={"number": contract.number, "term": term.number + 1, "start_date": term.end.isoformat(),
+                 "end_date": None if quote.end_date is None else quote.end_date.isoformat(),
+                 "mrr": str(quote.mrr), "currency": contract.currency},
+    ))
+    audit.record(session, caller, "contract.renewed", "contract", contract.id, {"version": version})
+    refresh_due(session, contract)
+
+
+def auto_renew(session: Session, caller: Caller, contract: Contract, quote: Quote, on: date) -> None:
+    """At the term end, an auto-renew contract renews with its renewal quote as it stands."""
+    quote.status = transition(quote.status, "auto_renew", number=quote.number)
+    quote.version += 1
+    renew(session, caller, contract, quote, on)
+
+
+def expire(session: Session, caller: Caller, contract: Contract, on: date) -> None:
+    """The term ended without renewal: the contract expires; a renewal quote still open lapses with it."""
+    _end(session, caller, contract, "expired", on)
+    quote = renewal_quote(session, contract, current_term(session, contract).number + 1)
+    if quote is not None and quote.status not in ("declined", "cancelled", "expired", "accepted"):
+        quote.status, quote.version = transition(quote.status, "expire", number=quote.number), quote.version + 1
+
+
+def cancel_effective(session: Session, caller: Caller, contract: Contract, on: date) -> None:
+    """The cancellation takes effect: an evergreen contract's segments stop that day (a period boundary)."""
+    term = current_term(session, contract)
+    if term.end is None:
+        held = [to_segment(s) for s in repo.segments_in_force(session, contract.id, on)]
+        store_change(session, contract, acceptance.cancellation(held, on=on), Recorded(caller, None, on, on))
+        repo.end_current_term(session, contract.id, on)
+        contract.end_date = on
+    _end(session, caller, contract, "cancelled", on)
+
+
+def _end(session: Session, caller: Caller, contract: Contract, status: str, on: date) -> None:
+    contract.status = status
+    repo.close_current_term(session, contract.id, outcome=status)
+    contract.next_due_on = None
+    event_repo.append(session, Event(
+        id=new_id(), type=f"contract.{status}", contract_id=contract.id, contract_version=contract.version,
+        payload={"number": contract.number, "effective_on": on.isoformat(), "currency": contract.currency},
+    ))
+    audit.record(session, caller, f"contract.{status}", "contract", contract.id, {"on": on.isoformat()})
+
+
+def uplift(session: Session, caller: Caller, contract: Contract, on: date) -> None:
+    """An evergreen anniversary: every price in force rises by the uplift, capped at that day's list price."""
+    percent = contract.uplift_percent
+    assert percent is not None
+    held = [to_segment(s) for s in repo.segments_in_force(session, contract.id, on)]
+    entries = catalog_repo.price_entries_for(session, skus={s.sku for s in held}, currency=contract.currency)
+    list_prices = {s.sku: list_unit_price(entry_in_effect(entries, s.sku, contract.currency, on), s.quantity)
+                   for s in held}
+    change = acceptance.uplift(held, percent=percent, list_prices=list_prices, on=on)
+    version = store_change(session, contract, change, Recorded(caller, None, on, on))
+    contract.last_uplift_on = on
+    event_repo.append(session, Event(
+        id=new_id(), type="contract.uplifted", contract_id=contract.id, contract_version=version,
+        payload={"number": contract.number, "effective_on": on.isoformat(), "uplift_percent": str(percent),
+                 "currency": contract.currency,
+                 "prices": [{"sku": s.sku, "net_unit_price": str(s.net_unit_price)} for s in change.opened]},
+    ))
+    audit.record(session, caller, "contract.uplifted", "contract", contract.id, {"on": on.isoformat()})
+    refresh_due(session, contract)
