@@ -15,6 +15,8 @@ app = typer.Typer(help="cpq: configure-price-quote and contracts", no_args_is_he
                   pretty_exceptions_enable=False)
 keys_app = typer.Typer(help="API keys", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+renewals_app = typer.Typer(help="renewal runs", no_args_is_help=True)
+app.add_typer(renewals_app, name="renewals")
 
 
 @app.command()
@@ -107,6 +109,48 @@ def invoice_lines(
                 writer.writerow(csv_row(line))
             else:
                 typer.echo(json.dumps(dict(zip(CSV_COLUMNS, csv_row(line), strict=True))))
+
+
+@renewals_app.command("run")
+def run_renewals(
+    as_of: Annotated[str, typer.Option("--as-of", help="run as of this date (YYYY-MM-DD), e.g. $(date +%F)")],
+    workers: Annotated[int, typer.Option(min=1, max=64, help="parallel workers (PostgreSQL; SQLite uses one)")] = 1,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="report what would happen; write nothing")] = False,
+) -> None:
+    """Renewal quotes, renewals, expiries, evergreen uplifts and cancellations due as of the date."""
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from app.db.session import make_engine, make_session_factory
+    from app.services.auth import OPERATOR
+    from app.services.renewal_runs import COUNTERS, due_count, run_renewals
+
+    settings = get_settings()
+    factory = make_session_factory(make_engine(settings.database_url))
+    day = _date(as_of)
+    console = Console(stderr=True)
+    if workers > 1 and factory.kw["bind"].dialect.name != "postgresql":
+        console.print("SQLite serializes writers: running with one worker")
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("renewals", total=due_count(factory, day))
+        report = run_renewals(factory, caller=OPERATOR, as_of=day, workers=workers, dry_run=dry_run,
+                              threshold=settings.approval_threshold_percent,
+                              progress=lambda n: progress.advance(task, n))
+    table = Table(title=f"Renewal run as of {day.isoformat()}" + (" (dry run: nothing written)" if dry_run else ""))
+    table.add_column("what")
+    table.add_column("contracts", justify="right")
+    table.add_row("processed", str(report.contracts_processed))
+    for name in COUNTERS.values():
+        table.add_row(name.replace("_", " "), str(getattr(report, name)))
+    table.add_row("errors", str(len(report.errors)))
+    Console().print(table)
+    for error in report.errors:
+        console.print(f"{error.contract_id} {error.code}: {error.detail}")
+    if report.id is not None:
+        typer.echo(f"run {report.id}")
+    if report.errors:
+        raise SystemExit(1)
 
 
 def _date(value: str) -> date:

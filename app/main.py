@@ -17,6 +17,7 @@ from app.api.idempotency import IdempotencyMiddleware
 from app.api.keys.router import router as keys_router
 from app.api.middleware import AuthenticationMiddleware, BodyLimitMiddleware, MetricsMiddleware
 from app.api.quotes.router import router as quotes_router
+from app.api.renewals.router import router as renewals_router
 from app.api.schemas import PROBLEM_RESPONSES
 from app.api.system.router import router as system_router
 from app.config import Settings, get_settings
@@ -50,7 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     idempotency.install(app)
     app.include_router(system_router)
-    for router in (catalog_router, accounts_router, quotes_router, contracts_router, finance_router, keys_router):
+    for router in (catalog_router, accounts_router, quotes_router, contracts_router, renewals_router, finance_router,
+                   keys_router):
         app.include_router(router, responses=PROBLEM_RESPONSES)
     # Added innermost first: metrics, then the body cap, then authentication run before anything reads the body.
     app.add_middleware(IdempotencyMiddleware)

@@ -55,22 +55,23 @@ class DocumentMismatch(InvalidInput):
 
 def get_contract(session: Session, *, caller: Caller, contract_id: uuid.UUID, as_of: date) -> ContractView:
     with reading(session):
-        return _view(session, visible_contract(session, caller, contract_id), as_of)
+        return contract_as_of(session, visible_contract(session, caller, contract_id), as_of)
 
 
 def list_contracts(
     session: Session, *, caller: Caller, as_of: date, limit: int, cursor: str | None, account_id: uuid.UUID | None,
-    status: str | None, ending_before: date | None,
+    status: str | None, ending_before: date | None, renewal_due_on: date | None = None,
 ) -> Page[ContractView]:
     with reading(session):
         page = repo.list_contracts(
             session, limit=limit, cursor=cursor, account_id=account_filter(caller, account_id), status=status,
-            ending_before=ending_before,
+            ending_before=ending_before, renewal_due_on=renewal_due_on,
         )
         ids = [row.id for row in page.data]
         segments = repo.segments_in_force_for(session, ids, as_of)
         scheduled = repo.scheduled_changes_for(session, ids, after=as_of)
-        views = [contract_view(row, segments[row.id], as_of, scheduled[row.id]) for row in page.data]
+        terms = repo.terms_for(session, ids)
+        views = [contract_view(row, segments[row.id], as_of, scheduled[row.id], terms[row.id]) for row in page.data]
         return Page(views, page.next_cursor)
 
 
@@ -134,14 +135,14 @@ def accept_quote(
             audit.record(session, caller, "quote.accepted", "quote", row.id, {"contract": contract.number})
             session.flush()
             as_of = row.effective_date or row.start_date
-            return quote_view(row), _view(session, contract, as_of)
+            return quote_view(row), contract_as_of(session, contract, as_of)
         audit.record(session, caller, f"quote.{row.status}", "quote", row.id)
     raise refusal
 
 
-def _view(session: Session, contract: Contract, as_of: date) -> ContractView:
+def contract_as_of(session: Session, contract: Contract, as_of: date) -> ContractView:
     return contract_view(contract, repo.segments_in_force(session, contract.id, as_of), as_of,
-                         repo.scheduled_changes(session, contract.id, after=as_of))
+                         repo.scheduled_changes(session, contract.id, after=as_of), repo.terms(session, contract.id))
 
 
 def _apply_new(session: Session, caller: Caller, quote: Quote, contract: Contract | None, today: date,

@@ -36,6 +36,7 @@ from app.services.amendments import reprice_amendment
 from app.services.auth import Caller
 from app.services.price_lists import price_list
 from app.services.quote_rows import quote_line, store_priced
+from app.services.renewal_quotes import reprice_renewal_quote
 from app.services.retry import retry_transient
 from app.services.views import QuoteView, quote_view
 
@@ -92,10 +93,14 @@ def lock_quote(session: Session, caller: Caller, quote_id: uuid.UUID) -> tuple[Q
 
 
 def check_version(row: Quote, if_match: frozenset[int] | None) -> None:
+    check_if_match(f"quote {row.number}", row.version, if_match)
+
+
+def check_if_match(what: str, version: int, if_match: frozenset[int] | None) -> None:
     """Refuse a change made from another version than the current one (None: If-Match absent or `*`)."""
-    if if_match is not None and row.version not in if_match:
-        named = ", ".join(f'"{version}"' for version in sorted(if_match)) or "no version this API issued"
-        raise PreconditionFailed(f'quote {row.number} is at version "{row.version}"; If-Match names {named}')
+    if if_match is not None and version not in if_match:
+        named = ", ".join(f'"{v}"' for v in sorted(if_match)) or "no version this API issued"
+        raise PreconditionFailed(f'{what} is at version "{version}"; If-Match names {named}')
 
 
 def price(session: Session, account: Account, start_date: date, terms: ContractTerms,
@@ -162,12 +167,15 @@ def update_quote(
 ) -> QuoteView:
     """Apply a PATCH and re-price (an amendment as of `today`); any change withdraws an earlier approval."""
     with session.begin():
-        row, _contract = lock_quote(session, caller, quote_id)
+        row, contract = lock_quote(session, caller, quote_id)
         check_version(row, if_match)
         if not can(row.status, "edit"):
             raise QuoteNotEditable(f"quote {row.number} is {row.status}; only draft quotes can be edited")
         if row.type == "amendment":
             _update_amendment(session, row, changes, threshold, today)
+        elif row.type == "renewal":
+            assert contract is not None
+            _update_renewal(session, row, contract, changes, threshold)
         else:
             _update_new_business(session, caller, row, changes, threshold)
         row.version += 1
@@ -187,6 +195,17 @@ def _update_amendment(session: Session, row: Quote, changes: QuoteChanges, thres
     row.valid_until = fields.get("valid_until", row.valid_until)
     reprice_amendment(session, row, effective_date=effective_date, changes=changes.amendment_changes,
                       threshold=threshold, today=today)
+
+
+def _update_renewal(session: Session, row: Quote, contract: Contract, changes: QuoteChanges,
+                    threshold: Decimal) -> None:
+    """A renewal quote takes its term and pricing method from the contract; a rep edits lines and validity."""
+    if changes.fields.keys() - {"valid_until"} or changes.amendment_changes is not None:
+        named = sorted(changes.fields.keys() - {"valid_until"}) + (["changes"] if changes.amendment_changes else [])
+        raise InvalidInput("a renewal quote takes its term and renewal pricing from the contract (edit them there); "
+                           "only lines and valid_until change: " + ", ".join(named) + " cannot")
+    row.valid_until = changes.fields.get("valid_until", row.valid_until)
+    reprice_renewal_quote(session, row, contract, threshold, changes.lines)
 
 
 def _update_new_business(session: Session, caller: Caller, row: Quote, changes: QuoteChanges,

@@ -101,7 +101,6 @@ def reprice_renewal_quote(session: Session, row: Quote, contract: Contract, thre
     elif not can(row.status, "edit"):
         raise Conflict(f"renewal quote {row.number} is {row.status}; only a draft renewal quote is re-priced")
     _price(session, row, contract, threshold, requests)
-    row.version += 1
 
 
 def refresh_renewal_quotes(session: Session, contract: Contract, threshold: Decimal) -> None:
@@ -111,6 +110,7 @@ def refresh_renewal_quotes(session: Session, contract: Contract, threshold: Deci
         return
     if row.status in EDITABLE:
         reprice_renewal_quote(session, row, contract, threshold)
+        row.version += 1
     elif row.status == "open":
         row.status, row.version = transition(row.status, "go_stale", number=row.number), row.version + 1
 

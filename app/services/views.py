@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from app.db.models import (
     Contract,
+    ContractTerm,
     ContractVersion,
     Quote,
     QuoteLine,
@@ -58,6 +59,10 @@ class QuoteLineView:
     remaining_term_value: Decimal | None = None
     mrr_delta: Decimal | None = None
     scheduled: bool = False
+    # Renewal lines only.
+    previous_net_unit_price: Decimal | None = None
+    pricing_method: str | None = None
+    price_capped: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ class QuoteView:
     updated_at: datetime
     base_version: int | None = None
     effective_date: date | None = None
+    renewal_term: int | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,22 @@ class SegmentView:
     start_date: date
     end_date: date | None
     mrr: Decimal
+
+
+@dataclass(frozen=True)
+class TermView:
+    term: int
+    start_date: date
+    end_date: date | None
+    quote_id: uuid.UUID
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class CancellationView:
+    requested_on: date
+    effective_on: date
+    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -149,6 +171,10 @@ class ContractView:
     created_at: datetime
     updated_at: datetime
     scheduled_changes: list[ScheduledChangeView]
+    terms: list[TermView]
+    renewal_quote_id: uuid.UUID | None
+    cancellation: CancellationView | None
+    next_due_on: date | None
 
 
 @dataclass(frozen=True)
@@ -190,6 +216,9 @@ def quote_line_view(line: QuoteLine, currency: str) -> QuoteLineView:
         amount_due_now=_amount(line.amount_due_now, currency),
         remaining_term_value=_amount(line.remaining_term_value, currency),
         mrr_delta=_amount(line.mrr_delta, currency),
+        previous_net_unit_price=None if line.previous_net_unit_price is None else _unit(
+            line.previous_net_unit_price, currency),
+        pricing_method=line.pricing_method, price_capped=line.price_capped,
     )
 
 
@@ -209,7 +238,7 @@ def quote_view(row: Quote) -> QuoteView:
     return QuoteView(
         id=row.id, number=row.number, type=row.type, status=row.status, version=row.version,
         account_id=row.account_id, contract_id=row.contract_id, currency=c, start_date=row.start_date,
-        end_date=row.end_date if amendment and row.end_date else term_end(row.start_date, row.term_months),
+        end_date=row.end_date if row.type != "new" and row.end_date else term_end(row.start_date, row.term_months),
         term_months=row.term_months,
         billing_frequency=row.billing_frequency, renewal=renewal_view(row), mid_term_decrease=row.mid_term_decrease,
         proration_method=row.proration_method, valid_until=row.valid_until,
@@ -223,7 +252,7 @@ def quote_view(row: Quote) -> QuoteView:
         ),
         approved_at=row.approved_at, finalized_at=row.finalized_at, document_sha256=row.document_sha256,
         template_version=row.template_version, created_at=row.created_at, updated_at=row.updated_at,
-        base_version=row.base_version, effective_date=row.effective_date,
+        base_version=row.base_version, effective_date=row.effective_date, renewal_term=row.renewal_term,
     )
 
 
@@ -240,7 +269,8 @@ def to_segment(row: SubscriptionSegment) -> Segment:
 
 
 def contract_view(
-    row: Contract, segments: list[SubscriptionSegment], as_of: date, scheduled: Sequence[ScheduledChange] = ()
+    row: Contract, segments: list[SubscriptionSegment], as_of: date, scheduled: Sequence[ScheduledChange],
+    terms: Sequence[ContractTerm],
 ) -> ContractView:
     c = row.currency
     mrr = contract_mrr([to_segment(s) for s in segments], c, as_of)
@@ -265,6 +295,11 @@ def contract_view(
                                 effective_on=s.effective_on, quote_id=s.quote_id)
             for s in scheduled
         ],
+        terms=[TermView(t.number, t.start_date, t.end_date, t.quote_id, t.outcome) for t in terms],
+        renewal_quote_id=row.renewal_quote_id,
+        cancellation=None if row.cancellation_requested_on is None or row.cancellation_effective_on is None else
+        CancellationView(row.cancellation_requested_on, row.cancellation_effective_on, row.cancellation_reason),
+        next_due_on=row.next_due_on,
     )
 
 

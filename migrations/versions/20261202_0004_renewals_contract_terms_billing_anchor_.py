@@ -96,7 +96,7 @@ def upgrade() -> None:
     with op.batch_alter_table('quote_lines', schema=None) as batch_op:
         batch_op.add_column(sa.Column('previous_net_unit_price', app.db.types.ExactDecimal(precision=18, scale=6), nullable=True))
         batch_op.add_column(sa.Column('pricing_method', sa.String(length=8), nullable=True))
-        batch_op.add_column(sa.Column('price_capped', sa.Boolean(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('price_capped', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     with op.batch_alter_table('quotes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('renewal_term', sa.Integer(), nullable=True))

@@ -7,11 +7,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.contracts.schemas import ContractOut, ContractVersionOut
-from app.api.deps import ContractReader, Cursor, Limit, SalesOrPortal, SessionDep, SettingsDep, Today
+from app.api.contracts.schemas import CancelIn, ContractOut, ContractPatch, ContractVersionOut
+from app.api.deps import (
+    ContractReader,
+    Cursor,
+    IfMatch,
+    Limit,
+    Sales,
+    SalesOrPortal,
+    SessionDep,
+    SettingsDep,
+    Today,
+)
 from app.api.quotes.schemas import AmendmentIn, QuoteOut
 from app.api.schemas import CalendarDate, ContractStatus, PageOut
-from app.services import amendments, contracts
+from app.services import amendments, contract_changes, contracts, renewal_quotes
 
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
 AsOf = Annotated[CalendarDate | None, Query(description="the date to read the contract at (default: today)")]
@@ -22,10 +32,13 @@ def list_contracts(
     session: SessionDep, caller: ContractReader, today: Today, limit: Limit = 50, cursor: Cursor = None,
     account_id: uuid.UUID | None = None, status: Annotated[ContractStatus | None, Query()] = None,
     ending_before: CalendarDate | None = None, as_of: AsOf = None,
+    renewal_due_on: Annotated[CalendarDate | None, Query(
+        description="active termed contracts with renewal work (a renewal quote to make, a term end) due by then"
+    )] = None,
 ) -> object:
     return contracts.list_contracts(
         session, caller=caller, as_of=as_of or today, limit=limit, cursor=cursor, account_id=account_id,
-        status=status, ending_before=ending_before,
+        status=status, ending_before=ending_before, renewal_due_on=renewal_due_on,
     )
 
 
@@ -54,3 +67,37 @@ def contract_versions(contract_id: uuid.UUID, session: SessionDep, caller: Contr
     return contracts.contract_versions(session, caller=caller, contract_id=contract_id)
 
 
+
+
+@router.patch("/{contract_id}", response_model=ContractOut)
+def update_contract(contract_id: uuid.UUID, body: ContractPatch, session: SessionDep, settings: SettingsDep,
+                    caller: Sales, today: Today, version: IfMatch, response: Response) -> object:
+    """Change the renewal settings; the draft renewal quote is priced again with them."""
+    view = contract_changes.update_renewal_settings(
+        session, caller=caller, contract_id=contract_id, if_match=version, renewal=body.renewal.updates(),
+        today=today, threshold=settings.approval_threshold_percent)
+    response.headers["ETag"] = f'"{view.version}"'
+    return view
+
+
+@router.post("/{contract_id}/cancel", response_model=ContractOut)
+def cancel_contract(contract_id: uuid.UUID, body: CancelIn, session: SessionDep, caller: Sales, today: Today,
+                    version: IfMatch, response: Response) -> object:
+    """Record a cancellation: termed contracts end at their term end, evergreen ones by the notice rule."""
+    view = contract_changes.request_cancellation(
+        session, caller=caller, contract_id=contract_id, if_match=version, requested_on=body.requested_on,
+        reason=body.reason, today=today)
+    response.headers["ETag"] = f'"{view.version}"'
+    return view
+
+
+@router.post("/{contract_id}/renewal-quote", status_code=201, response_model=QuoteOut,
+             responses={200: {"model": QuoteOut, "description": "the renewal quote already made for this term"}})
+def renewal_quote(contract_id: uuid.UUID, session: SessionDep, settings: SettingsDep, caller: Sales, today: Today,
+                  response: Response) -> object:
+    """The current term's renewal quote, made now whatever the lead window (the run prices it the same way)."""
+    view, made = renewal_quotes.renewal_quote_now(session, caller=caller, contract_id=contract_id, today=today,
+                                                  threshold=settings.approval_threshold_percent)
+    response.status_code = 201 if made else 200
+    response.headers["ETag"] = f'"{view.version}"'
+    return view

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from app.api.schemas import MoneyOut, Out
+from app.api.schemas import CalendarDate, Days, MoneyOut, Months, Out, Patch, PercentIn, Schema, StrictBool
 
 
 class RenewalOut(Out):
@@ -37,6 +38,20 @@ class ScheduledChangeOut(Out):
     quote_id: uuid.UUID
 
 
+class TermOut(Out):
+    term: int
+    start_date: date
+    end_date: date | None = Field(description="null while an evergreen term runs")
+    quote_id: uuid.UUID = Field(description="the quote that made it: the sale's, or the renewal quote")
+    outcome: str | None = Field(description="renewed, expired or cancelled; null while current")
+
+
+class CancellationOut(Out):
+    requested_on: date
+    effective_on: date
+    reason: str | None
+
+
 class ContractOut(Out):
     id: uuid.UUID
     number: str
@@ -60,6 +75,10 @@ class ContractOut(Out):
     created_at: datetime
     updated_at: datetime
     scheduled_changes: list[ScheduledChangeOut] = Field(description="decreases agreed to apply at renewal")
+    terms: list[TermOut]
+    renewal_quote_id: uuid.UUID | None = Field(description="the renewal quote of the current term, once made")
+    cancellation: CancellationOut | None
+    next_due_on: date | None = Field(description="when the renewal run next has something to do for it")
 
 
 class ContractVersionOut(Out):
@@ -70,3 +89,25 @@ class ContractVersionOut(Out):
     api_key_id: uuid.UUID | None
     signer_name: str | None
     created_at: datetime
+
+
+class RenewalPatch(Patch):
+    """The renewal settings to change; absent ones stay. `uplift_percent` and `term_months` may be cleared."""
+
+    nullable = frozenset({"uplift_percent", "term_months"})
+
+    auto_renew: StrictBool | None = None
+    pricing: Literal["same", "list", "uplift"] | None = None
+    uplift_percent: PercentIn | None = None
+    term_months: Months | None = Field(None, description="null: renew for the current term's length")
+    lead_days: Days | None = None
+    notice_days: Days | None = None
+
+
+class ContractPatch(Schema):
+    renewal: RenewalPatch
+
+
+class CancelIn(Schema):
+    requested_on: CalendarDate
+    reason: Annotated[str | None, Field(max_length=500)] = None

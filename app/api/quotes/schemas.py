@@ -148,6 +148,10 @@ class QuoteLineOut(Out):
     remaining_term_value: MoneyOut | None = None
     mrr_delta: MoneyOut | None = None
     scheduled: bool = Field(False, description="a decrease that applies at renewal (mid_term_decrease at_renewal)")
+    previous_net_unit_price: MoneyOut | None = Field(
+        None, description="renewal lines: the net unit price held at the end of the term")
+    pricing_method: str | None = Field(None, description="renewal lines: same, list or uplift")
+    price_capped: bool = Field(False, description="renewal lines: the uplift was capped at the list price")
 
 
 class TotalsOut(Out):
@@ -191,6 +195,7 @@ class QuoteOut(Out):
     updated_at: datetime
     base_version: int | None = Field(None, description="amendments: the contract version they are built on")
     effective_date: date | None = None
+    renewal_term: int | None = Field(None, description="renewal quotes: the term accepting it makes")
 
 
 class AcceptanceOut(Out):

@@ -29,7 +29,7 @@ def contract(session: Session, contract_id: uuid.UUID, *, for_update: bool = Fal
 
 def list_contracts(
     session: Session, *, limit: int, cursor: str | None, account_id: uuid.UUID | None, status: str | None,
-    ending_before: date | None,
+    ending_before: date | None, renewal_due_on: date | None = None,
 ) -> Page[Contract]:
     statement = select(Contract)
     if account_id is not None:
@@ -38,6 +38,9 @@ def list_contracts(
         statement = statement.where(Contract.status == status)
     if ending_before is not None:
         statement = statement.where(Contract.end_date < ending_before)
+    if renewal_due_on is not None:  # termed, active, with renewal work (a quote to make, an end) due by then
+        statement = statement.where(Contract.status == "active", Contract.term_months.is_not(None),
+                                    Contract.next_due_on <= renewal_due_on)
     return fetch_page(session, statement, Contract.id, limit=limit, cursor=cursor)
 
 

@@ -2,26 +2,53 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select, text
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.db.models import Event
 
 #: Any constant works: every writer of events takes this one transaction-scoped lock.
 _EVENTS_LOCK = 7_265_001
+_PENDING = "cpq.pending_events"
 
 
-def append(session: Session, event: Event) -> None:
-    """Add an event so that sequence order is commit order.
+def append(session: Session, item: Event) -> None:
+    """Queue an event to be written with the transaction, so that sequence order is commit order.
 
     On PostgreSQL a sequence value is taken at insert, but transactions may commit in another order, and a
-    poller reading `after=N` could skip an event that commits late. Holding one advisory lock from the insert
-    until the commit makes writers of events commit one at a time. SQLite serializes writers anyway.
+    poller reading `after=N` could skip an event that commits late. Writers of events therefore commit one at
+    a time under an advisory lock, but only for the last moment: the events are inserted when the
+    transaction commits, so the lock covers one insert and the commit, not the work before them (renewal
+    run workers would otherwise queue behind each other for their whole batch). SQLite serializes writers.
     """
+    session.info.setdefault(_PENDING, []).append(item)
+
+
+def pending_mark(session: Session) -> int:
+    """How many events are queued: pass it to `discard_since` to drop what a rolled-back savepoint queued."""
+    return len(session.info.get(_PENDING, []))
+
+
+def discard_since(session: Session, mark: int) -> None:
+    del session.info.get(_PENDING, [])[mark:]
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    pending: list[Event] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVENTS_LOCK})
-    session.add(event)
+    session.add_all(pending)
     session.flush()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction that ended without committing its events drops them (savepoints are the caller's job)."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def events_after(session: Session, *, after: int, limit: int) -> list[Event]:

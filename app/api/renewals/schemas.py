@@ -1,0 +1,36 @@
+"""Renewal run payloads: what to run, and the report of what it did."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from pydantic import Field
+
+from app.api.schemas import CalendarDate, Out, Schema, StrictBool
+
+
+class RenewalRunIn(Schema):
+    as_of: CalendarDate
+    dry_run: StrictBool = Field(False, description="report what would happen and write nothing")
+
+
+class RunErrorOut(Out):
+    contract_id: uuid.UUID
+    code: str
+    detail: str
+
+
+class RenewalRunOut(Out):
+    id: uuid.UUID | None = Field(description="null for a dry run, which is not stored")
+    as_of: date
+    dry_run: bool
+    workers: int
+    status: str = Field(description="running, completed or failed")
+    contracts_processed: int
+    renewal_quotes_created: int
+    contracts_renewed: int
+    contracts_expired: int
+    evergreen_uplifts: int
+    cancellations_effective: int
+    errors: list[RunErrorOut] = Field(description="contracts left as they were, with a code and the reason")

@@ -1,0 +1,226 @@
+"""The renewal run: every contract with something due as of a date, done in date order, safely in parallel.
+
+Workers claim due contracts in batches with `FOR UPDATE SKIP LOCKED` (PostgreSQL), so workers in one
+process, several processes or several hosts share the work; each contract is processed in a savepoint
+under its row lock, applying the planner's next action until nothing is due (a first run after months
+catches up several terms), and its `next_due_on` moves past the date, so a second claim finds nothing.
+A contract that fails is rolled back alone, reported with a code and reason, and not claimed again by
+the same run. A dry run processes the same way and rolls every batch back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db.base import utc_now
+from app.db.models import Contract, RenewalRun, RenewalRunError
+from app.db.repositories import events as event_repo
+from app.db.repositories import renewal_runs as repo
+from app.domain import renewals
+from app.domain.errors import DomainError, NotFound
+from app.services import lifecycle
+from app.services.auth import Caller
+from app.services.renewal_quotes import make_renewal_quote, reprice_renewal_quote
+
+logger = logging.getLogger("cpq.renewals")
+BATCH = 200
+#: More actions than this for one contract in one run is a planner bug, not a catch-up.
+MAX_ACTIONS = 1000
+COUNTERS = {"renewal_quote": "renewal_quotes_created", "renew": "contracts_renewed", "expire": "contracts_expired",
+            "uplift": "evergreen_uplifts", "cancel": "cancellations_effective"}
+
+
+@dataclass(frozen=True)
+class RunError:
+    contract_id: uuid.UUID
+    code: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class RunReport:
+    id: uuid.UUID | None
+    as_of: date
+    dry_run: bool
+    workers: int
+    status: str
+    contracts_processed: int
+    renewal_quotes_created: int
+    contracts_renewed: int
+    contracts_expired: int
+    evergreen_uplifts: int
+    cancellations_effective: int
+    errors: list[RunError]
+
+
+@dataclass
+class _Tally:
+    counts: Counter[str]
+    errors: list[RunError]
+    processed: int = 0
+
+
+def run_renewals(
+    factory: sessionmaker[Session], *, caller: Caller, as_of: date, workers: int = 1, dry_run: bool = False,
+    threshold: Decimal, progress: Callable[[int], None] | None = None,
+) -> RunReport:
+    """Run renewals as of `as_of`; SQLite runs one worker (it serializes writers anyway)."""
+    with factory() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            workers = 1
+        run_id = None if dry_run else _start(session, caller, as_of, workers)
+    tally = _Tally(Counter(), [])
+    lock = threading.Lock()
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            _work(factory, caller, as_of, run_id, threshold, tally, lock, progress)
+        except BaseException as error:  # noqa: BLE001 - re-raised once the other workers finish
+            failures.append(error)
+
+    threads = [threading.Thread(target=work, name=f"renewals-{n}") for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    status = "failed" if failures else "completed"
+    with factory() as session, session.begin():
+        if run_id is not None:
+            repo.finish(session, run_id, status=status, processed=tally.processed,
+                        counts={COUNTERS[k]: v for k, v in tally.counts.items()}, finished_at=utc_now())
+    if failures:
+        raise failures[0]
+    return RunReport(
+        id=run_id, as_of=as_of, dry_run=dry_run, workers=workers, status=status,
+        contracts_processed=tally.processed, errors=tally.errors,
+        **{name: tally.counts[kind] for kind, name in COUNTERS.items()},
+    )
+
+
+def due_count(factory: sessionmaker[Session], as_of: date) -> int:
+    with factory() as session:
+        return repo.due_count(session, as_of)
+
+
+def _start(session: Session, caller: Caller, as_of: date, workers: int) -> uuid.UUID:
+    with session.begin():
+        run = RenewalRun(as_of=as_of, workers=workers, api_key_id=caller.key_id, status="running")
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def _work(factory: sessionmaker[Session], caller: Caller, as_of: date, run_id: uuid.UUID | None,
+          threshold: Decimal, tally: _Tally, lock: threading.Lock, progress: Callable[[int], None] | None) -> None:
+    """Claim and process batches until none is left; a dry run pages through instead and rolls back."""
+    after: uuid.UUID | None = None
+    skipped: set[uuid.UUID] = set()
+    while True:
+        with factory() as session:
+            session.begin()
+            batch = repo.claim_due(session, as_of=as_of, run_id=run_id, limit=BATCH, after=after,
+                                   skip=skipped)
+            if not batch:
+                session.rollback()
+                return
+            counts: Counter[str] = Counter()
+            errors: list[RunError] = []
+            for contract in batch:
+                _process(session, caller, contract, as_of, threshold, counts, errors)
+            for error in errors:
+                skipped.add(error.contract_id)
+                if run_id is not None:
+                    session.add(RenewalRunError(run_id=run_id, contract_id=error.contract_id, code=error.code,
+                                                detail=error.detail[:2000]))
+            if run_id is None:
+                session.rollback()
+                after = batch[-1].id
+            else:
+                session.commit()
+        with lock:
+            tally.counts.update(counts)
+            tally.errors.extend(errors)
+            tally.processed += len(batch)
+        if progress is not None:
+            progress(len(batch))
+
+
+def _process(session: Session, caller: Caller, contract: Contract, as_of: date, threshold: Decimal,
+             counts: Counter[str], errors: list[RunError]) -> None:
+    """Everything due for one contract, in date order, all or nothing."""
+    mark = event_repo.pending_mark(session)
+    done: Counter[str] = Counter()
+    savepoint = session.begin_nested()
+    try:
+        for _ in range(MAX_ACTIONS):
+            action = renewals.next_action(lifecycle.lifecycle(session, contract), as_of)
+            if action is None:
+                break
+            _apply(session, caller, contract, action, threshold)
+            done[action.kind] += 1
+        else:
+            raise RuntimeError(f"more than {MAX_ACTIONS} renewal actions due for one contract")
+        session.flush()
+        savepoint.commit()
+        counts.update(done)
+    except Exception as error:  # one bad contract never stops the run: it is rolled back and reported
+        savepoint.rollback()
+        event_repo.discard_since(session, mark)
+        code = error.code if isinstance(error, DomainError) else "internal_error"
+        if not isinstance(error, DomainError):
+            logger.exception("renewal run: contract %s failed", contract.number)
+        errors.append(RunError(contract.id, code, f"contract {contract.number}: {error}"))
+
+
+def _apply(session: Session, caller: Caller, contract: Contract, action: renewals.Action, threshold: Decimal) -> None:
+    if action.kind == "renewal_quote":
+        make_renewal_quote(session, caller, contract, today=action.on, threshold=threshold)
+    elif action.kind == "renew":
+        quote = lifecycle.renewal_quote(session, contract, lifecycle.current_term(session, contract).number + 1)
+        assert quote is not None
+        if quote.status == "stale" or quote.base_version != contract.version:
+            reprice_renewal_quote(session, quote, contract, threshold)  # never a stale quote applied
+        lifecycle.auto_renew(session, caller, contract, quote, action.on)
+    elif action.kind == "expire":
+        lifecycle.expire(session, caller, contract, action.on)
+    elif action.kind == "uplift":
+        lifecycle.uplift(session, caller, contract, action.on)
+    else:
+        lifecycle.cancel_effective(session, caller, contract, action.on)
+
+
+class UnknownRun(NotFound):
+    code = "unknown_renewal_run"
+
+
+def get_run(session: Session, run_id: uuid.UUID) -> RunReport:
+    with session.begin():
+        row = repo.run(session, run_id)
+        if row is None:
+            raise UnknownRun(f"no renewal run {run_id}")
+        return _report(row, repo.errors(session, row.id))
+
+
+def list_runs(session: Session, *, limit: int) -> list[RunReport]:
+    with session.begin():
+        return [_report(row, repo.errors(session, row.id)) for row in repo.runs(session, limit=limit)]
+
+
+def _report(row: RenewalRun, errors: list[RenewalRunError]) -> RunReport:
+    return RunReport(
+        id=row.id, as_of=row.as_of, dry_run=row.dry_run, workers=row.workers, status=row.status,
+        contracts_processed=row.contracts_processed, renewal_quotes_created=row.renewal_quotes_created,
+        contracts_renewed=row.contracts_renewed, contracts_expired=row.contracts_expired,
+        evergreen_uplifts=row.evergreen_uplifts, cancellations_effective=row.cancellations_effective,
+        errors=[RunError(e.contract_id, e.code, e.detail) for e in errors],
+    )

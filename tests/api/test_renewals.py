@@ -1,0 +1,251 @@
+"""Renewals over HTTP: renewal quotes, the run on a sequence of dates, expiry, evergreen uplifts, cancellation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.builders import Keys, accept, amend, finalize, signed_contract
+from tests.problems import assert_problem
+
+UPLIFT_5 = {"auto_renew": True, "pricing": "uplift", "uplift_percent": "5", "lead_days": 60, "notice_days": 30}
+
+
+def run(client: TestClient, keys: Keys, as_of: str, *, dry_run: bool = False) -> dict[str, Any]:
+    response = client.post("/v1/renewal-runs", headers=keys.headers("scheduler"),
+                           json={"as_of": as_of, "dry_run": dry_run})
+    assert response.status_code == (200 if dry_run else 201), response.text
+    return response.json()
+
+
+def counts(report: dict[str, Any]) -> tuple[int, ...]:
+    return tuple(report[name] for name in ("renewal_quotes_created", "contracts_renewed", "contracts_expired",
+                                           "evergreen_uplifts", "cancellations_effective"))
+
+
+def contract_on(client: TestClient, keys: Keys, contract_id: str, as_of: str) -> dict[str, Any]:
+    response = client.get(f"/v1/contracts/{contract_id}?as_of={as_of}", headers=keys.headers("sales"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def quote(client: TestClient, keys: Keys, quote_id: str) -> dict[str, Any]:
+    response = client.get(f"/v1/quotes/{quote_id}", headers=keys.headers("sales"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def held(contract: dict[str, Any]) -> list[tuple[str, int, str]]:
+    return [(s["sku"], s["quantity"], s["net_unit_price"]) for s in contract["segments"]]
+
+
+def lines(client: TestClient, keys: Keys, contract_id: str, start: str, end: str) -> list[tuple[str, str, str]]:
+    response = client.get(f"/v1/invoice-lines?from={start}&to={end}&contract_id={contract_id}&limit=500",
+                          headers=keys.headers("finance"))
+    assert response.status_code == 200, response.text
+    return [(ln["invoice_date"], ln["kind"], ln["amount"]) for ln in response.json()["data"]]
+
+
+class TestRenewalQuote:
+    def test_uplift_of_five_percent_raises_21_to_22_05_for_the_next_term(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"], renewal=UPLIFT_5)
+        response = client.post(f"/v1/contracts/{contract['id']}/renewal-quote", headers=keys.headers("sales"))
+        assert response.status_code == 201, response.text
+        renewal = response.json()
+        (line,) = renewal["lines"]
+        assert (renewal["type"], renewal["status"], renewal["renewal_term"]) == ("renewal", "draft", 2)
+        assert (renewal["start_date"], renewal["end_date"], renewal["term_months"]) == (
+            "2027-01-15", "2028-01-15", 12)
+        assert (line["previous_net_unit_price"], line["net_unit_price"], line["pricing_method"],
+                line["price_capped"], line["quantity"]) == ("21.00", "22.05", "uplift", False, 20)
+        assert renewal["totals"]["mrr"] == "441.00"
+        again = client.post(f"/v1/contracts/{contract['id']}/renewal-quote", headers=keys.headers("sales"))
+        assert (again.status_code, again.json()["id"]) == (200, renewal["id"])
+        assert contract_on(client, keys, contract["id"], "2026-06-01")["renewal_quote_id"] == renewal["id"]
+
+    def test_uplift_is_capped_at_the_list_price_on_the_renewal_start(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"],
+                                   renewal={**UPLIFT_5, "uplift_percent": "30"})
+        renewal = client.post(f"/v1/contracts/{contract['id']}/renewal-quote", headers=keys.headers("sales")).json()
+        (line,) = renewal["lines"]
+        assert (line["net_unit_price"], line["list_unit_price"], line["price_capped"]) == ("25.00", "25.00", True)
+
+    def test_list_pricing_reapplies_the_contracted_price_and_drops_the_reps_discount(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"],
+                                   lines=[{"sku": "TIX-PRO", "quantity": 20, "discount_percent": "10"}],
+                                   renewal={"pricing": "list"})
+        assert held(contract) == [("TIX-PRO", 20, "18.90")]
+        renewal = client.post(f"/v1/contracts/{contract['id']}/renewal-quote", headers=keys.headers("sales")).json()
+        (line,) = renewal["lines"]
+        assert (line["previous_net_unit_price"], line["contracted_unit_price"], line["net_unit_price"],
+                line["pricing_method"]) == ("18.90", "21.00", "21.00", "list")
+
+    def test_same_pricing_keeps_the_net_price(self, client: TestClient, keys: Keys, theatre: dict[str, Any]) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"],
+                                   lines=[{"sku": "TIX-PRO", "quantity": 20, "discount_percent": "10"}])
+        renewal = client.post(f"/v1/contracts/{contract['id']}/renewal-quote", headers=keys.headers("sales")).json()
+        assert [(ln["net_unit_price"], ln["pricing_method"]) for ln in renewal["lines"]] == [("18.90", "same")]
+
+    def test_a_decrease_agreed_at_renewal_is_in_the_renewal_quote(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"])
+        decrease = amend(client, keys, contract["id"], "2026-04-01",
+                         {"action": "remove_quantity", "sku": "TIX-PRO", "quantity": 5})
+        accept(client, keys, finalize(client, keys, decrease["id"]))
+        renewal = client.post(f"/v1/contracts/{contract['id']}/renewal-quote", headers=keys.headers("sales")).json()
+        assert [(ln["sku"], ln["quantity"]) for ln in renewal["lines"]] == [("TIX-PRO", 15)]
+        renewed = contract_on(client, keys, contract["id"], "2027-01-15")
+        assert renewed["scheduled_changes"] == []  # nothing left to apply after the term end
+
+    def test_an_amendment_after_the_renewal_quote_reprices_the_draft(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"], renewal=UPLIFT_5)
+        renewal = client.post(f"/v1/contracts/{contract['id']}/renewal-quote", headers=keys.headers("sales")).json()
+        seats = amend(client, keys, contract["id"], "2026-04-01",
+                      {"action": "add_quantity", "sku": "TIX-PRO", "quantity": 5})
+        accept(client, keys, finalize(client, keys, seats["id"]))
+        repriced = quote(client, keys, renewal["id"])
+        assert (repriced["status"], repriced["base_version"], repriced["version"]) == ("draft", 2, 2)
+        assert [(ln["quantity"], ln["net_unit_price"]) for ln in repriced["lines"]] == [(25, "22.05")]
+
+    def test_accepting_the_renewal_quote_renews_the_same_contract(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"], renewal=UPLIFT_5)
+        renewal = client.post(f"/v1/contracts/{contract['id']}/renewal-quote", headers=keys.headers("sales")).json()
+        result = accept(client, keys, finalize(client, keys, renewal["id"]))
+        renewed = result["contract"]
+        assert (renewed["id"], renewed["number"], renewed["version"], renewed["end_date"]) == (
+            contract["id"], contract["number"], 2, "2028-01-15")
+        assert [(t["term"], t["start_date"], t["end_date"], t["quote_id"], t["outcome"]) for t in renewed["terms"]] == [
+            (1, "2026-01-15", "2027-01-15", contract["source_quote_id"], "renewed"),
+            (2, "2027-01-15", "2028-01-15", renewal["id"], None)]
+        assert held(contract_on(client, keys, contract["id"], "2027-01-14")) == [("TIX-PRO", 20, "21.00")]
+        assert held(contract_on(client, keys, contract["id"], "2027-01-15")) == [("TIX-PRO", 20, "22.05")]
+        billed = lines(client, keys, contract["id"], "2026-12-01", "2027-03-01")
+        assert billed == [("2026-12-15", "recurring", "420.00"), ("2027-01-15", "recurring", "441.00"),
+                          ("2027-02-15", "recurring", "441.00")]
+        assert counts(run(client, keys, "2027-01-15")) == (0, 0, 0, 0, 0)  # nothing left for the run
+
+
+class TestRun:
+    def test_lead_window_then_end_date_then_nothing_again(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"], renewal=UPLIFT_5)
+        assert counts(run(client, keys, "2026-11-15")) == (0, 0, 0, 0, 0)  # lead window opens 2026-11-16
+        made = run(client, keys, "2026-11-16")
+        assert counts(made) == (1, 0, 0, 0, 0)
+        renewal_id = contract_on(client, keys, contract["id"], "2026-11-16")["renewal_quote_id"]
+        assert quote(client, keys, renewal_id)["status"] == "draft"
+        assert counts(run(client, keys, "2027-01-15")) == (0, 1, 0, 0, 0)
+        renewed = contract_on(client, keys, contract["id"], "2027-01-15")
+        assert (renewed["status"], len(renewed["terms"]), renewed["end_date"]) == ("active", 2, "2028-01-15")
+        assert held(renewed) == [("TIX-PRO", 20, "22.05")]
+        assert quote(client, keys, renewal_id)["status"] == "accepted"
+        assert counts(run(client, keys, "2027-01-15")) == (0, 0, 0, 0, 0)
+        stored = client.get(f"/v1/renewal-runs/{made['id']}", headers=keys.headers("scheduler")).json()
+        assert (stored["as_of"], stored["renewal_quotes_created"], stored["status"]) == ("2026-11-16", 1, "completed")
+
+    def test_a_first_run_after_two_years_catches_up_every_term_in_order(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"], renewal=UPLIFT_5)
+        assert counts(run(client, keys, "2028-01-15")) == (2, 2, 0, 0, 0)
+        renewed = contract_on(client, keys, contract["id"], "2028-01-15")
+        assert [t["end_date"] for t in renewed["terms"]] == ["2027-01-15", "2028-01-15", "2029-01-15"]
+        assert held(renewed) == [("TIX-PRO", 20, "23.1525")]
+
+    def test_a_contract_without_auto_renew_expires_and_bills_nothing_after(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"])
+        assert counts(run(client, keys, "2027-01-15")) == (1, 0, 1, 0, 0)
+        expired = contract_on(client, keys, contract["id"], "2027-01-15")
+        assert (expired["status"], expired["segments"], expired["terms"][0]["outcome"]) == ("expired", [], "expired")
+        assert lines(client, keys, contract["id"], "2027-01-01", "2027-06-01") == []
+        assert quote(client, keys, expired["renewal_quote_id"])["status"] == "expired"
+
+    def test_a_declined_renewal_quote_lets_an_auto_renew_contract_expire(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"], renewal=UPLIFT_5)
+        renewal = client.post(f"/v1/contracts/{contract['id']}/renewal-quote", headers=keys.headers("sales")).json()
+        finalize(client, keys, renewal["id"])
+        declined = client.post(f"/v1/quotes/{renewal['id']}/decline", headers=keys.headers("sales"))
+        assert declined.status_code == 200, declined.text
+        assert counts(run(client, keys, "2027-01-15")) == (0, 0, 1, 0, 0)
+        assert contract_on(client, keys, contract["id"], "2027-01-15")["status"] == "expired"
+
+    def test_a_dry_run_reports_and_writes_nothing(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"], renewal=UPLIFT_5)
+        report = run(client, keys, "2027-01-15", dry_run=True)
+        assert (report["id"], counts(report)) == (None, (1, 1, 0, 0, 0))
+        unchanged = contract_on(client, keys, contract["id"], "2027-01-15")
+        assert (unchanged["version"], unchanged["renewal_quote_id"], len(unchanged["terms"])) == (1, None, 1)
+        runs = client.get("/v1/renewal-runs", headers=keys.headers("scheduler")).json()
+        assert runs == []
+
+
+class TestEvergreen:
+    def test_the_uplift_applies_once_on_each_anniversary(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"], start_date="2026-01-01", term_months=None,
+                                   renewal=UPLIFT_5)
+        assert counts(run(client, keys, "2027-01-01")) == (0, 0, 0, 1, 0)
+        assert counts(run(client, keys, "2027-06-01")) == (0, 0, 0, 0, 0)
+        assert held(contract_on(client, keys, contract["id"], "2026-12-31")) == [("TIX-PRO", 20, "21.00")]
+        assert held(contract_on(client, keys, contract["id"], "2027-01-01")) == [("TIX-PRO", 20, "22.05")]
+        assert lines(client, keys, contract["id"], "2026-12-01", "2027-03-01") == [
+            ("2026-12-01", "recurring", "420.00"), ("2027-01-01", "recurring", "441.00"),
+            ("2027-02-01", "recurring", "441.00")]
+
+    def test_a_cancellation_takes_effect_at_the_first_period_end_after_the_notice(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"], start_date="2026-01-01", term_months=None,
+                                   renewal={"notice_days": 30})
+        response = client.post(f"/v1/contracts/{contract['id']}/cancel", headers=keys.headers("sales"),
+                               json={"requested_on": "2026-06-20", "reason": "budget"})
+        assert response.status_code == 200, response.text
+        assert response.json()["cancellation"] == {"requested_on": "2026-06-20", "effective_on": "2026-08-01",
+                                                   "reason": "budget"}
+        assert counts(run(client, keys, "2026-07-31")) == (0, 0, 0, 0, 0)
+        assert counts(run(client, keys, "2026-08-01")) == (0, 0, 0, 0, 1)
+        cancelled = contract_on(client, keys, contract["id"], "2026-08-01")
+        assert (cancelled["status"], cancelled["end_date"], cancelled["segments"]) == ("cancelled", "2026-08-01", [])
+        assert lines(client, keys, contract["id"], "2026-06-01", "2026-12-01") == [
+            ("2026-06-01", "recurring", "420.00"), ("2026-07-01", "recurring", "420.00")]
+        again = client.post(f"/v1/contracts/{contract['id']}/cancel", headers=keys.headers("sales"),
+                            json={"requested_on": "2026-09-01"})
+        assert_problem(again, 409, code="conflict")
+
+
+class TestSettings:
+    def test_a_rep_changes_the_renewal_pricing_with_if_match(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"], renewal=UPLIFT_5)
+        renewal = client.post(f"/v1/contracts/{contract['id']}/renewal-quote", headers=keys.headers("sales")).json()
+        stale = client.patch(f"/v1/contracts/{contract['id']}", headers={**keys.headers("sales"), "If-Match": '"7"'},
+                             json={"renewal": {"pricing": "list", "uplift_percent": None}})
+        assert_problem(stale, 412, code="precondition_failed")
+        response = client.patch(f"/v1/contracts/{contract['id']}",
+                                headers={**keys.headers("sales"), "If-Match": '"1"'},
+                                json={"renewal": {"pricing": "list", "uplift_percent": None}})
+        assert response.status_code == 200, response.text
+        assert (response.json()["renewal"]["pricing"], response.json()["version"]) == ("list", 2)
+        repriced = quote(client, keys, renewal["id"])
+        assert [(ln["net_unit_price"], ln["pricing_method"]) for ln in repriced["lines"]] == [("21.00", "list")]
