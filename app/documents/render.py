@@ -23,6 +23,11 @@ TEMPLATE_VERSION = "quote-2026.1"
 #: The same for amendment.html (and the partials and base.css it shares with quotes).
 AMENDMENT_TEMPLATE_VERSION = "amendment-2026.2"
 
+#: fontTools, which WeasyPrint subsets fonts with when HarfBuzz-subset is missing, stamps each subset font's
+#: `head.modified` with the current second unless SOURCE_DATE_EPOCH (the reproducible-builds standard) is set;
+#: a fixed stamp keeps a re-render byte-identical to the SHA-256 stored at finalize.
+_FONT_TIMESTAMP = "0"
+
 _lock = threading.Lock()
 _workers = 0
 _pool: ProcessPoolExecutor | None = None
@@ -71,6 +76,7 @@ def _executor() -> ProcessPoolExecutor | None:
 
 def html_to_pdf(html: str) -> bytes:
     """The PDF for a rendered template; top-level so the process pool can pickle it."""
+    os.environ.setdefault("SOURCE_DATE_EPOCH", _FONT_TIMESTAMP)
     pdf: bytes = HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/").write_pdf()
     return pdf
 

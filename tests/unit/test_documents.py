@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
+from types import SimpleNamespace
 
 import pytest
 from pypdf import PdfReader
@@ -116,6 +118,14 @@ class TestRenderedDocument:
         assert rendered.template_version == TEMPLATE_VERSION
 
     def test_is_byte_identical_when_rendered_again(self, english_pdf: bytes) -> None:
+        assert render_quote_pdf(quote_document()).pdf == english_pdf
+
+    def test_is_byte_identical_when_rendered_at_another_time(
+        self, english_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """fontTools (the font subsetter without HarfBuzz-subset) reads this clock when it stamps a subset font."""
+        later = time.time() + 3600
+        monkeypatch.setattr("fontTools.misc.timeTools.time", SimpleNamespace(time=lambda: later))
         assert render_quote_pdf(quote_document()).pdf == english_pdf
 
     def test_is_the_same_when_rendered_in_a_process_pool(self, english_pdf: bytes) -> None:
