@@ -134,7 +134,8 @@ def run_renewals(
         console.print("SQLite serializes writers: running with one worker")
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("renewals", total=due_count(factory, day))
-        report = run_renewals(factory, caller=OPERATOR, as_of=day, workers=workers, dry_run=dry_run,
+        report = run_renewals(factory, caller=OPERATOR, as_of=day, today=date.today(), workers=workers,
+                              dry_run=dry_run,
                               threshold=settings.approval_threshold_percent,
                               progress=lambda n: progress.advance(task, n))
     table = Table(title=f"Renewal run as of {day.isoformat()}" + (" (dry run: nothing written)" if dry_run else ""))
@@ -147,7 +148,7 @@ def run_renewals(
     Console().print(table)
     for error in report.errors:
         console.print(f"{error.contract_id} {error.code}: {error.detail}")
-    if report.id is not None:
+    if not dry_run:
         typer.echo(f"run {report.id}")
     if report.errors:
         raise SystemExit(1)

@@ -89,9 +89,12 @@ MoneyOut = Annotated[Decimal, _AS_STRING, _MONEY_SCHEMA]
 StrictInt = Annotated[int, BeforeValidator(_json_integer), Strict()]
 #: A JSON boolean: `0`, `1` and `"true"` are refused.
 StrictBool = Annotated[bool, Strict()]
-Quantity = Annotated[StrictInt, Field(le=MAX_QUANTITY, description="units (seats, contacts…), at least 1")]
-Months = Annotated[StrictInt, Field(ge=1, le=600)]
-Days = Annotated[StrictInt, Field(ge=0, le=3650)]
+# Bounds come before the validators: after them, pydantic writes `ge`/`le` into the JSON Schema instead of
+# `minimum`/`maximum`, and clients (and Schemathesis) would not see the bounds at all.
+Quantity = Annotated[int, Field(le=MAX_QUANTITY, description="units (seats, contacts…), at least 1"),
+                     BeforeValidator(_json_integer), Strict()]
+Months = Annotated[int, Field(ge=1, le=600), BeforeValidator(_json_integer), Strict()]
+Days = Annotated[int, Field(ge=0, le=3650), BeforeValidator(_json_integer), Strict()]
 Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 #: The ISO 4217 codes the service knows the minor units of; the schema lists them so clients need not guess.
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", json_schema_extra={"enum": sorted(MINOR_UNITS)})]

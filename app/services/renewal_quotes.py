@@ -67,17 +67,15 @@ def make_renewal_quote(session: Session, caller: Caller, contract: Contract, *, 
                if contract.cancellation_effective_on else f"it is {contract.status}")
         raise NotRenewable(f"contract {contract.number} has no renewal quote to make: {why}")
     made = quote_repo.renewal_quotes_made(session, contract_id=contract.id, renewal_term=term.number + 1)
-    months = contract.renewal_term_months or term.months(contract.billing_anchor) or 12
-    end = renewals.next_term_end(contract.billing_anchor, term.end, months)
     row = Quote(
         id=new_id(), number=f"{contract.number}-R{term.number + 1}" + (f".{made + 1}" if made else ""),
         type="renewal", version=1, account_id=contract.account_id, contract_id=contract.id,
-        currency=contract.currency, created_by=caller.key_id, lines=[], start_date=term.end, end_date=end,
+        currency=contract.currency, created_by=caller.key_id, lines=[], start_date=term.end,
         renewal_term=term.number + 1, priced_on=today,
-        **{name: getattr(contract, name) for name in CARRIED_TERMS},
     )
-    row.term_months = months
     _price(session, row, contract, threshold, None)
+    end = row.end_date
+    assert end is not None
     session.add(row)
     session.flush()
     contract.renewal_quote_id = row.id
@@ -117,6 +115,13 @@ def refresh_renewal_quotes(session: Session, contract: Contract, threshold: Deci
 
 def _price(session: Session, row: Quote, contract: Contract, threshold: Decimal,
            requests: Sequence[LineRequest] | None) -> None:
+    """Price the renewal quote for the next term as the contract's settings say now (term length included)."""
+    term = current_term(session, contract)
+    row.term_months = contract.renewal_term_months or term.months(contract.billing_anchor)
+    row.end_date = renewals.next_term_end(contract.billing_anchor, row.start_date, row.term_months or 12)
+    for name in CARRIED_TERMS:
+        if name != "term_months":
+            setattr(row, name, getattr(contract, name))
     held = _held_at_end(session, contract, row.start_date)
     if requests is None:
         discounts = {line.sku: line.discount_percent for line in row.lines}

@@ -16,23 +16,24 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db.base import utc_now
+from app.db.base import new_id, utc_now
 from app.db.models import Contract, RenewalRun, RenewalRunError
 from app.db.repositories import events as event_repo
 from app.db.repositories import renewal_runs as repo
 from app.domain import renewals
-from app.domain.errors import DomainError, NotFound
+from app.domain.errors import DomainError, InvalidInput, NotFound
 from app.services import lifecycle
 from app.services.auth import Caller
 from app.services.renewal_quotes import make_renewal_quote, reprice_renewal_quote
 
 logger = logging.getLogger("cpq.renewals")
 BATCH = 200
+MAX_AHEAD = timedelta(days=1096)
 #: More actions than this for one contract in one run is a planner bug, not a catch-up.
 MAX_ACTIONS = 1000
 COUNTERS = {"renewal_quote": "renewal_quotes_created", "renew": "contracts_renewed", "expire": "contracts_expired",
@@ -48,7 +49,8 @@ class RunError:
 
 @dataclass(frozen=True)
 class RunReport:
-    id: uuid.UUID | None
+    #: A dry run's id is fresh and not stored (GET answers 404 for it).
+    id: uuid.UUID
     as_of: date
     dry_run: bool
     workers: int
@@ -69,11 +71,23 @@ class _Tally:
     processed: int = 0
 
 
+class RunTooFarAhead(InvalidInput):
+    code = "as_of_too_far_ahead"
+    title = "Renewal run date too far ahead"
+
+
 def run_renewals(
-    factory: sessionmaker[Session], *, caller: Caller, as_of: date, workers: int = 1, dry_run: bool = False,
-    threshold: Decimal, progress: Callable[[int], None] | None = None,
+    factory: sessionmaker[Session], *, caller: Caller, as_of: date, today: date, workers: int = 1,
+    dry_run: bool = False, threshold: Decimal, progress: Callable[[int], None] | None = None,
 ) -> RunReport:
-    """Run renewals as of `as_of`; SQLite runs one worker (it serializes writers anyway)."""
+    """Run renewals as of `as_of`; SQLite runs one worker (it serializes writers anyway).
+
+    A run does what is due; one dated years ahead would renew every contract for years at once, which is a
+    typo, not a schedule: `as_of` may be at most MAX_AHEAD after `today`.
+    """
+    if as_of > today + MAX_AHEAD:
+        raise RunTooFarAhead(f"as_of {as_of.isoformat()} is more than {MAX_AHEAD.days} days after today "
+                             f"({today.isoformat()}); a renewal run does what is due, so run it as of today")
     with factory() as session:
         if session.get_bind().dialect.name != "postgresql":
             workers = 1
@@ -101,7 +115,7 @@ def run_renewals(
     if failures:
         raise failures[0]
     return RunReport(
-        id=run_id, as_of=as_of, dry_run=dry_run, workers=workers, status=status,
+        id=run_id or new_id(), as_of=as_of, dry_run=dry_run, workers=workers, status=status,
         contracts_processed=tally.processed, errors=tally.errors,
         **{name: tally.counts[kind] for kind, name in COUNTERS.items()},
     )

@@ -191,7 +191,9 @@ class TestRun:
     ) -> None:
         contract = signed_contract(client, keys, account_id=theatre["id"], renewal=UPLIFT_5)
         report = run(client, keys, "2027-01-15", dry_run=True)
-        assert (report["id"], counts(report)) == (None, (1, 1, 0, 0, 0))
+        assert counts(report) == (1, 1, 0, 0, 0)
+        missing = client.get(f"/v1/renewal-runs/{report['id']}", headers=keys.headers("scheduler"))
+        assert_problem(missing, 404, code="unknown_renewal_run")
         unchanged = contract_on(client, keys, contract["id"], "2027-01-15")
         assert (unchanged["version"], unchanged["renewal_quote_id"], len(unchanged["terms"])) == (1, None, 1)
         runs = client.get("/v1/renewal-runs", headers=keys.headers("scheduler")).json()
@@ -249,3 +251,38 @@ class TestSettings:
         assert (response.json()["renewal"]["pricing"], response.json()["version"]) == ("list", 2)
         repriced = quote(client, keys, renewal["id"])
         assert [(ln["net_unit_price"], ln["pricing_method"]) for ln in repriced["lines"]] == [("21.00", "list")]
+
+    def test_clearing_the_renewal_term_renews_for_the_current_terms_length(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"], renewal={**UPLIFT_5, "term_months": 24})
+        client.post(f"/v1/contracts/{contract['id']}/renewal-quote", headers=keys.headers("sales"))
+        response = client.patch(f"/v1/contracts/{contract['id']}", headers=keys.headers("sales"),
+                                json={"renewal": {"term_months": None}})
+        assert response.status_code == 200, response.text
+        renewal = quote(client, keys, response.json()["renewal_quote_id"])
+        assert (renewal["term_months"], renewal["end_date"]) == (12, "2028-01-15")
+
+    def test_a_cancellation_before_the_contract_starts_is_refused_and_changes_nothing(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"])
+        response = client.post(f"/v1/contracts/{contract['id']}/cancel", headers=keys.headers("sales"),
+                               json={"requested_on": "2025-12-31"})
+        assert_problem(response, 422, code="invalid_input")
+        after = contract_on(client, keys, contract["id"], "2026-02-01")
+        assert (after["cancellation"], after["version"]) == (None, 1)
+
+
+def test_a_run_years_ahead_is_refused_and_changes_nothing(client: TestClient, keys: Keys,
+                                                            theatre: dict[str, Any]) -> None:
+    contract = signed_contract(client, keys, account_id=theatre["id"], renewal=UPLIFT_5)
+    response = client.post("/v1/renewal-runs", headers=keys.headers("scheduler"), json={"as_of": "2029-01-11"})
+    assert_problem(response, 422, code="as_of_too_far_ahead")
+    assert client.get("/v1/renewal-runs", headers=keys.headers("scheduler")).json() == []
+    assert contract_on(client, keys, contract["id"], "2026-02-01")["version"] == 1
+
+
+def test_only_the_scheduler_runs_renewals(client: TestClient, keys: Keys) -> None:
+    response = client.post("/v1/renewal-runs", headers=keys.headers("sales"), json={"as_of": "2026-01-10"})
+    assert_problem(response, 403)

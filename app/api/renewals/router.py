@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
-from app.api.deps import Limit, Scheduler, SessionDep, SettingsDep
+from app.api.deps import Limit, Scheduler, SessionDep, SettingsDep, Today
 from app.api.renewals.schemas import RenewalRunIn, RenewalRunOut
 from app.services import renewal_runs
 
@@ -15,11 +15,11 @@ router = APIRouter(prefix="/v1/renewal-runs", tags=["renewals"])
 
 @router.post("", status_code=201, response_model=RenewalRunOut,
              responses={200: {"model": RenewalRunOut, "description": "a dry run: what would happen, not stored"}})
-def run_renewals(body: RenewalRunIn, request: Request, settings: SettingsDep, caller: Scheduler,
+def run_renewals(body: RenewalRunIn, request: Request, settings: SettingsDep, caller: Scheduler, today: Today,
                  response: Response) -> object:
     """Do everything due as of the date: renewal quotes, renewals, expiries, uplifts, cancellations."""
     report = renewal_runs.run_renewals(
-        request.app.state.session_factory, caller=caller, as_of=body.as_of, workers=1, dry_run=body.dry_run,
+        request.app.state.session_factory, caller=caller, as_of=body.as_of, today=today, workers=1, dry_run=body.dry_run,
         threshold=settings.approval_threshold_percent)
     response.status_code = 200 if body.dry_run else 201
     return report

@@ -22,7 +22,7 @@ class RunErrorOut(Out):
 
 
 class RenewalRunOut(Out):
-    id: uuid.UUID | None = Field(description="null for a dry run, which is not stored")
+    id: uuid.UUID = Field(description="a dry run's id is not stored: reading it answers 404")
     as_of: date
     dry_run: bool
     workers: int
