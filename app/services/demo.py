@@ -88,6 +88,9 @@ def _customers(session: Session, settings: Settings, today: date) -> None:
                             "at_renewal", settings.proration_method)
     annual = ContractTerms(12, "annual", RenewalSettings(auto_renew=True, pricing="same"), "credit",
                            settings.proration_method)
+    # Not renewed automatically: its renewal quote is sent, and without an acceptance it expires at its end.
+    by_hand = ContractTerms(12, "monthly", RenewalSettings(auto_renew=False, pricing="list"), "at_renewal",
+                            settings.proration_method)
     evergreen = ContractTerms(None, "monthly", RenewalSettings(pricing="uplift", uplift_percent=D(3)), "at_renewal",
                               settings.proration_method)
     theatre = _account(session, "Théâtre du Rhône", "EUR", "fr", "compta@theatre-du-rhone.example")
@@ -103,7 +106,7 @@ def _customers(session: Session, settings: Settings, today: date) -> None:
     start = date(2026, 1, 15)
     _sign(session, settings, today, QuoteDraft(theatre, start, monthly, [LineRequest("TIX-PRO", 20)]))
     _sign(session, settings, today, QuoteDraft(konzert, start, annual, [LineRequest("TIX-PRO", 20)]))
-    _sign(session, settings, today, QuoteDraft(filharmonia, date(2026, 2, 1), monthly, [
+    _sign(session, settings, today, QuoteDraft(filharmonia, date(2026, 2, 1), by_hand, [
         LineRequest("TIX-STARTER", 10), LineRequest("MKT-CONTACTS", 5000), LineRequest("ONBOARDING", 1),
     ]))
     _sign(session, settings, today, QuoteDraft(arena, date(2026, 3, 1), evergreen, [

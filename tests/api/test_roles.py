@@ -47,6 +47,12 @@ ALLOWED: dict[str, set[str]] = {
     "GET /v1/contracts/{contract_id}": {"admin", "sales", "finance", "portal"},
     "GET /v1/contracts/{contract_id}/versions": {"admin", "sales", "finance", "portal"},
     "POST /v1/contracts/{contract_id}/amendments": {"admin", "sales", "portal"},
+    "PATCH /v1/contracts/{contract_id}": {"admin", "sales"},
+    "POST /v1/contracts/{contract_id}/cancel": {"admin", "sales"},
+    "POST /v1/contracts/{contract_id}/renewal-quote": {"admin", "sales"},
+    "POST /v1/renewal-runs": {"admin", "scheduler"},
+    "GET /v1/renewal-runs": {"admin", "scheduler"},
+    "GET /v1/renewal-runs/{run_id}": {"admin", "scheduler"},
     "GET /v1/invoice-lines": {"admin", "finance"},
     "GET /v1/events": {"admin", "finance", "scheduler"},
     "POST /v1/api-keys": {"admin"},
@@ -62,7 +68,7 @@ def _endpoints(app: FastAPI) -> list[str]:
 def _call(client: TestClient, endpoint: str, headers: dict[str, str]) -> httpx.Response:
     method, path = endpoint.split(" ")
     url = path.format(sku="TIX-PRO", account_id=uuid.uuid4(), quote_id=uuid.uuid4(), contract_id=uuid.uuid4(),
-                      key_id=uuid.uuid4())
+                      key_id=uuid.uuid4(), run_id=uuid.uuid4())
     body = None if method in ("GET", "DELETE") else {}
     return client.request(method, url, headers=headers, json=body)
 
