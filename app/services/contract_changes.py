@@ -52,7 +52,8 @@ def update_renewal_settings(
         _new_version(session, caller, row, "settings", today)
         refresh_renewal_quotes(session, row, threshold)
         refresh_due(session, row)
-        audit.record(session, caller, "contract.renewal_updated", "contract", row.id, {"renewal": renewal})
+        audit.record(session, caller, "contract.renewal_updated", "contract", row.id,
+                     {"renewal": {k: str(v) if isinstance(v, Decimal) else v for k, v in renewal.items()}})
         session.flush()
         return contract_as_of(session, row, today)
 

@@ -251,6 +251,10 @@ class TestSettings:
         assert (response.json()["renewal"]["pricing"], response.json()["version"]) == ("list", 2)
         repriced = quote(client, keys, renewal["id"])
         assert [(ln["net_unit_price"], ln["pricing_method"]) for ln in repriced["lines"]] == [("21.00", "list")]
+        uplift = client.patch(f"/v1/contracts/{contract['id']}", headers=keys.headers("sales"),
+                              json={"renewal": {"pricing": "uplift", "uplift_percent": "10"}})
+        assert uplift.status_code == 200, uplift.text
+        assert [ln["net_unit_price"] for ln in quote(client, keys, renewal["id"])["lines"]] == ["23.10"]
 
     def test_clearing_the_renewal_term_renews_for_the_current_terms_length(
         self, client: TestClient, keys: Keys, theatre: dict[str, Any]
