@@ -171,20 +171,28 @@ def amendment(
                           tuple(scheduled))
 
 
-def uplift(held: Sequence[Segment], *, percent: Decimal, list_prices: Mapping[str, Decimal], on: date) -> ContractChange:
-    """An evergreen anniversary: each price in force rises by `percent`, capped at the day's list price.
+def anniversary(held: Sequence[Segment], *, percent: Decimal | None, list_prices: Mapping[str, Decimal],
+                will_hold: Mapping[str, int], on: date) -> ContractChange:
+    """An evergreen anniversary: the decreases agreed `at_renewal` apply, then each price rises by `percent`
+    (if any), capped at the day's list price.
 
-    A price already at (or above) its list price stays as it is; the anniversary is recorded all the same.
+    A price already at (or above) its list price stays; the anniversary is recorded all the same. A segment
+    whose units fall changes origin to `renewal` (what a termed contract's renewal would have done).
     """
     opened: list[OpenedSegment] = []
     closed: list[ClosedSegment] = []
     for segment in held:
-        price, _capped = uplifted_price(segment.net_unit_price, percent, list_prices[segment.sku])
-        if price <= segment.net_unit_price:
+        quantity = min(segment.quantity, will_hold.get(segment.sku, segment.quantity))
+        price = segment.net_unit_price
+        if percent is not None and quantity:
+            price = max(price, uplifted_price(segment.net_unit_price, percent, list_prices[segment.sku])[0])
+        if (quantity, price) == (segment.quantity, segment.net_unit_price):
             continue
-        closed.append(ClosedSegment(segment.sku, on, "uplift"))
-        opened.append(OpenedSegment(None, segment.sku, segment.quantity, segment.list_price, price, on,
-                                    segment.end_date, "uplift", replaces=segment.sku))
+        origin = "uplift" if quantity == segment.quantity else "renewal"
+        closed.append(ClosedSegment(segment.sku, on, origin))
+        if quantity:
+            opened.append(OpenedSegment(None, segment.sku, quantity, segment.list_price, price, on,
+                                        segment.end_date, origin, replaces=segment.sku))
     return ContractChange("uplift", tuple(opened), tuple(closed))
 
 

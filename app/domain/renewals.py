@@ -234,8 +234,10 @@ class Lifecycle:
     #: Status of the live renewal quote made for term_number + 1 (None: none yet).
     renewal_quote_status: str | None
     cancellation_effective_on: date | None
-    #: The latest anniversary already uplifted (None: none).
+    #: The latest anniversary already applied (None: none).
     last_uplift_on: date | None
+    #: Evergreen: the dates decreases agreed `at_renewal` take effect on (its anniversaries).
+    scheduled_on: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -279,8 +281,10 @@ def _next_evergreen_action(state: Lifecycle, as_of: date) -> Action | None:
 
 
 def _next_uplift_on(state: Lifecycle) -> date | None:
+    """The next anniversary with something to do: an uplift, or decreases agreed to apply then."""
     settings = state.settings
-    if settings.pricing != "uplift" or (settings.uplift_percent or ZERO) <= 0:
-        return None
     after = state.anchor if state.last_uplift_on is None else state.last_uplift_on
-    return add_months(state.anchor, MONTHS_PER_YEAR * _next_anniversary_index(state.anchor, after))
+    due = [d for d in state.scheduled_on if d > after]
+    if settings.pricing == "uplift" and (settings.uplift_percent or ZERO) > 0:
+        due.append(add_months(state.anchor, MONTHS_PER_YEAR * _next_anniversary_index(state.anchor, after)))
+    return min(due, default=None)

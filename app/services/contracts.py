@@ -126,6 +126,7 @@ def accept_quote(
         else:
             contract = APPLY[row.type](session, caller, row, contract, today, signer_name)
             refresh_renewal_quotes(session, contract, threshold)
+            refresh_due(session, contract)  # a new term, or a decrease agreed for an anniversary, moves it
             session.add(QuoteAcceptance(
                 quote_id=row.id, signer_name=signer_name, signer_email=signer_email, document_sha256=row.document_sha256,
                 client_address=client_address, api_key_id=caller.key_id,
@@ -167,7 +168,6 @@ def _apply_new(session: Session, caller: Caller, quote: Quote, contract: Contrac
                  "total_contract_value": str(quote.total_contract_value), "currency": quote.currency},
     ))
     audit.record(session, caller, "contract.created", "contract", contract.id, {"number": contract.number})
-    refresh_due(session, contract)
     return contract
 
 

@@ -7,7 +7,7 @@ due, which is what the renewal run claims contracts on.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -57,6 +57,9 @@ def lifecycle(session: Session, contract: Contract) -> renewals.Lifecycle:
         status=contract.status, anchor=contract.billing_anchor, term_number=term.number, term_start=term.start,
         term_end=term.end, settings=settings_of(contract), renewal_quote_status=quote.status if quote else None,
         cancellation_effective_on=contract.cancellation_effective_on, last_uplift_on=contract.last_uplift_on,
+        scheduled_on=() if term.end is not None else tuple(sorted({
+            change.effective_on for change in repo.scheduled_changes(
+                session, contract.id, after=contract.last_uplift_on or contract.billing_anchor)})),
     )
 
 
@@ -126,22 +129,27 @@ def _end(session: Session, caller: Caller, contract: Contract, status: str, on: 
     audit.record(session, caller, f"contract.{status}", "contract", contract.id, {"on": on.isoformat()})
 
 
-def uplift(session: Session, caller: Caller, contract: Contract, on: date) -> None:
-    """An evergreen anniversary: every price in force rises by the uplift, capped at that day's list price."""
-    percent = contract.uplift_percent
-    assert percent is not None
+def anniversary(session: Session, caller: Caller, contract: Contract, on: date) -> None:
+    """An evergreen anniversary: the decreases agreed for it apply, then the uplift, capped at that day's list."""
+    settings = settings_of(contract)
+    percent = settings.uplift_percent if settings.pricing == "uplift" and settings.uplift_percent else None
     held = [to_segment(s) for s in repo.segments_in_force(session, contract.id, on)]
     entries = catalog_repo.price_entries_for(session, skus={s.sku for s in held}, currency=contract.currency)
-    list_prices = {s.sku: list_unit_price(entry_in_effect(entries, s.sku, contract.currency, on), s.quantity)
-                   for s in held}
-    change = acceptance.uplift(held, percent=percent, list_prices=list_prices, on=on)
+    list_prices = {} if percent is None else {
+        s.sku: list_unit_price(entry_in_effect(entries, s.sku, contract.currency, on), s.quantity) for s in held}
+    will_hold: dict[str, int] = {}
+    for decrease in repo.scheduled_changes(session, contract.id, after=on - timedelta(days=1)):
+        if decrease.effective_on == on:
+            will_hold[decrease.sku] = min(decrease.quantity_after, will_hold.get(decrease.sku, decrease.quantity_after))
+    change = acceptance.anniversary(held, percent=percent, list_prices=list_prices, will_hold=will_hold, on=on)
     version = store_change(session, contract, change, Recorded(caller, None, on, on))
     contract.last_uplift_on = on
     event_repo.append(session, Event(
         id=new_id(), type="contract.uplifted", contract_id=contract.id, contract_version=version,
-        payload={"number": contract.number, "effective_on": on.isoformat(), "uplift_percent": str(percent),
-                 "currency": contract.currency,
-                 "prices": [{"sku": s.sku, "net_unit_price": str(s.net_unit_price)} for s in change.opened]},
+        payload={"number": contract.number, "effective_on": on.isoformat(),
+                 "uplift_percent": None if percent is None else str(percent), "currency": contract.currency,
+                 "segments": [{"sku": s.sku, "quantity": s.quantity, "net_unit_price": str(s.net_unit_price)}
+                              for s in change.opened]},
     ))
     audit.record(session, caller, "contract.uplifted", "contract", contract.id, {"on": on.isoformat()})
     refresh_due(session, contract)

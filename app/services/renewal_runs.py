@@ -208,7 +208,7 @@ def _apply(session: Session, caller: Caller, contract: Contract, action: renewal
     elif action.kind == "expire":
         lifecycle.expire(session, caller, contract, action.on)
     elif action.kind == "uplift":
-        lifecycle.uplift(session, caller, contract, action.on)
+        lifecycle.anniversary(session, caller, contract, action.on)
     else:
         lifecycle.cancel_effective(session, caller, contract, action.on)
 

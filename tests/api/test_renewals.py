@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -214,6 +215,34 @@ class TestEvergreen:
             ("2026-12-01", "recurring", "420.00"), ("2027-01-01", "recurring", "441.00"),
             ("2027-02-01", "recurring", "441.00")]
 
+    def test_a_decrease_agreed_at_renewal_applies_on_the_next_anniversary_before_the_uplift(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"], start_date="2026-01-01", term_months=None,
+                                   renewal=UPLIFT_5)
+        decrease = amend(client, keys, contract["id"], "2026-04-01",
+                         {"action": "remove_quantity", "sku": "TIX-PRO", "quantity": 5})
+        assert decrease["lines"][0]["start_date"] == "2027-01-01"
+        accept(client, keys, finalize(client, keys, decrease["id"]))
+        assert counts(run(client, keys, "2027-01-01")) == (0, 0, 0, 1, 0)
+        assert held(contract_on(client, keys, contract["id"], "2027-01-01")) == [("TIX-PRO", 15, "22.05")]
+        assert lines(client, keys, contract["id"], "2026-12-01", "2027-02-01") == [
+            ("2026-12-01", "recurring", "420.00"), ("2027-01-01", "recurring", "330.75")]
+
+    def test_without_uplift_an_agreed_decrease_still_applies_on_the_anniversary(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        contract = signed_contract(client, keys, account_id=theatre["id"], start_date="2026-01-01", term_months=None)
+        decrease = amend(client, keys, contract["id"], "2026-04-01",
+                         {"action": "remove_product", "sku": "TIX-PRO"})
+        accept(client, keys, finalize(client, keys, decrease["id"]))
+        assert counts(run(client, keys, "2026-12-31")) == (0, 0, 0, 0, 0)
+        assert counts(run(client, keys, "2027-01-01")) == (0, 0, 0, 1, 0)
+        assert held(contract_on(client, keys, contract["id"], "2027-01-01")) == []
+        assert lines(client, keys, contract["id"], "2026-12-01", "2027-03-01") == [
+            ("2026-12-01", "recurring", "420.00")]
+        assert counts(run(client, keys, "2028-06-01")) == (0, 0, 0, 0, 0)
+
     def test_a_cancellation_takes_effect_at_the_first_period_end_after_the_notice(
         self, client: TestClient, keys: Keys, theatre: dict[str, Any]
     ) -> None:
@@ -290,3 +319,39 @@ def test_a_run_years_ahead_is_refused_and_changes_nothing(client: TestClient, ke
 def test_only_the_scheduler_runs_renewals(client: TestClient, keys: Keys) -> None:
     response = client.post("/v1/renewal-runs", headers=keys.headers("sales"), json={"as_of": "2026-01-10"})
     assert_problem(response, 403)
+
+
+def _renew_by_hand(client: TestClient, keys: Keys, contract_id: str) -> dict[str, Any]:
+    response = client.post(f"/v1/contracts/{contract_id}/renewal-quote", headers=keys.headers("sales"))
+    assert response.status_code == 201, response.text
+    return accept(client, keys, finalize(client, keys, response.json()["id"]))["contract"]
+
+
+def test_a_leap_day_contract_renewed_twice_keeps_billing_from_its_anchor(
+    client: TestClient, keys: Keys, theatre: dict[str, Any]
+) -> None:
+    contract = signed_contract(client, keys, account_id=theatre["id"], start_date="2028-02-29")
+    _renew_by_hand(client, keys, contract["id"])
+    renewed = _renew_by_hand(client, keys, contract["id"])
+    assert [(t["start_date"], t["end_date"]) for t in renewed["terms"]] == [
+        ("2028-02-29", "2029-02-28"), ("2029-02-28", "2030-02-28"), ("2030-02-28", "2031-02-28")]
+    billed = lines(client, keys, contract["id"], "2029-01-01", "2029-06-01")
+    assert [date for date, _, _ in billed] == ["2029-01-29", "2029-02-28", "2029-03-29", "2029-04-29", "2029-05-29"]
+    over_three_terms = lines(client, keys, contract["id"], "2028-01-01", "2031-06-01")
+    assert len(over_three_terms) == 36 and {amount for _, _, amount in over_three_terms} == {"420.00"}
+
+
+def test_invoice_lines_over_two_terms_add_up_to_both_terms_value(
+    client: TestClient, keys: Keys, theatre: dict[str, Any]
+) -> None:
+    """Seats added in term 1 and an uplifted term 2: what is invoiced is what each term is worth."""
+    contract = signed_contract(client, keys, account_id=theatre["id"], renewal=UPLIFT_5)
+    seats = amend(client, keys, contract["id"], "2026-04-01", {"action": "add_quantity", "sku": "TIX-PRO", "quantity": 5})
+    accept(client, keys, finalize(client, keys, seats["id"]))
+    assert counts(run(client, keys, "2027-01-15")) == (1, 1, 0, 0, 0)
+    billed = lines(client, keys, contract["id"], "2026-01-01", "2028-06-01")
+    total = sum((Decimal(amount) for _, _, amount in billed), Decimal(0))
+    term_one = Decimal("420.00") * 12 + Decimal("992.42")  # the seat example's remaining term value
+    term_two = Decimal("25") * Decimal("22.05") * 12
+    assert total == term_one + term_two
+    assert billed[-1] == ("2027-12-15", "recurring", "551.25")
