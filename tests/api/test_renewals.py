@@ -352,6 +352,6 @@ def test_invoice_lines_over_two_terms_add_up_to_both_terms_value(
     billed = lines(client, keys, contract["id"], "2026-01-01", "2028-06-01")
     total = sum((Decimal(amount) for _, _, amount in billed), Decimal(0))
     term_one = Decimal("420.00") * 12 + Decimal("992.42")  # the seat example's remaining term value
-    term_two = Decimal("25") * Decimal("22.05") * 12
+    term_two = Decimal(25) * Decimal("22.05") * 12
     assert total == term_one + term_two
     assert billed[-1] == ("2027-12-15", "recurring", "551.25")
