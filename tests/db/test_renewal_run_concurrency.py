@@ -173,7 +173,7 @@ def _cli(url: str, output: int) -> subprocess.Popen[bytes]:
 def test_a_run_killed_mid_way_then_run_again_ends_as_one_uninterrupted_run(
     session_factory: sessionmaker[Session], engine: Engine, pg_url: str, twin_url: str, tmp_path: Path
 ) -> None:
-    kinds = _contracts(session_factory, pg_url, tmp_path, copies=99)
+    kinds = _contracts(session_factory, pg_url, tmp_path, copies=149)  # 600: more than both first batches
     engine.dispose()  # CREATE DATABASE … TEMPLATE needs the template database to have no connections
     with psycopg.connect(_admin(pg_url), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{twin_url.rsplit("/", 1)[1]}" TEMPLATE "{pg_url.rsplit("/", 1)[1]}"')
