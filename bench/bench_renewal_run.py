@@ -69,7 +69,8 @@ def _run(url: str, workers: int) -> tuple[float, int, int]:
     engine, factory = session_for(url)
     try:
         began = time.perf_counter()
-        report = run_renewals(factory, caller=OPERATOR, as_of=AS_OF, workers=workers, threshold=Decimal(20))
+        report = run_renewals(factory, caller=OPERATOR, as_of=AS_OF, today=AS_OF, workers=workers,
+                              threshold=Decimal(20))
         return time.perf_counter() - began, report.contracts_processed, len(report.errors)
     finally:
         engine.dispose()

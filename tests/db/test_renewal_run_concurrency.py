@@ -106,7 +106,7 @@ def test_four_runs_at_once_share_the_contracts_without_doing_any_twice(
         engine = make_engine(pg_url)
         try:
             start_together.wait(PATIENCE)
-            reports.append(run_renewals(make_session_factory(engine), caller=OPERATOR, as_of=AS_OF, workers=2,
+            reports.append(run_renewals(make_session_factory(engine), caller=OPERATOR, as_of=AS_OF, today=AS_OF, workers=2,
                                         threshold=THRESHOLD))
         except BaseException as error:  # noqa: BLE001 - asserted below, on the test's thread
             failures.append(error)
@@ -194,7 +194,7 @@ def test_a_run_killed_mid_way_then_run_again_ends_as_one_uninterrupted_run(
     twin_engine = make_engine(twin_url)
     try:
         twin = make_session_factory(twin_engine)
-        report = run_renewals(twin, caller=OPERATOR, as_of=AS_OF, workers=2, threshold=THRESHOLD)
+        report = run_renewals(twin, caller=OPERATOR, as_of=AS_OF, today=AS_OF, workers=2, threshold=THRESHOLD)
         assert report.errors == [] and report.contracts_processed == len(kinds)
         expected = _state(twin)
     finally:
