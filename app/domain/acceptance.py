@@ -53,7 +53,7 @@ class OpenedSegment:
     start_date: date
     end_date: date | None
     origin: str
-    #: The SKU whose segment in force (or ending) it follows, if any.
+    #: The SKU whose segment in force (or ending) it follows, if the contract holds one.
     replaces: str | None = None
 
 
@@ -121,12 +121,15 @@ def sale(lines: Sequence[QuotedLine], *, term: Term) -> ContractChange:
     )
 
 
-def renewal(lines: Sequence[QuotedLine], *, term: Term, held: frozenset[str]) -> ContractChange:
-    """The next term: a segment per line from its start to its end; the current ones end with their term."""
+def renewal(lines: Sequence[QuotedLine], *, term: Term) -> ContractChange:
+    """The next term: a segment per line from its start to its end; the current ones end with their term.
+
+    Each follows the segment of its SKU ending with the current term, if the contract held one.
+    """
     return ContractChange(
         origin="renewal", term=term,
-        opened=tuple(_opened(line, line.quantity, term.start, term.end, "renewal",
-                             replaces=line.sku if line.sku in held else None) for line in lines),
+        opened=tuple(_opened(line, line.quantity, term.start, term.end, "renewal", replaces=line.sku)
+                     for line in lines),
     )
 
 

@@ -72,7 +72,7 @@ def request_cancellation(
         if row.status != "active" or row.cancellation_effective_on is not None:
             state = "already being cancelled" if row.cancellation_effective_on else row.status
             raise Conflict(f"contract {row.number} is {state}; only an active contract can be cancelled")
-        term = current_term(session, row)
+        term = current_term(row)
         effective_on = renewals.cancellation_effective_on(
             anchor=row.billing_anchor, billing_frequency=row.billing_frequency, requested_on=requested_on,
             notice_days=row.notice_days, term_end=term.end)

@@ -64,7 +64,9 @@ def store_change(session: Session, contract: Contract, change: ContractChange, r
     version = contract.version + 1 if contract.version else 1
     line_ids: Mapping[int, uuid.UUID] = (
         {line.position: line.id for line in recorded.quote.lines} if recorded.quote is not None else {})
-    held = {s.sku: s for s in repo.segments_in_force_or_ending(session, contract.id, recorded.effective_on)}
+    follows = change.closed or any(opened.replaces for opened in change.opened)
+    held = {s.sku: s for s in repo.segments_in_force_or_ending(session, contract.id, recorded.effective_on)
+            } if follows else {}
     for closing in change.closed:
         segment = held[closing.sku]
         segment.closed_on, segment.closed_in_version = closing.on, version
@@ -115,11 +117,10 @@ def store_change(session: Session, contract: Contract, change: ContractChange, r
 def add_term(session: Session, contract: Contract, term: Term, quote_id: uuid.UUID | None) -> None:
     """Record the term; the contract's end and term length follow its last term."""
     assert quote_id is not None, "every term is made by a quote"
-    previous = repo.current_term(session, contract.id)
-    if previous is not None:
-        previous.outcome = "renewed"
+    if term.number > 1:
+        repo.set_term_outcome(session, contract.id, term.number - 1, "renewed")
     session.add(ContractTerm(contract_id=contract.id, number=term.number, start_date=term.start,
                              end_date=term.end, quote_id=quote_id))
-    contract.end_date = term.end
+    contract.term_number, contract.term_start, contract.end_date = term.number, term.start, term.end
     contract.term_months = term.months(contract.billing_anchor)
 

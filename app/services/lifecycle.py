@@ -39,19 +39,21 @@ def settings_of(contract: Contract) -> RenewalSettings:
     )
 
 
-def current_term(session: Session, contract: Contract) -> Term:
-    row = repo.current_term(session, contract.id)
-    assert row is not None, "every contract has its first term"
-    return Term(row.number, row.start_date, row.end_date)
+def current_term(contract: Contract) -> Term:
+    """The contract's current term, as the contract row carries it (`contract_terms` holds them all)."""
+    return Term(contract.term_number, contract.term_start, contract.end_date)
 
 
 def renewal_quote(session: Session, contract: Contract, term_number: int) -> Quote | None:
-    """The latest renewal quote made for `term_number` (a declined one too: it decides the term end)."""
-    return quote_repo.latest_renewal_quote(session, contract_id=contract.id, renewal_term=term_number)
+    """The renewal quote made last for `term_number` (a declined one too: it decides the term end)."""
+    if contract.renewal_quote_id is None:
+        return None
+    quote = quote_repo.quote_by_id(session, contract.renewal_quote_id)
+    return quote if quote is not None and quote.renewal_term == term_number else None
 
 
 def lifecycle(session: Session, contract: Contract) -> renewals.Lifecycle:
-    term = current_term(session, contract)
+    term = current_term(contract)
     quote = renewal_quote(session, contract, term.number + 1) if term.end is not None else None
     return renewals.Lifecycle(
         status=contract.status, anchor=contract.billing_anchor, term_number=term.number, term_start=term.start,
@@ -72,14 +74,13 @@ def refresh_due(session: Session, contract: Contract) -> None:
 def renew(session: Session, caller: Caller, contract: Contract, quote: Quote, today: date, *,
           signer_name: str | None = None) -> None:
     """The next term on the same contract, at the renewal quote's prices: new version, segments, event."""
-    term = current_term(session, contract)
+    term = current_term(contract)
     if contract.status != "active" or quote.renewal_term != term.number + 1 or quote.start_date != term.end:
         raise Conflict(f"renewal quote {quote.number} renews term {quote.renewal_term} from {quote.start_date}, "
                        f"but contract {contract.number} is {contract.status} in term {term.number} ending "
                        f"{term.end}; it can no longer renew it")
     assert term.end is not None
-    held = frozenset(s.sku for s in repo.segments_in_force_or_ending(session, contract.id, term.end))
-    change = acceptance.renewal(quoted_lines(quote), term=Term(term.number + 1, term.end, quote.end_date), held=held)
+    change = acceptance.renewal(quoted_lines(quote), term=Term(term.number + 1, term.end, quote.end_date))
     version = store_change(session, contract, change, Recorded(caller, quote, today, term.end, signer_name))
     contract.renewal_quote_id = None
     event_repo.append(session, Event(
@@ -102,14 +103,14 @@ def auto_renew(session: Session, caller: Caller, contract: Contract, quote: Quot
 def expire(session: Session, caller: Caller, contract: Contract, on: date) -> None:
     """The term ended without renewal: the contract expires; a renewal quote still open lapses with it."""
     _end(session, caller, contract, "expired", on)
-    quote = renewal_quote(session, contract, current_term(session, contract).number + 1)
+    quote = renewal_quote(session, contract, current_term(contract).number + 1)
     if quote is not None and quote.status not in ("declined", "cancelled", "expired", "accepted"):
         quote.status, quote.version = transition(quote.status, "expire", number=quote.number), quote.version + 1
 
 
 def cancel_effective(session: Session, caller: Caller, contract: Contract, on: date) -> None:
     """The cancellation takes effect: an evergreen contract's segments stop that day (a period boundary)."""
-    term = current_term(session, contract)
+    term = current_term(contract)
     if term.end is None:
         held = [to_segment(s) for s in repo.segments_in_force(session, contract.id, on)]
         store_change(session, contract, acceptance.cancellation(held, on=on), Recorded(caller, None, on, on))

@@ -1,22 +1,48 @@
-"""What the waterfall needs to price some SKUs for one account, loaded in a few queries."""
+"""What the waterfall needs to price some SKUs for one account, loaded in a few queries.
+
+The catalog part (products, list prices, discount schedules) is the same for every account in a currency,
+so it is kept for the rest of the transaction: a renewal run batch prices hundreds of contracts on it.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.db.repositories import accounts as account_repo
 from app.db.repositories import catalog as catalog_repo
+from app.domain.catalog import DiscountSchedule, PriceEntry, Product
 from app.domain.pricing import PriceList
+
+_CATALOG = "cpq.catalog"
+_Catalog = tuple[dict[str, Product], list[PriceEntry], list[DiscountSchedule]]
 
 
 def price_list(session: Session, *, account_id: uuid.UUID, currency: str, skus: Collection[str]) -> PriceList:
-    products = {sku: catalog_repo.to_product(row) for sku, row in catalog_repo.products_by_sku(session, skus).items()}
+    products, entries, schedules = _catalog(session, currency, frozenset(skus))
     return PriceList(
-        products=products,
-        entries=catalog_repo.price_entries_for(session, skus=skus, currency=currency),
-        schedules=catalog_repo.schedules_for(session, skus),
+        products=products, entries=entries, schedules=schedules,
         contracted_prices=account_repo.contracted_prices_for(session, account_id=account_id, skus=skus),
     )
+
+
+def _catalog(session: Session, currency: str, skus: frozenset[str]) -> _Catalog:
+    cache: dict[tuple[str, frozenset[str]], _Catalog] = session.info.setdefault(_CATALOG, {})
+    if (currency, skus) not in cache:
+        rows = catalog_repo.products_by_sku(session, skus)
+        cache[(currency, skus)] = (
+            {sku: catalog_repo.to_product(row) for sku, row in rows.items()},
+            catalog_repo.price_entries_for(session, skus=skus, currency=currency),
+            catalog_repo.schedules_for(session, skus),
+        )
+    return cache[(currency, skus)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    """A new transaction reads the catalog again: prices may have changed in between."""
+    if transaction.parent is None:
+        session.info.pop(_CATALOG, None)

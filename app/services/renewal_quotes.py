@@ -53,7 +53,7 @@ def renewal_quote_now(session: Session, *, caller: Caller, contract_id: uuid.UUI
 
 
 def live_renewal_quote(session: Session, contract: Contract) -> Quote | None:
-    term = current_term(session, contract)
+    term = current_term(contract)
     quote = renewal_quote(session, contract, term.number + 1)
     return quote if quote is not None and quote.status not in ("declined", "cancelled", "expired") else None
 
@@ -61,7 +61,7 @@ def live_renewal_quote(session: Session, contract: Contract) -> Quote | None:
 def make_renewal_quote(session: Session, caller: Caller, contract: Contract, *, today: date,
                        threshold: Decimal) -> Quote:
     """A priced draft renewal quote for the next term; the caller holds the contract's lock."""
-    term = current_term(session, contract)
+    term = current_term(contract)
     if contract.status != "active" or term.end is None or contract.cancellation_effective_on is not None:
         why = ("it is evergreen" if term.end is None else "its cancellation was requested"
                if contract.cancellation_effective_on else f"it is {contract.status}")
@@ -116,7 +116,7 @@ def refresh_renewal_quotes(session: Session, contract: Contract, threshold: Deci
 def _price(session: Session, row: Quote, contract: Contract, threshold: Decimal,
            requests: Sequence[LineRequest] | None) -> None:
     """Price the renewal quote for the next term as the contract's settings say now (term length included)."""
-    term = current_term(session, contract)
+    term = current_term(contract)
     row.term_months = contract.renewal_term_months or term.months(contract.billing_anchor)
     row.end_date = renewals.next_term_end(contract.billing_anchor, row.start_date, row.term_months or 12)
     for name in CARRIED_TERMS:

@@ -11,10 +11,12 @@ the same run. A dry run processes the same way and rolls every batch back.
 from __future__ import annotations
 
 import logging
-import threading
+import multiprocessing
+import os
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -71,6 +73,14 @@ class _Tally:
     processed: int = 0
 
 
+@dataclass(frozen=True)
+class _Job:
+    caller: Caller
+    as_of: date
+    run_id: uuid.UUID | None
+    threshold: Decimal
+
+
 class RunTooFarAhead(InvalidInput):
     code = "as_of_too_far_ahead"
     title = "Renewal run date too far ahead"
@@ -89,36 +99,61 @@ def run_renewals(
         raise RunTooFarAhead(f"as_of {as_of.isoformat()} is more than {MAX_AHEAD.days} days after today "
                              f"({today.isoformat()}); a renewal run does what is due, so run it as of today")
     with factory() as session:
-        if session.get_bind().dialect.name != "postgresql":
-            workers = 1
+        if session.get_bind().dialect.name != "postgresql" or dry_run:
+            workers = 1  # SQLite serializes writers; a dry run pages through everything, once
         run_id = None if dry_run else _start(session, caller, as_of, workers)
+    job = _Job(caller, as_of, run_id, threshold)
+    failure: BaseException | None = None
     tally = _Tally(Counter(), [])
-    lock = threading.Lock()
-    failures: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            _work(factory, caller, as_of, run_id, threshold, tally, lock, progress)
-        except BaseException as error:  # noqa: BLE001 - re-raised once the other workers finish
-            failures.append(error)
-
-    threads = [threading.Thread(target=work, name=f"renewals-{n}") for n in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    status = "failed" if failures else "completed"
+    try:
+        tally = _work(factory, job, progress) if workers == 1 else _in_processes(factory, job, workers, progress)
+    except BaseException as error:  # noqa: BLE001 - the run is marked failed, then it is raised again
+        failure = error
+    status = "failed" if failure else "completed"
     with factory() as session, session.begin():
         if run_id is not None:
             repo.finish(session, run_id, status=status, processed=tally.processed,
                         counts={COUNTERS[k]: v for k, v in tally.counts.items()}, finished_at=utc_now())
-    if failures:
-        raise failures[0]
+    if failure is not None:
+        raise failure
     return RunReport(
         id=run_id or new_id(), as_of=as_of, dry_run=dry_run, workers=workers, status=status,
         contracts_processed=tally.processed, errors=tally.errors,
         **{name: tally.counts[kind] for kind, name in COUNTERS.items()},
     )
+
+
+def _in_processes(factory: sessionmaker[Session], job: _Job, workers: int,
+                  progress: Callable[[int], None] | None) -> _Tally:
+    """Workers as processes, each with its own connection: threads would share one interpreter lock, and the
+    run is mostly Python work. Progress is read from the database: contracts no longer due."""
+    url = factory.kw["bind"].url.render_as_string(hide_password=False)
+    due = due_count(factory, job.as_of)
+    shown = 0
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_work_in_process, url, job, os.getpid()) for _ in range(workers)]
+        pending = set(futures)
+        while pending:
+            _done, pending = wait(pending, timeout=0.5)
+            if progress is not None:
+                moved = max(0, due - due_count(factory, job.as_of) - shown)
+                progress(moved)
+                shown += moved
+        tallies = [future.result() for future in futures]
+    counts: Counter[str] = Counter()
+    for tally in tallies:
+        counts.update(tally.counts)
+    return _Tally(counts, [e for t in tallies for e in t.errors], sum(t.processed for t in tallies))
+
+
+def _work_in_process(url: str, job: _Job, parent: int) -> _Tally:
+    from app.db.session import make_engine, make_session_factory
+
+    engine = make_engine(url)
+    try:
+        return _work(make_session_factory(engine), job, None, parent=parent)
+    finally:
+        engine.dispose()
 
 
 def due_count(factory: sessionmaker[Session], as_of: date) -> int:
@@ -134,39 +169,43 @@ def _start(session: Session, caller: Caller, as_of: date, workers: int) -> uuid.
         return run.id
 
 
-def _work(factory: sessionmaker[Session], caller: Caller, as_of: date, run_id: uuid.UUID | None,
-          threshold: Decimal, tally: _Tally, lock: threading.Lock, progress: Callable[[int], None] | None) -> None:
-    """Claim and process batches until none is left; a dry run pages through instead and rolls back."""
+def _work(factory: sessionmaker[Session], job: _Job, progress: Callable[[int], None] | None, *,
+          parent: int | None = None) -> _Tally:
+    """Claim and process batches until none is left; a dry run pages through instead and rolls back.
+
+    A worker process whose parent died (a killed run) stops after its batch: a rerun finishes the work.
+    """
+    tally = _Tally(Counter(), [])
     after: uuid.UUID | None = None
     skipped: set[uuid.UUID] = set()
-    while True:
+    while parent is None or os.getppid() == parent:
         with factory() as session:
             session.begin()
-            batch = repo.claim_due(session, as_of=as_of, run_id=run_id, limit=BATCH, after=after,
+            batch = repo.claim_due(session, as_of=job.as_of, run_id=job.run_id, limit=BATCH, after=after,
                                    skip=skipped)
             if not batch:
                 session.rollback()
-                return
+                break
             counts: Counter[str] = Counter()
             errors: list[RunError] = []
             for contract in batch:
-                _process(session, caller, contract, as_of, threshold, counts, errors)
+                _process(session, job.caller, contract, job.as_of, job.threshold, counts, errors)
             for error in errors:
                 skipped.add(error.contract_id)
-                if run_id is not None:
-                    session.add(RenewalRunError(run_id=run_id, contract_id=error.contract_id, code=error.code,
+                if job.run_id is not None:
+                    session.add(RenewalRunError(run_id=job.run_id, contract_id=error.contract_id, code=error.code,
                                                 detail=error.detail[:2000]))
-            if run_id is None:
+            if job.run_id is None:
                 session.rollback()
                 after = batch[-1].id
             else:
                 session.commit()
-        with lock:
-            tally.counts.update(counts)
-            tally.errors.extend(errors)
-            tally.processed += len(batch)
+        tally.counts.update(counts)
+        tally.errors.extend(errors)
+        tally.processed += len(batch)
         if progress is not None:
             progress(len(batch))
+    return tally
 
 
 def _process(session: Session, caller: Caller, contract: Contract, as_of: date, threshold: Decimal,
@@ -200,7 +239,7 @@ def _apply(session: Session, caller: Caller, contract: Contract, action: renewal
     if action.kind == "renewal_quote":
         make_renewal_quote(session, caller, contract, today=action.on, threshold=threshold)
     elif action.kind == "renew":
-        quote = lifecycle.renewal_quote(session, contract, lifecycle.current_term(session, contract).number + 1)
+        quote = lifecycle.renewal_quote(session, contract, lifecycle.current_term(contract).number + 1)
         assert quote is not None
         if quote.status == "stale" or quote.base_version != contract.version:
             reprice_renewal_quote(session, quote, contract, threshold)  # never a stale quote applied

@@ -29,7 +29,10 @@ class Contract(IdMixin, TimestampMixin, RenewalTermsColumns, Base):
     start_date: Mapped[date] = mapped_column(Date)
     #: Billing periods and term ends count from it, whatever terms follow (the first term's start).
     billing_anchor: Mapped[date] = mapped_column(Date)
-    #: The current term's length; null for an evergreen contract.
+    #: The current term: its number, start and length (null for an evergreen contract); `end_date` is its end.
+    #: `contract_terms` keeps every term; these copy the last one so the renewal run reads it without a query.
+    term_number: Mapped[int] = mapped_column(Integer, default=1)
+    term_start: Mapped[date] = mapped_column(Date)
     term_months: Mapped[int | None] = mapped_column(Integer)
     #: The last term's end, or the day a cancellation took effect; billing stops there.
     end_date: Mapped[date | None] = mapped_column(Date, index=True)

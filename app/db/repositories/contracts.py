@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db.models import (
@@ -149,6 +149,12 @@ def close_current_term(session: Session, contract_id: uuid.UUID, *, outcome: str
     term = current_term(session, contract_id)
     assert term is not None
     term.outcome = outcome
+
+
+def set_term_outcome(session: Session, contract_id: uuid.UUID, number: int, outcome: str) -> None:
+    """How a term ended, written without loading it (the renewal run does this for every renewal)."""
+    session.execute(update(ContractTerm).where(ContractTerm.contract_id == contract_id, ContractTerm.number == number)
+                    .values(outcome=outcome).execution_options(synchronize_session=False))
 
 
 def end_current_term(session: Session, contract_id: uuid.UUID, on: date) -> None:

@@ -32,14 +32,9 @@ def mark_stale_amendments(session: Session, *, contract_id: uuid.UUID, current_v
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def latest_renewal_quote(session: Session, *, contract_id: uuid.UUID, renewal_term: int) -> Quote | None:
-    """The renewal quote made last for a contract term (a declined one included), lines loaded."""
-    statement = (
-        select(Quote).where(Quote.contract_id == contract_id, Quote.type == "renewal",
-                            Quote.renewal_term == renewal_term)
-        .options(selectinload(Quote.lines)).order_by(Quote.created_at.desc(), Quote.number.desc()).limit(1)
-    )
-    return session.scalars(statement).first()
+def quote_by_id(session: Session, quote_id: uuid.UUID) -> Quote | None:
+    """The quote with its lines; from the session's identity map when it is already there (no query)."""
+    return session.get(Quote, quote_id, options=[selectinload(Quote.lines)])
 
 
 def renewal_quotes_made(session: Session, *, contract_id: uuid.UUID, renewal_term: int) -> int:
