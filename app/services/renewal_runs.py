@@ -16,10 +16,11 @@ import os
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as wait_for
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -126,34 +127,61 @@ def run_renewals(
 def _in_processes(factory: sessionmaker[Session], job: _Job, workers: int,
                   progress: Callable[[int], None] | None) -> _Tally:
     """Workers as processes, each with its own connection: threads would share one interpreter lock, and the
-    run is mostly Python work. Progress is read from the database: contracts no longer due."""
+    run is mostly Python work. Each sends its tally back on a pipe; progress is read from the database."""
     url = factory.kw["bind"].url.render_as_string(hide_password=False)
-    due = due_count(factory, job.as_of)
-    shown = 0
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_work_in_process, url, job, os.getpid()) for _ in range(workers)]
-        pending = set(futures)
-        while pending:
-            _done, pending = wait(pending, timeout=0.5)
-            if progress is not None:
-                moved = max(0, due - due_count(factory, job.as_of) - shown)
-                progress(moved)
-                shown += moved
-        tallies = [future.result() for future in futures]
+    context = multiprocessing.get_context("spawn")
+    due, shown = due_count(factory, job.as_of), 0
+    readers: list[Connection] = []
+    processes = []
+    for _ in range(workers):
+        reader, writer = context.Pipe(duplex=False)
+        process = context.Process(target=_work_in_process, args=(url, job, os.getpid(), writer), daemon=True)
+        process.start()
+        writer.close()  # the child's end: once it exits, reading says so
+        readers.append(reader)
+        processes.append(process)
+    outcomes: list[_Tally | str] = []
+    waiting = list(readers)
+    while waiting:
+        for ready in wait_for(waiting, timeout=0.5):
+            assert isinstance(ready, Connection)
+            waiting.remove(ready)
+            try:
+                outcomes.append(ready.recv())
+            except EOFError:
+                outcomes.append("a worker process ended without a report")
+        if progress is not None:
+            moved = max(0, due - due_count(factory, job.as_of) - shown)
+            progress(moved)
+            shown += moved
+    for process in processes:
+        process.join()
+    failed = [outcome for outcome in outcomes if isinstance(outcome, str)]
+    if failed:
+        raise RuntimeError(f"renewal run worker failed: {failed[0]}")
+    tallies = [outcome for outcome in outcomes if not isinstance(outcome, str)]
     counts: Counter[str] = Counter()
     for tally in tallies:
         counts.update(tally.counts)
     return _Tally(counts, [e for t in tallies for e in t.errors], sum(t.processed for t in tallies))
 
 
-def _work_in_process(url: str, job: _Job, parent: int) -> _Tally:
+def _work_in_process(url: str, job: _Job, parent: int, writer: Connection) -> None:
+    """A worker process: its tally, or why it failed, goes back to the parent (if it is still there)."""
     from app.db.session import make_engine, make_session_factory
 
     engine = make_engine(url)
+    outcome: _Tally | str
     try:
-        return _work(make_session_factory(engine), job, None, parent=parent)
+        outcome = _work(make_session_factory(engine), job, None, parent=parent)
+    except Exception as error:  # reported to the parent, which marks the run failed
+        logger.exception("renewal run worker failed")
+        outcome = f"{type(error).__name__}: {error}"
     finally:
         engine.dispose()
+    if os.getppid() == parent:
+        writer.send(outcome)
+    writer.close()
 
 
 def due_count(factory: sessionmaker[Session], as_of: date) -> int:
