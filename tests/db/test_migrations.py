@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from app.db import models  # noqa: F401 - registers the tables
 from app.db.base import Base
 from app.db.migrate import downgrade, upgrade
-from app.db.session import make_engine
+from app.db.session import make_engine, make_session_factory
+from app.documents.storage import FileStorage
+from app.domain.amendments import Change
+from app.domain.terms import RenewalSettings
+from app.services import amendments, contracts, documents
+from app.services.auth import OPERATOR
+from app.services.documents import DocumentSettings
+from tests.db.copies import THRESHOLD, Template, sign_templates
 
 
 @pytest.fixture
@@ -54,3 +62,49 @@ def test_the_migrations_match_the_models(scratch_url: str) -> None:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_migration_0004_gives_existing_contracts_their_term_and_segments_their_origin(
+    scratch_url: str, tmp_path: Path
+) -> None:
+    """Data written before renewals existed (a sale and an amendment), downgraded to 0003 and upgraded again:
+    the data migration derives the same terms, anchors, origins and links as the service writes."""
+    upgrade(scratch_url)
+    engine = make_engine(scratch_url)
+    factory = make_session_factory(engine)
+    with factory() as session:
+        (contract_id,) = sign_templates(session, tmp_path, [Template("sale", 12, RenewalSettings())])
+        amendment = amendments.create_amendment(
+            session, caller=OPERATOR, contract_id=contract_id, effective_date=date(2026, 4, 1), today=date(2026, 1, 10),
+            changes=[Change("add_quantity", sku="TIX-PRO", quantity=5)], threshold=THRESHOLD)
+        storage = FileStorage(tmp_path)
+        amendment = documents.finalize_quote(session, caller=OPERATOR, quote_id=amendment.id, if_match=None,
+                                             today=date(2026, 1, 10), settings=DocumentSettings(storage, 30, "S"))
+        contracts.accept_quote(session, caller=OPERATOR, quote_id=amendment.id, if_match=None, today=date(2026, 1, 10),
+                               signer_name="S", signer_email="s@example.org",
+                               document_sha256=amendment.document_sha256 or "", client_address=None, storage=storage,
+                               threshold=THRESHOLD)
+    written = _derived(engine)
+    engine.dispose()
+    downgrade(scratch_url, "0003")
+    upgrade(scratch_url)
+    engine = make_engine(scratch_url)
+    assert _derived(engine) == written
+    assert written["terms"] == [(1, "2026-01-15", "2027-01-15", None)]
+    assert written["contract"] == [("2026-01-15", 1, "2026-01-15")]
+    assert written["segments"] == [(20, "sale", "amendment", False), (25, "amendment", None, True)]
+    assert written["versions"] == [(1, "sale", "2026-01-15"), (2, "amendment", "2026-04-01")]
+    engine.dispose()
+
+
+def _derived(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    queries = {
+        "terms": "SELECT number, start_date, end_date, outcome FROM contract_terms",
+        "contract": "SELECT billing_anchor, term_number, term_start FROM contracts",
+        "segments": "SELECT quantity, origin, closed_by, replaces_id IS NOT NULL FROM subscription_segments "
+                    "ORDER BY start_date",
+        "versions": "SELECT version, kind, effective_on FROM contract_versions ORDER BY version",
+    }
+    with engine.connect() as connection:
+        return {name: [tuple(v.isoformat() if isinstance(v, date) else v for v in row)
+                       for row in connection.execute(text(sql))] for name, sql in queries.items()}
