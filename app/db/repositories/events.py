@@ -35,6 +35,8 @@ def discard_since(session: Session, mark: int) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: its events wait for the real commit
+        return
     pending: list[Event] = session.info.pop(_PENDING, [])
     if not pending:
         return
