@@ -111,6 +111,11 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _peak_worker_mb() -> float:
+    """The largest worker process's peak (workers are processes; this one only waits for them)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def _one_size(contracts: int, tmp: Path) -> list[Result]:
     with postgres_database("renewals") as url:
         began = time.perf_counter()
@@ -120,7 +125,8 @@ def _one_size(contracts: int, tmp: Path) -> list[Result]:
         seconds, processed, errors = _run(url, workers=2)
         rate = processed / seconds
         print(f"   run_renewals(workers=2) as of {AS_OF}: {processed:,} contracts in {seconds:.1f} s = "
-              f"{rate:,.0f} contracts/s, {errors} errors; peak RSS {_peak_mb():.0f} MB")
+              f"{rate:,.0f} contracts/s, {errors} errors; peak RSS {_peak_mb():.0f} MB, of a worker process "
+              f"{_peak_worker_mb():.0f} MB")
         floor_s, counts = _floor(url)
         rows = sum(counts.values())
         print(f"   floor: COPY of the {rows:,} rows the run wrote (" + ", ".join(f"{t} {n:,}" for t, n in counts.items())
