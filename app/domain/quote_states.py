@@ -24,8 +24,9 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("open", "decline"): "declined",
     # Past its validity, or a renewal quote whose contract expired without it.
     **{(status, "expire"): "expired" for status in (*EDITABLE, "open", "stale")},
-    # A renewal quote that went stale is priced again on the contract as it stands.
+    # A renewal quote that went stale, or lapsed unanswered, is priced again on the contract as it stands.
     ("stale", "reprice"): "draft",
+    ("expired", "reprice"): "draft",
     **{(status, "cancel"): "cancelled" for status in (*EDITABLE, "open", "stale")},
     # The contract changed underneath: an amendment prepared on an older version can no longer be accepted.
     **{(status, "go_stale"): "stale" for status in (*EDITABLE, "open")},

@@ -30,9 +30,9 @@ from app.domain.pricing import (
 from app.domain.terms import RENEWAL_PRICING, RenewalSettings
 
 ZERO = Decimal(0)
-#: Renewal quote statuses under which an auto-renewing contract renews at its term end: the quote was neither
-#: turned down nor let lapse, so the customer has not said no.
-RENEWING_QUOTE_STATUSES = ("draft", "needs_approval", "approved", "open", "stale")
+#: Renewal quote statuses under which an auto-renewing contract renews at its term end: the customer neither
+#: accepted nor declined it (one past its validity included), so the contract renews on its own.
+RENEWING_QUOTE_STATUSES = ("draft", "needs_approval", "approved", "open", "stale", "expired")
 
 
 @dataclass(frozen=True)

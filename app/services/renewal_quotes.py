@@ -66,7 +66,8 @@ def make_renewal_quote(session: Session, caller: Caller, contract: Contract, *, 
         why = ("it is evergreen" if term.end is None else "its cancellation was requested"
                if contract.cancellation_effective_on else f"it is {contract.status}")
         raise NotRenewable(f"contract {contract.number} has no renewal quote to make: {why}")
-    made = quote_repo.renewal_quotes_made(session, contract_id=contract.id, renewal_term=term.number + 1)
+    made = 0 if contract.renewal_quote_id is None else quote_repo.renewal_quotes_made(
+        session, contract_id=contract.id, renewal_term=term.number + 1)
     row = Quote(
         id=new_id(), number=f"{contract.number}-R{term.number + 1}" + (f".{made + 1}" if made else ""),
         type="renewal", version=1, account_id=contract.account_id, contract_id=contract.id,
@@ -94,7 +95,7 @@ def reprice_renewal_quote(session: Session, row: Quote, contract: Contract, thre
                           requests: Sequence[LineRequest] | None = None) -> None:
     """Price again on the contract as it stands: the rep's lines if given, else what is held at the end
     (the rep's discounts kept per SKU). A stale quote becomes a draft again."""
-    if row.status == "stale":
+    if can(row.status, "reprice"):
         row.status = transition(row.status, "reprice", number=row.number)
     elif not can(row.status, "edit"):
         raise Conflict(f"renewal quote {row.number} is {row.status}; only a draft renewal quote is re-priced")

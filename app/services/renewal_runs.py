@@ -269,7 +269,7 @@ def _apply(session: Session, caller: Caller, contract: Contract, action: renewal
     elif action.kind == "renew":
         quote = lifecycle.renewal_quote(session, contract, lifecycle.current_term(contract).number + 1)
         assert quote is not None
-        if quote.status == "stale" or quote.base_version != contract.version:
+        if quote.status in ("stale", "expired") or quote.base_version != contract.version:
             reprice_renewal_quote(session, quote, contract, threshold)  # never a stale quote applied
         lifecycle.auto_renew(session, caller, contract, quote, action.on)
     elif action.kind == "expire":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -355,3 +356,35 @@ def test_invoice_lines_over_two_terms_add_up_to_both_terms_value(
     term_two = Decimal(25) * Decimal("22.05") * 12
     assert total == term_one + term_two
     assert billed[-1] == ("2027-12-15", "recurring", "551.25")
+
+
+def test_a_renewal_quote_past_its_validity_still_renews_an_auto_renew_contract(
+    app: Any, client: TestClient, keys: Keys, theatre: dict[str, Any]
+) -> None:
+    """Neither accepted nor declined: at the end date it is priced again and the contract renews with it."""
+    from app.api.deps import get_today
+
+    contract = signed_contract(client, keys, account_id=theatre["id"], renewal=UPLIFT_5)
+    renewal = finalize(client, keys, client.post(f"/v1/contracts/{contract['id']}/renewal-quote",
+                                                 headers=keys.headers("sales")).json()["id"])
+    app.dependency_overrides[get_today] = lambda: date(2026, 12, 1)  # after its 30 days of validity
+    late = client.post(f"/v1/quotes/{renewal['id']}/accept", headers=keys.headers("sales"), json={
+        "signer_name": "A", "signer_email": "a@example.org", "document_sha256": renewal["document_sha256"]})
+    assert_problem(late, 409, code="quote_expired")
+    assert counts(run(client, keys, "2027-01-15")) == (0, 1, 0, 0, 0)
+    renewed = contract_on(client, keys, contract["id"], "2027-01-15")
+    assert (renewed["status"], held(renewed)) == ("active", [("TIX-PRO", 20, "22.05")])
+    assert quote(client, keys, renewal["id"])["status"] == "accepted"
+
+
+def test_a_stale_renewal_quote_is_priced_again_before_the_run_renews_with_it(
+    client: TestClient, keys: Keys, theatre: dict[str, Any]
+) -> None:
+    contract = signed_contract(client, keys, account_id=theatre["id"], renewal=UPLIFT_5)
+    renewal = finalize(client, keys, client.post(f"/v1/contracts/{contract['id']}/renewal-quote",
+                                                 headers=keys.headers("sales")).json()["id"])
+    seats = amend(client, keys, contract["id"], "2026-04-01", {"action": "add_quantity", "sku": "TIX-PRO", "quantity": 5})
+    accept(client, keys, finalize(client, keys, seats["id"]))
+    assert quote(client, keys, renewal["id"])["status"] == "stale"
+    assert counts(run(client, keys, "2027-01-15")) == (0, 1, 0, 0, 0)
+    assert held(contract_on(client, keys, contract["id"], "2027-01-15")) == [("TIX-PRO", 25, "22.05")]

@@ -340,12 +340,13 @@ class TestNextActionTermed:
     def test_nothing_between_the_quote_and_the_end(self) -> None:
         assert next_action(replace(TERMED, renewal_quote_status="open"), date(2027, 1, 14)) is None
 
-    @pytest.mark.parametrize("status", ["draft", "needs_approval", "approved", "open", "stale"])
-    def test_auto_renews_on_the_end_date_with_a_live_quote(self, status: str) -> None:
+    # Neither accepted nor declined: one that lapsed past its validity unanswered renews the contract too.
+    @pytest.mark.parametrize("status", ["draft", "needs_approval", "approved", "open", "stale", "expired"])
+    def test_auto_renews_on_the_end_date_with_a_quote_nobody_answered(self, status: str) -> None:
         assert next_action(replace(TERMED, renewal_quote_status=status), E) == Action("renew", E)
 
-    @pytest.mark.parametrize("status", ["declined", "cancelled", "expired"])
-    def test_expires_when_the_quote_was_turned_down_or_lapsed(self, status: str) -> None:
+    @pytest.mark.parametrize("status", ["declined", "cancelled"])
+    def test_expires_when_the_quote_was_turned_down(self, status: str) -> None:
         assert next_action(replace(TERMED, renewal_quote_status=status), E) == Action("expire", E)
 
     def test_expires_without_auto_renew_even_with_an_open_quote(self) -> None:
