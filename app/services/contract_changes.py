@@ -11,16 +11,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.db.base import new_id
-from app.db.models import Contract, ContractVersion, Event
-from app.db.repositories import contracts as repo
+from app.db.models import Contract, Event
 from app.db.repositories import events as event_repo
 from app.domain import renewals
+from app.domain.acceptance import ContractChange
 from app.domain.errors import Conflict
 from app.domain.quote_states import transition
 from app.domain.terms import ContractTerms, validate_terms
 from app.services import audit
 from app.services.amendments import visible_contract
 from app.services.auth import Caller
+from app.services.contract_writes import Recorded, store_change
 from app.services.contracts import contract_as_of
 from app.services.lifecycle import current_term, refresh_due, settings_of
 from app.services.quotes import check_if_match
@@ -36,9 +37,7 @@ def update_renewal_settings(
 ) -> ContractView:
     """Change how the contract renews: a new contract version; its draft renewal quote is priced again."""
     with session.begin():
-        visible_contract(session, caller, contract_id)
-        row = repo.contract(session, contract_id, for_update=True)
-        assert row is not None
+        row = visible_contract(session, caller, contract_id, for_update=True)
         check_if_match(f"contract {row.number}", row.version, if_match)
         if row.status != "active":
             raise Conflict(f"contract {row.number} is {row.status}; only an active contract's renewal changes")
@@ -65,9 +64,7 @@ def request_cancellation(
 ) -> ContractView:
     """Record when the contract ends by the notice rule; a termed one then does not renew."""
     with session.begin():
-        visible_contract(session, caller, contract_id)
-        row = repo.contract(session, contract_id, for_update=True)
-        assert row is not None
+        row = visible_contract(session, caller, contract_id, for_update=True)
         check_if_match(f"contract {row.number}", row.version, if_match)
         if row.status != "active" or row.cancellation_effective_on is not None:
             state = "already being cancelled" if row.cancellation_effective_on else row.status
@@ -97,6 +94,4 @@ def request_cancellation(
 
 def _new_version(session: Session, caller: Caller, row: Contract, kind: str, today: date) -> None:
     """A settings change is a version too: amendments and renewal quotes priced on the old one go stale."""
-    row.version += 1
-    session.add(ContractVersion(contract_id=row.id, version=row.version, kind=kind, effective_on=today,
-                                api_key_id=caller.key_id, accepted_on=today))
+    store_change(session, row, ContractChange(kind), Recorded(caller, None, today, today))

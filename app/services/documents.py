@@ -39,10 +39,10 @@ from app.documents.storage import DocumentMissing, DocumentStorage, StorageError
 from app.domain.contracts import contract_mrr
 from app.domain.errors import Conflict, IntegrityFailure, InvalidInput, NotFound, Unavailable
 from app.domain.periods import term_end
-from app.domain.quote_states import can, transition
+from app.domain.quote_states import QuoteTransitionRefused, can, transition
 from app.services import audit
 from app.services.auth import Caller
-from app.services.quotes import QuoteNotEditable, check_version, load_quote, lock_quote
+from app.services.quotes import check_version, load_quote, lock_quote
 from app.services.retry import retry_transient
 from app.services.views import QuoteView, quote_view, to_segment
 
@@ -140,7 +140,7 @@ def _check_finalizable(row: Quote, if_match: frozenset[int] | None) -> None:
     if row.status == "needs_approval":
         raise NeedsApproval(f"quote {row.number} has a discount above the threshold; an approver must approve it")
     if not can(row.status, "finalize"):
-        raise QuoteNotEditable(f"quote {row.number} is {row.status}; only a draft or approved quote is finalized")
+        raise QuoteTransitionRefused(f"quote {row.number} is {row.status}; only a draft or approved quote is finalized")
 
 
 @retry_transient

@@ -114,14 +114,14 @@ def cancel_effective(session: Session, caller: Caller, contract: Contract, on: d
     if term.end is None:
         held = [to_segment(s) for s in repo.segments_in_force(session, contract.id, on)]
         store_change(session, contract, acceptance.cancellation(held, on=on), Recorded(caller, None, on, on))
-        repo.end_current_term(session, contract.id, on)
+        repo.end_term(session, contract.id, contract.term_number, on)
         contract.end_date = on
     _end(session, caller, contract, "cancelled", on)
 
 
 def _end(session: Session, caller: Caller, contract: Contract, status: str, on: date) -> None:
     contract.status = status
-    repo.close_current_term(session, contract.id, outcome=status)
+    repo.set_term_outcome(session, contract.id, contract.term_number, status)
     contract.next_due_on = None
     event_repo.append(session, Event(
         id=new_id(), type=f"contract.{status}", contract_id=contract.id, contract_version=contract.version,

@@ -48,9 +48,6 @@ class UnknownQuote(NotFound):
     code = "unknown_quote"
 
 
-QuoteNotEditable = QuoteTransitionRefused
-
-
 @dataclass(frozen=True)
 class QuoteDraft:
     """Everything a rep sets on a new-business quote."""
@@ -170,7 +167,7 @@ def update_quote(
         row, contract = lock_quote(session, caller, quote_id)
         check_version(row, if_match)
         if not can(row.status, "edit"):
-            raise QuoteNotEditable(f"quote {row.number} is {row.status}; only draft quotes can be edited")
+            raise QuoteTransitionRefused(f"quote {row.number} is {row.status}; only draft quotes can be edited")
         if row.type == "amendment":
             _update_amendment(session, row, changes, threshold, today)
         elif row.type == "renewal":

@@ -42,9 +42,7 @@ def renewal_quote_now(session: Session, *, caller: Caller, contract_id: uuid.UUI
                       threshold: Decimal) -> tuple[QuoteView, bool]:
     """The current term's live renewal quote, made now if there is none (whatever the lead window)."""
     with session.begin():
-        visible_contract(session, caller, contract_id)
-        contract = contract_repo.contract(session, contract_id, for_update=True)
-        assert contract is not None
+        contract = visible_contract(session, caller, contract_id, for_update=True)
         existing = live_renewal_quote(session, contract)
         if existing is not None:
             return quote_view(existing), False

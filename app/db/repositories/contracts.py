@@ -124,11 +124,6 @@ def terms_for(session: Session, contract_ids: list[uuid.UUID]) -> dict[uuid.UUID
     return grouped
 
 
-def current_term(session: Session, contract_id: uuid.UUID) -> ContractTerm | None:
-    statement = select(ContractTerm).where(ContractTerm.contract_id == contract_id)
-    return session.scalars(statement.order_by(ContractTerm.number.desc()).limit(1)).first()
-
-
 def scheduled_changes(session: Session, contract_id: uuid.UUID, *, after: date) -> list[ScheduledChange]:
     return scheduled_changes_for(session, [contract_id], after=after)[contract_id]
 
@@ -145,20 +140,13 @@ def scheduled_changes_for(
     return grouped
 
 
-def close_current_term(session: Session, contract_id: uuid.UUID, *, outcome: str) -> None:
-    term = current_term(session, contract_id)
-    assert term is not None
-    term.outcome = outcome
-
-
 def set_term_outcome(session: Session, contract_id: uuid.UUID, number: int, outcome: str) -> None:
     """How a term ended, written without loading it (the renewal run does this for every renewal)."""
     session.execute(update(ContractTerm).where(ContractTerm.contract_id == contract_id, ContractTerm.number == number)
                     .values(outcome=outcome).execution_options(synchronize_session=False))
 
 
-def end_current_term(session: Session, contract_id: uuid.UUID, on: date) -> None:
+def end_term(session: Session, contract_id: uuid.UUID, number: int, on: date) -> None:
     """An evergreen term ends on the day its cancellation takes effect."""
-    term = current_term(session, contract_id)
-    assert term is not None
-    term.end_date = on
+    session.execute(update(ContractTerm).where(ContractTerm.contract_id == contract_id, ContractTerm.number == number)
+                    .values(end_date=on).execution_options(synchronize_session=False))
