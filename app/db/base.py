@@ -6,9 +6,10 @@ import os
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import MetaData, Uuid
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from app.db.types import UtcDateTime
 
@@ -41,7 +42,22 @@ class Base(DeclarativeBase):
 class IdMixin:
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
 
+    def __init__(self, **fields: Any) -> None:
+        """The id is known from construction, before any flush: rows made in one batch refer to each other, and a
+        flush of rows whose keys are all known is one prepared statement run many times, with no RETURNING."""
+        fields.setdefault("id", new_id())
+        super().__init__(**fields)
+
 
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now, onupdate=utc_now)
+
+
+def written_after(target: str, column: str) -> Any:
+    """A many-to-one that is never read, declared so that one flush writes a row after the row it refers to.
+
+    The unit of work orders the tables of one flush only along relationships; the renewal run writes a whole
+    batch of contracts (renewal quotes, their lines, segments, terms, versions) in a single flush.
+    """
+    return relationship(target, foreign_keys=column, lazy="raise")

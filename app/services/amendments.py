@@ -25,6 +25,7 @@ from app.domain.periods import period_months
 from app.domain.proration import prorate
 from app.services import audit
 from app.services.auth import Caller
+from app.services.contract_records import ContractRecords, records_of
 from app.services.contract_writes import CARRIED_TERMS, Recorded, quoted_lines, store_change
 from app.services.price_lists import price_list
 from app.services.views import QuoteView, quote_view, to_segment
@@ -112,7 +113,8 @@ def _decoded(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _price(session: Session, contract: Contract, effective_date: date, changes: Sequence[Change],
            today: date) -> Amendment:
-    segments = contract_repo.segments_in_force(session, contract.id, effective_date)
+    records = records_of(session, contract)
+    segments = records.in_force(effective_date)
     skus = {s.sku for s in segments} | {sku for c in changes for sku in (c.sku, c.from_sku, c.to_sku) if sku}
     term = term_on(session, contract, effective_date)
     snapshot = ContractSnapshot(
@@ -120,21 +122,10 @@ def _price(session: Session, contract: Contract, effective_date: date, changes: 
         billing_frequency=contract.billing_frequency, proration_method=contract.proration_method,
         mid_term_decrease=contract.mid_term_decrease, segments=tuple(to_segment(s) for s in segments),
         last_change_date=contract_repo.last_change_date(session, contract.id, before=term.end) or term.start,
-        scheduled=scheduled_holdings(session, contract, after=effective_date),
+        scheduled=records.will_hold(after=effective_date),
     )
     prices = price_list(session, account_id=contract.account_id, currency=contract.currency, skus=skus)
     return price_amendment(snapshot, changes, effective_date, prices, today=today)
-
-
-def scheduled_holdings(session: Session, contract: Contract, *, after: date) -> dict[str, int]:
-    """The decreases agreed to apply at a renewal after `after`: SKU → the units it will hold.
-
-    Each decrease was checked against the ones before it, so the fewest units any of them leaves is what remains.
-    """
-    will_hold: dict[str, int] = {}
-    for change in contract_repo.scheduled_changes(session, contract.id, after=after):
-        will_hold[change.sku] = min(change.quantity_after, will_hold.get(change.sku, change.quantity_after))
-    return will_hold
 
 
 def _store(row: Quote, contract: Contract, amendment: Amendment, effective_date: date, changes: Sequence[Change],
@@ -169,18 +160,19 @@ def _store(row: Quote, contract: Contract, amendment: Amendment, effective_date:
     row.approved_by = row.approved_at = None
 
 
-def apply_amendment(session: Session, caller: Caller, quote: Quote, contract: Contract, today: date,
+def apply_amendment(session: Session, caller: Caller, quote: Quote, records: ContractRecords, today: date,
                     signer_name: str) -> None:
     """Store what the domain says accepting the amendment writes, as the contract's next version.
 
     The caller holds the contract's row lock and has checked that the quote's base version is current.
     """
+    contract = records.contract
     effective = quote.effective_date
     assert effective is not None
     schedule, period_end = _billing(session, contract, effective)
     change = acceptance.amendment(quoted_lines(quote), effective=effective, term_end=schedule.end,
                                   schedule=schedule, period_end=period_end, today=today)
-    version = store_change(session, contract, change, Recorded(caller, quote, today, effective, signer_name))
+    version = store_change(session, records, change, Recorded(caller, quote, today, effective, signer_name))
     event_repo.append(session, Event(
         id=new_id(), type="contract.amended", contract_id=contract.id, contract_version=version, quote_id=quote.id,
         payload={"number": contract.number, "effective_date": effective.isoformat(), "currency": contract.currency,

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.db.base import new_id
-from app.db.models import Contract, Event
+from app.db.models import Event
 from app.db.repositories import events as event_repo
 from app.domain import renewals
 from app.domain.acceptance import ContractChange
@@ -21,6 +21,7 @@ from app.domain.terms import ContractTerms, validate_terms
 from app.services import audit
 from app.services.amendments import visible_contract
 from app.services.auth import Caller
+from app.services.contract_records import ContractRecords, records_of
 from app.services.contract_writes import Recorded, store_change
 from app.services.contracts import contract_as_of
 from app.services.lifecycle import current_term, refresh_due, settings_of
@@ -48,9 +49,10 @@ def update_renewal_settings(
             settings.auto_renew, settings.pricing, settings.uplift_percent)
         row.renewal_term_months, row.renewal_lead_days, row.notice_days = (
             settings.term_months, settings.lead_days, settings.notice_days)
-        _new_version(session, caller, row, "settings", today)
-        refresh_renewal_quotes(session, row, threshold)
-        refresh_due(session, row)
+        records = records_of(session, row)
+        _new_version(session, caller, records, "settings", today)
+        refresh_renewal_quotes(session, records, threshold)
+        refresh_due(session, records)
         audit.record(session, caller, "contract.renewal_updated", "contract", row.id,
                      {"renewal": {k: str(v) if isinstance(v, Decimal) else v for k, v in renewal.items()}})
         session.flush()
@@ -75,12 +77,13 @@ def request_cancellation(
             notice_days=row.notice_days, term_end=term.end)
         row.cancellation_requested_on, row.cancellation_effective_on = requested_on, effective_on
         row.cancellation_reason = reason
-        quote = live_renewal_quote(session, row)
+        records = records_of(session, row)
+        quote = live_renewal_quote(records)
         if quote is not None:
             quote.status, quote.version = transition(quote.status, "cancel", number=quote.number), quote.version + 1
             quote.close_reason = "the contract is being cancelled"
-        _new_version(session, caller, row, "cancellation", today)
-        refresh_due(session, row)
+        _new_version(session, caller, records, "cancellation", today)
+        refresh_due(session, records)
         event_repo.append(session, Event(
             id=new_id(), type="contract.cancellation_requested", contract_id=row.id, contract_version=row.version,
             payload={"number": row.number, "requested_on": requested_on.isoformat(),
@@ -92,6 +95,6 @@ def request_cancellation(
         return contract_as_of(session, row, today)
 
 
-def _new_version(session: Session, caller: Caller, row: Contract, kind: str, today: date) -> None:
+def _new_version(session: Session, caller: Caller, records: ContractRecords, kind: str, today: date) -> None:
     """A settings change is a version too: amendments and renewal quotes priced on the old one go stale."""
-    store_change(session, row, ContractChange(kind), Recorded(caller, None, today, today))
+    store_change(session, records, ContractChange(kind), Recorded(caller, None, today, today))

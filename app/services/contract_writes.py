@@ -13,8 +13,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from app.db.base import new_id
 from app.db.models import (
-    Contract,
     ContractTerm,
     ContractVersion,
     OneTimeCharge,
@@ -23,10 +23,10 @@ from app.db.models import (
     ScheduledChange,
     SubscriptionSegment,
 )
-from app.db.repositories import contracts as repo
 from app.domain.acceptance import ZERO, ContractChange, QuotedLine
 from app.domain.contracts import Term
 from app.services.auth import Caller
+from app.services.contract_records import ContractRecords
 
 #: The commercial terms a quote carries to its contract, and a contract to its amendment and renewal quotes.
 CARRIED_TERMS = ("term_months", "billing_frequency", "auto_renew", "renewal_pricing", "uplift_percent",
@@ -59,14 +59,18 @@ def quoted_lines(quote: Quote) -> list[QuotedLine]:
     ]
 
 
-def store_change(session: Session, contract: Contract, change: ContractChange, recorded: Recorded) -> int:
-    """Write `change` as the contract's next version; returns that version."""
+def store_change(session: Session, records: ContractRecords, change: ContractChange, recorded: Recorded) -> int:
+    """Write `change` as the contract's next version; returns that version.
+
+    The rows are added to the session (the next flush writes them) and to `records`, where the contract's
+    next change finds them.
+    """
+    contract = records.contract
     version = contract.version + 1 if contract.version else 1
     line_ids: Mapping[int, uuid.UUID] = (
         {line.position: line.id for line in recorded.quote.lines} if recorded.quote is not None else {})
     follows = change.closed or any(opened.replaces for opened in change.opened)
-    held = {s.sku: s for s in repo.segments_in_force_or_ending(session, contract.id, recorded.effective_on)
-            } if follows else {}
+    held = {s.sku: s for s in records.in_force_or_ending(recorded.effective_on)} if follows else {}
     for closing in change.closed:
         segment = held[closing.sku]
         segment.closed_on, segment.closed_in_version = closing.on, version
@@ -75,13 +79,15 @@ def store_change(session: Session, contract: Contract, change: ContractChange, r
         replaced = held.get(opened.replaces) if opened.replaces else None
         line_id = line_ids[opened.line] if opened.line is not None else (replaced.quote_line_id if replaced else None)
         assert line_id is not None, "a segment always comes from a quote line, its own or the one it follows"
-        session.add(SubscriptionSegment(
-            contract_id=contract.id, contract_version=version, quote_line_id=line_id, sku=opened.sku,
+        segment = SubscriptionSegment(
+            id=new_id(), contract_id=contract.id, contract_version=version, quote_line_id=line_id, sku=opened.sku,
             quantity=opened.quantity, list_unit_price=opened.list_unit_price, net_unit_price=opened.net_unit_price,
             start_date=opened.start_date, end_date=opened.end_date, origin=opened.origin,
             replaces_id=replaced.id if replaced else None,
             recorded_on=None if change.origin == "sale" else recorded.today,
-        ))
+        )
+        session.add(segment)
+        records.segments.append(segment)
     quote_id = recorded.quote.id if recorded.quote is not None else None
     for charge in change.charges:
         assert quote_id is not None
@@ -98,29 +104,33 @@ def store_change(session: Session, contract: Contract, change: ContractChange, r
         ))
     for decrease in change.scheduled:
         assert quote_id is not None
-        session.add(ScheduledChange(
+        scheduled = ScheduledChange(
             contract_id=contract.id, contract_version=version, quote_id=quote_id, sku=decrease.sku,
             change=decrease.change, quantity_after=decrease.quantity_after, effective_on=decrease.effective_on,
-        ))
+        )
+        session.add(scheduled)
+        records.scheduled.append(scheduled)
     if change.term is not None:
-        add_term(session, contract, change.term, quote_id)
+        add_term(session, records, change.term, quote_id)
     contract.version = version
     session.add(ContractVersion(
         contract_id=contract.id, version=version, kind=change.origin, effective_on=recorded.effective_on,
         quote_id=quote_id, api_key_id=recorded.caller.key_id, signer_name=recorded.signer_name,
         accepted_on=recorded.today,
     ))
-    session.flush()
     return version
 
 
-def add_term(session: Session, contract: Contract, term: Term, quote_id: uuid.UUID | None) -> None:
+def add_term(session: Session, records: ContractRecords, term: Term, quote_id: uuid.UUID | None) -> None:
     """Record the term; the contract's end and term length follow its last term."""
     assert quote_id is not None, "every term is made by a quote"
-    if term.number > 1:
-        repo.set_term_outcome(session, contract.id, term.number - 1, "renewed")
-    session.add(ContractTerm(contract_id=contract.id, number=term.number, start_date=term.start,
-                             end_date=term.end, quote_id=quote_id))
+    contract = records.contract
+    if records.term is not None:
+        assert records.term.number == term.number - 1
+        records.term.outcome = "renewed"
+    records.term = ContractTerm(contract_id=contract.id, number=term.number, start_date=term.start,
+                                end_date=term.end, quote_id=quote_id)
+    session.add(records.term)
     contract.term_number, contract.term_start, contract.end_date = term.number, term.start, term.end
     contract.term_months = term.months(contract.billing_anchor)
 

@@ -27,6 +27,7 @@ from app.services import audit
 from app.services.accounts import account_filter
 from app.services.amendments import CatchUpChanged, apply_amendment, catch_up_changed, visible_contract
 from app.services.auth import Caller
+from app.services.contract_records import ContractRecords, new_contract, records_of
 from app.services.contract_writes import CARRIED_TERMS, Recorded, quoted_lines, store_change
 from app.services.documents import stored_pdf
 from app.services.lifecycle import refresh_due, renew
@@ -124,9 +125,11 @@ def accept_quote(
                 "prepare it again"
             )
         else:
-            contract = APPLY[row.type](session, caller, row, contract, today, signer_name)
-            refresh_renewal_quotes(session, contract, threshold)
-            refresh_due(session, contract)  # a new term, or a decrease agreed for an anniversary, moves it
+            records = APPLY[row.type](session, caller, row, None if contract is None else records_of(session, contract),
+                                      today, signer_name)
+            contract = records.contract
+            refresh_renewal_quotes(session, records, threshold)
+            refresh_due(session, records)  # a new term, or a decrease agreed for an anniversary, moves it
             session.add(QuoteAcceptance(
                 quote_id=row.id, signer_name=signer_name, signer_email=signer_email, document_sha256=row.document_sha256,
                 client_address=client_address, api_key_id=caller.key_id,
@@ -146,10 +149,10 @@ def contract_as_of(session: Session, contract: Contract, as_of: date) -> Contrac
                          repo.scheduled_changes(session, contract.id, after=as_of), repo.terms(session, contract.id))
 
 
-def _apply_new(session: Session, caller: Caller, quote: Quote, contract: Contract | None, today: date,
-               signer_name: str) -> Contract:
+def _apply_new(session: Session, caller: Caller, quote: Quote, records: ContractRecords | None, today: date,
+               signer_name: str) -> ContractRecords:
     """A new-business quote makes a contract: its first term, its segments, `contract.created`."""
-    assert contract is None
+    assert records is None
     number = quote_repo.next_number(session, series="C", year=today.year)
     end = term_end(quote.start_date, quote.term_months)
     contract = Contract(
@@ -161,32 +164,33 @@ def _apply_new(session: Session, caller: Caller, quote: Quote, contract: Contrac
     )
     session.add(contract)
     session.flush()  # the rows below refer to it; tables without relationships are not ordered by the flush
+    records = new_contract(contract)
     change = acceptance.sale(quoted_lines(quote), term=Term(1, quote.start_date, end))
-    version = store_change(session, contract, change, Recorded(caller, quote, today, quote.start_date, signer_name))
+    version = store_change(session, records, change, Recorded(caller, quote, today, quote.start_date, signer_name))
     event_repo.append(session, Event(
         id=new_id(), type="contract.created", contract_id=contract.id, contract_version=version, quote_id=quote.id,
         payload={"number": contract.number, "mrr": str(quote.mrr), "arr": str(quote.arr),
                  "total_contract_value": str(quote.total_contract_value), "currency": quote.currency},
     ))
     audit.record(session, caller, "contract.created", "contract", contract.id, {"number": contract.number})
-    return contract
+    return records
 
 
-def _apply_amendment(session: Session, caller: Caller, quote: Quote, contract: Contract | None, today: date,
-                     signer_name: str) -> Contract:
-    assert contract is not None
-    apply_amendment(session, caller, quote, contract, today, signer_name)
-    return contract
+def _apply_amendment(session: Session, caller: Caller, quote: Quote, records: ContractRecords | None, today: date,
+                     signer_name: str) -> ContractRecords:
+    assert records is not None
+    apply_amendment(session, caller, quote, records, today, signer_name)
+    return records
 
 
-def _apply_renewal(session: Session, caller: Caller, quote: Quote, contract: Contract | None, today: date,
-                   signer_name: str) -> Contract:
-    assert contract is not None
-    renew(session, caller, contract, quote, today, signer_name=signer_name)
-    return contract
+def _apply_renewal(session: Session, caller: Caller, quote: Quote, records: ContractRecords | None, today: date,
+                   signer_name: str) -> ContractRecords:
+    assert records is not None
+    renew(session, caller, records, quote, today, signer_name=signer_name)
+    return records
 
 
 #: One apply function per quote type: what accepting it does to the contract (or makes one).
-APPLY: dict[str, Callable[[Session, Caller, Quote, Contract | None, date, str], Contract]] = {
+APPLY: dict[str, Callable[[Session, Caller, Quote, ContractRecords | None, date, str], ContractRecords]] = {
     "new": _apply_new, "amendment": _apply_amendment, "renewal": _apply_renewal,
 }

@@ -12,11 +12,8 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from app.db.base import new_id
-from app.db.models import Contract, Event, Quote
-from app.db.repositories import catalog as catalog_repo
-from app.db.repositories import contracts as repo
+from app.db.models import Contract, ContractTerm, Event, Quote
 from app.db.repositories import events as event_repo
-from app.db.repositories import quotes as quote_repo
 from app.domain import acceptance, renewals
 from app.domain.catalog import entry_in_effect
 from app.domain.contracts import Term
@@ -27,7 +24,9 @@ from app.domain.quote_states import transition
 from app.domain.terms import RenewalSettings
 from app.services import audit
 from app.services.auth import Caller
+from app.services.contract_records import ContractRecords
 from app.services.contract_writes import Recorded, quoted_lines, store_change
+from app.services.price_lists import price_entries
 from app.services.views import to_segment
 
 
@@ -44,36 +43,36 @@ def current_term(contract: Contract) -> Term:
     return Term(contract.term_number, contract.term_start, contract.end_date)
 
 
-def renewal_quote(session: Session, contract: Contract, term_number: int) -> Quote | None:
+def renewal_quote(records: ContractRecords, term_number: int) -> Quote | None:
     """The renewal quote made last for `term_number` (a declined one too: it decides the term end)."""
-    if contract.renewal_quote_id is None:
-        return None
-    quote = quote_repo.quote_by_id(session, contract.renewal_quote_id)
+    quote = records.renewal_quote
     return quote if quote is not None and quote.renewal_term == term_number else None
 
 
-def lifecycle(session: Session, contract: Contract) -> renewals.Lifecycle:
+def lifecycle(session: Session, records: ContractRecords) -> renewals.Lifecycle:
+    contract = records.contract
     term = current_term(contract)
-    quote = renewal_quote(session, contract, term.number + 1) if term.end is not None else None
+    quote = renewal_quote(records, term.number + 1) if term.end is not None else None
     return renewals.Lifecycle(
         status=contract.status, anchor=contract.billing_anchor, term_number=term.number, term_start=term.start,
         term_end=term.end, settings=settings_of(contract), renewal_quote_status=quote.status if quote else None,
         cancellation_effective_on=contract.cancellation_effective_on, last_uplift_on=contract.last_uplift_on,
         scheduled_on=() if term.end is not None else tuple(sorted({
-            change.effective_on for change in repo.scheduled_changes(
-                session, contract.id, after=contract.last_uplift_on or contract.billing_anchor)})),
+            change.effective_on for change in records.scheduled_after(contract.last_uplift_on or contract.billing_anchor)
+        })),
     )
 
 
-def refresh_due(session: Session, contract: Contract) -> None:
+def refresh_due(session: Session, records: ContractRecords) -> None:
     """When the renewal run next has something to do for this contract (null: never again)."""
-    action = renewals.next_action(lifecycle(session, contract), MAX_DATE)
-    contract.next_due_on = action.on if action else None
+    action = renewals.next_action(lifecycle(session, records), MAX_DATE)
+    records.contract.next_due_on = action.on if action else None
 
 
-def renew(session: Session, caller: Caller, contract: Contract, quote: Quote, today: date, *,
+def renew(session: Session, caller: Caller, records: ContractRecords, quote: Quote, today: date, *,
           signer_name: str | None = None) -> None:
     """The next term on the same contract, at the renewal quote's prices: new version, segments, event."""
+    contract = records.contract
     term = current_term(contract)
     if contract.status != "active" or quote.renewal_term != term.number + 1 or quote.start_date != term.end:
         raise Conflict(f"renewal quote {quote.number} renews term {quote.renewal_term} from {quote.start_date}, "
@@ -81,8 +80,8 @@ def renew(session: Session, caller: Caller, contract: Contract, quote: Quote, to
                        f"{term.end}; it can no longer renew it")
     assert term.end is not None
     change = acceptance.renewal(quoted_lines(quote), term=Term(term.number + 1, term.end, quote.end_date))
-    version = store_change(session, contract, change, Recorded(caller, quote, today, term.end, signer_name))
-    contract.renewal_quote_id = None
+    version = store_change(session, records, change, Recorded(caller, quote, today, term.end, signer_name))
+    contract.renewal_quote_id, records.renewal_quote = None, None
     event_repo.append(session, Event(
         id=new_id(), type="contract.renewed", contract_id=contract.id, contract_version=version, quote_id=quote.id,
         payload={"number": contract.number, "term": term.number + 1, "start_date": term.end.isoformat(),
@@ -90,38 +89,43 @@ def renew(session: Session, caller: Caller, contract: Contract, quote: Quote, to
                  "mrr": str(quote.mrr), "currency": contract.currency},
     ))
     audit.record(session, caller, "contract.renewed", "contract", contract.id, {"version": version})
-    refresh_due(session, contract)
+    refresh_due(session, records)
 
 
-def auto_renew(session: Session, caller: Caller, contract: Contract, quote: Quote, on: date) -> None:
+def auto_renew(session: Session, caller: Caller, records: ContractRecords, quote: Quote, on: date) -> None:
     """At the term end, an auto-renew contract renews with its renewal quote as it stands."""
     quote.status = transition(quote.status, "auto_renew", number=quote.number)
     quote.version += 1
-    renew(session, caller, contract, quote, on)
+    renew(session, caller, records, quote, on)
 
 
-def expire(session: Session, caller: Caller, contract: Contract, on: date) -> None:
+def expire(session: Session, caller: Caller, records: ContractRecords, on: date) -> None:
     """The term ended without renewal: the contract expires; a renewal quote still open lapses with it."""
-    _end(session, caller, contract, "expired", on)
-    quote = renewal_quote(session, contract, current_term(contract).number + 1)
+    contract = records.contract
+    _end(session, caller, records, "expired", on)
+    quote = renewal_quote(records, current_term(contract).number + 1)
     if quote is not None and quote.status not in ("declined", "cancelled", "expired", "accepted"):
         quote.status, quote.version = transition(quote.status, "expire", number=quote.number), quote.version + 1
 
 
-def cancel_effective(session: Session, caller: Caller, contract: Contract, on: date) -> None:
+def cancel_effective(session: Session, caller: Caller, records: ContractRecords, on: date) -> None:
     """The cancellation takes effect: an evergreen contract's segments stop that day (a period boundary)."""
-    term = current_term(contract)
-    if term.end is None:
-        held = [to_segment(s) for s in repo.segments_in_force(session, contract.id, on)]
-        store_change(session, contract, acceptance.cancellation(held, on=on), Recorded(caller, None, on, on))
-        repo.end_term(session, contract.id, contract.term_number, on)
-        contract.end_date = on
-    _end(session, caller, contract, "cancelled", on)
+    contract = records.contract
+    if current_term(contract).end is None:
+        held = [to_segment(s) for s in records.in_force(on)]
+        store_change(session, records, acceptance.cancellation(held, on=on), Recorded(caller, None, on, on))
+        _term(records).end_date = contract.end_date = on
+    _end(session, caller, records, "cancelled", on)
 
 
-def _end(session: Session, caller: Caller, contract: Contract, status: str, on: date) -> None:
-    contract.status = status
-    repo.set_term_outcome(session, contract.id, contract.term_number, status)
+def _term(records: ContractRecords) -> ContractTerm:
+    assert records.term is not None, "a contract that has changed since its sale has a current term"
+    return records.term
+
+
+def _end(session: Session, caller: Caller, records: ContractRecords, status: str, on: date) -> None:
+    contract = records.contract
+    contract.status = _term(records).outcome = status
     contract.next_due_on = None
     event_repo.append(session, Event(
         id=new_id(), type=f"contract.{status}", contract_id=contract.id, contract_version=contract.version,
@@ -130,20 +134,21 @@ def _end(session: Session, caller: Caller, contract: Contract, status: str, on: 
     audit.record(session, caller, f"contract.{status}", "contract", contract.id, {"on": on.isoformat()})
 
 
-def anniversary(session: Session, caller: Caller, contract: Contract, on: date) -> None:
+def anniversary(session: Session, caller: Caller, records: ContractRecords, on: date) -> None:
     """An evergreen anniversary: the decreases agreed for it apply, then the uplift, capped at that day's list."""
+    contract = records.contract
     settings = settings_of(contract)
     percent = settings.uplift_percent if settings.pricing == "uplift" and settings.uplift_percent else None
-    held = [to_segment(s) for s in repo.segments_in_force(session, contract.id, on)]
-    entries = catalog_repo.price_entries_for(session, skus={s.sku for s in held}, currency=contract.currency)
+    held = [to_segment(s) for s in records.in_force(on)]
+    entries = price_entries(session, currency=contract.currency, skus={s.sku for s in held})
     list_prices = {} if percent is None else {
         s.sku: list_unit_price(entry_in_effect(entries, s.sku, contract.currency, on), s.quantity) for s in held}
     will_hold: dict[str, int] = {}
-    for decrease in repo.scheduled_changes(session, contract.id, after=on - timedelta(days=1)):
+    for decrease in records.scheduled_after(on - timedelta(days=1)):
         if decrease.effective_on == on:
             will_hold[decrease.sku] = min(decrease.quantity_after, will_hold.get(decrease.sku, decrease.quantity_after))
     change = acceptance.anniversary(held, percent=percent, list_prices=list_prices, will_hold=will_hold, on=on)
-    version = store_change(session, contract, change, Recorded(caller, None, on, on))
+    version = store_change(session, records, change, Recorded(caller, None, on, on))
     contract.last_uplift_on = on
     event_repo.append(session, Event(
         id=new_id(), type="contract.uplifted", contract_id=contract.id, contract_version=version,
@@ -153,4 +158,4 @@ def anniversary(session: Session, caller: Caller, contract: Contract, on: date) 
                               for s in change.opened]},
     ))
     audit.record(session, caller, "contract.uplifted", "contract", contract.id, {"on": on.isoformat()})
-    refresh_due(session, contract)
+    refresh_due(session, records)

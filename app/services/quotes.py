@@ -34,6 +34,7 @@ from app.services import audit
 from app.services.accounts import UnknownAccount, account_filter, visible_account
 from app.services.amendments import reprice_amendment
 from app.services.auth import Caller
+from app.services.contract_records import records_of
 from app.services.price_lists import price_list
 from app.services.quote_rows import quote_line, store_priced
 from app.services.renewal_quotes import reprice_renewal_quote
@@ -202,7 +203,7 @@ def _update_renewal(session: Session, row: Quote, contract: Contract, changes: Q
         raise InvalidInput("a renewal quote takes its term and renewal pricing from the contract (edit them there); "
                            "only lines and valid_until change: " + ", ".join(named) + " cannot")
     row.valid_until = changes.fields.get("valid_until", row.valid_until)
-    reprice_renewal_quote(session, row, contract, threshold, changes.lines)
+    reprice_renewal_quote(session, row, records_of(session, contract), threshold, changes.lines)
 
 
 def _update_new_business(session: Session, caller: Caller, row: Quote, changes: QuoteChanges,
@@ -277,3 +278,4 @@ def cancel_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID, if_ma
                  reason: str | None) -> QuoteView:
     return _transition(session, caller=caller, quote_id=quote_id, if_match=if_match,
                        action="cancel", verb="cancelled", reason=reason)
+

@@ -15,8 +15,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from app.db.base import new_id
-from app.db.models import Contract, Event, Quote
-from app.db.repositories import contracts as contract_repo
+from app.db.models import Event, Quote
 from app.db.repositories import events as event_repo
 from app.db.repositories import quotes as quote_repo
 from app.domain import renewals
@@ -24,8 +23,9 @@ from app.domain.errors import Conflict, InvalidInput
 from app.domain.pricing import LineRequest
 from app.domain.quote_states import EDITABLE, can, transition
 from app.services import audit
-from app.services.amendments import scheduled_holdings, visible_contract
+from app.services.amendments import visible_contract
 from app.services.auth import Caller
+from app.services.contract_records import ContractRecords, records_of
 from app.services.contract_writes import CARRIED_TERMS
 from app.services.lifecycle import current_term, refresh_due, renewal_quote, settings_of
 from app.services.price_lists import price_list
@@ -43,22 +43,24 @@ def renewal_quote_now(session: Session, *, caller: Caller, contract_id: uuid.UUI
     """The current term's live renewal quote, made now if there is none (whatever the lead window)."""
     with session.begin():
         contract = visible_contract(session, caller, contract_id, for_update=True)
-        existing = live_renewal_quote(session, contract)
+        records = records_of(session, contract)
+        existing = live_renewal_quote(records)
         if existing is not None:
             return quote_view(existing), False
-        row = make_renewal_quote(session, caller, contract, today=today, threshold=threshold)
+        row = make_renewal_quote(session, caller, records, today=today, threshold=threshold)
+        session.flush()  # the view shows its timestamps
         return quote_view(row), True
 
 
-def live_renewal_quote(session: Session, contract: Contract) -> Quote | None:
-    term = current_term(contract)
-    quote = renewal_quote(session, contract, term.number + 1)
+def live_renewal_quote(records: ContractRecords) -> Quote | None:
+    quote = renewal_quote(records, current_term(records.contract).number + 1)
     return quote if quote is not None and quote.status not in ("declined", "cancelled", "expired") else None
 
 
-def make_renewal_quote(session: Session, caller: Caller, contract: Contract, *, today: date,
+def make_renewal_quote(session: Session, caller: Caller, records: ContractRecords, *, today: date,
                        threshold: Decimal) -> Quote:
     """A priced draft renewal quote for the next term; the caller holds the contract's lock."""
+    contract = records.contract
     term = current_term(contract)
     if contract.status != "active" or term.end is None or contract.cancellation_effective_on is not None:
         why = ("it is evergreen" if term.end is None else "its cancellation was requested"
@@ -72,12 +74,11 @@ def make_renewal_quote(session: Session, caller: Caller, contract: Contract, *, 
         currency=contract.currency, created_by=caller.key_id, lines=[], start_date=term.end,
         renewal_term=term.number + 1, priced_on=today,
     )
-    _price(session, row, contract, threshold, None)
+    _price(session, row, records, threshold, None)
     end = row.end_date
     assert end is not None
     session.add(row)
-    session.flush()
-    contract.renewal_quote_id = row.id
+    contract.renewal_quote_id, records.renewal_quote = row.id, row
     event_repo.append(session, Event(
         id=new_id(), type="renewal_quote.created", contract_id=contract.id, contract_version=contract.version,
         quote_id=row.id, payload={"number": row.number, "contract": contract.number, "term": term.number + 1,
@@ -85,11 +86,11 @@ def make_renewal_quote(session: Session, caller: Caller, contract: Contract, *, 
                                   "mrr": str(row.mrr), "currency": row.currency},
     ))
     audit.record(session, caller, "quote.created", "quote", row.id, {"number": row.number, "type": "renewal"})
-    refresh_due(session, contract)
+    refresh_due(session, records)
     return row
 
 
-def reprice_renewal_quote(session: Session, row: Quote, contract: Contract, threshold: Decimal,
+def reprice_renewal_quote(session: Session, row: Quote, records: ContractRecords, threshold: Decimal,
                           requests: Sequence[LineRequest] | None = None) -> None:
     """Price again on the contract as it stands: the rep's lines if given, else what is held at the end
     (the rep's discounts kept per SKU). A stale quote becomes a draft again."""
@@ -97,31 +98,32 @@ def reprice_renewal_quote(session: Session, row: Quote, contract: Contract, thre
         row.status = transition(row.status, "reprice", number=row.number)
     elif not can(row.status, "edit"):
         raise Conflict(f"renewal quote {row.number} is {row.status}; only a draft renewal quote is re-priced")
-    _price(session, row, contract, threshold, requests)
+    _price(session, row, records, threshold, requests)
 
 
-def refresh_renewal_quotes(session: Session, contract: Contract, threshold: Decimal) -> None:
+def refresh_renewal_quotes(session: Session, records: ContractRecords, threshold: Decimal) -> None:
     """After the contract changed: its draft renewal quote is re-priced, a finalized one goes stale."""
-    row = live_renewal_quote(session, contract)
-    if row is None or row.base_version == contract.version:
+    row = live_renewal_quote(records)
+    if row is None or row.base_version == records.contract.version:
         return
     if row.status in EDITABLE:
-        reprice_renewal_quote(session, row, contract, threshold)
+        reprice_renewal_quote(session, row, records, threshold)
         row.version += 1
     elif row.status == "open":
         row.status, row.version = transition(row.status, "go_stale", number=row.number), row.version + 1
 
 
-def _price(session: Session, row: Quote, contract: Contract, threshold: Decimal,
+def _price(session: Session, row: Quote, records: ContractRecords, threshold: Decimal,
            requests: Sequence[LineRequest] | None) -> None:
     """Price the renewal quote for the next term as the contract's settings say now (term length included)."""
+    contract = records.contract
     term = current_term(contract)
     row.term_months = contract.renewal_term_months or term.months(contract.billing_anchor)
     row.end_date = renewals.next_term_end(contract.billing_anchor, row.start_date, row.term_months or 12)
     for name in CARRIED_TERMS:
         if name != "term_months":
             setattr(row, name, getattr(contract, name))
-    held = _held_at_end(session, contract, row.start_date)
+    held = _held_at_end(records, row.start_date)
     if requests is None:
         discounts = {line.sku: line.discount_percent for line in row.lines}
         wanted = [renewals.RenewalRequest(sku, quantity, price, discounts.get(sku))
@@ -149,12 +151,12 @@ def _price(session: Session, row: Quote, contract: Contract, threshold: Decimal,
     row.base_version = contract.version
 
 
-def _held_at_end(session: Session, contract: Contract, end: date) -> dict[str, tuple[int, Decimal]]:
+def _held_at_end(records: ContractRecords, end: date) -> dict[str, tuple[int, Decimal]]:
     """SKU → (units, net unit price) in force on the term's last day, after the agreed decreases."""
     last_day = end - timedelta(days=1)
-    will_hold = scheduled_holdings(session, contract, after=last_day)
+    will_hold = records.will_hold(after=last_day)
     held: dict[str, tuple[int, Decimal]] = {}
-    for segment in contract_repo.segments_in_force(session, contract.id, last_day):
+    for segment in records.in_force(last_day):
         quantity = min(segment.quantity, will_hold.get(segment.sku, segment.quantity))
         if quantity > 0:
             held[segment.sku] = (quantity, segment.net_unit_price)

@@ -25,13 +25,16 @@ from multiprocessing.connection import wait as wait_for
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.base import new_id, utc_now
-from app.db.models import Contract, RenewalRun, RenewalRunError
+from app.db.bulk import copy_new_rows
+from app.db.models import RenewalRun, RenewalRunError
 from app.db.repositories import events as event_repo
 from app.db.repositories import renewal_runs as repo
 from app.domain import renewals
 from app.domain.errors import DomainError, InvalidInput, NotFound
-from app.services import lifecycle
+from app.services import contract_records, lifecycle
 from app.services.auth import Caller
+from app.services.contract_records import ContractRecords
+from app.services.price_lists import load_contracted_prices
 from app.services.renewal_quotes import make_renewal_quote, reprice_renewal_quote
 
 logger = logging.getLogger("cpq.renewals")
@@ -197,87 +200,122 @@ def _start(session: Session, caller: Caller, as_of: date, workers: int) -> uuid.
         return run.id
 
 
+@dataclass(frozen=True)
+class _Batch:
+    size: int
+    last: uuid.UUID
+    counts: Counter[str]
+    errors: list[RunError]
+
+
 def _work(factory: sessionmaker[Session], job: _Job, progress: Callable[[int], None] | None, *,
           parent: int | None = None) -> _Tally:
     """Claim and process batches until none is left; a dry run pages through instead and rolls back.
 
-    A worker process whose parent died (a killed run) stops after its batch: a rerun finishes the work.
+    A batch is first done whole, in one transaction and one flush; if anything in it fails, it is rolled back
+    and done again contract by contract, each in a savepoint, so that only the bad contract is left out and
+    reported. A worker process whose parent died (a killed run) stops after its batch: a rerun finishes the work.
     """
     tally = _Tally(Counter(), [])
     after: uuid.UUID | None = None
     skipped: set[uuid.UUID] = set()
     while parent is None or os.getppid() == parent:
-        with factory() as session:
-            session.begin()
-            batch = repo.claim_due(session, as_of=job.as_of, run_id=job.run_id, limit=BATCH, after=after,
-                                   skip=skipped)
-            if not batch:
-                session.rollback()
-                break
-            counts: Counter[str] = Counter()
-            errors: list[RunError] = []
-            for contract in batch:
-                _process(session, job.caller, contract, job.as_of, job.threshold, counts, errors)
-            for error in errors:
-                skipped.add(error.contract_id)
-                if job.run_id is not None:
-                    session.add(RenewalRunError(run_id=job.run_id, contract_id=error.contract_id, code=error.code,
-                                                detail=error.detail[:2000]))
-            if job.run_id is None:
-                session.rollback()
-                after = batch[-1].id
-            else:
-                session.commit()
-        tally.counts.update(counts)
-        tally.errors.extend(errors)
-        tally.processed += len(batch)
+        try:
+            batch = _batch(factory, job, after, skipped, careful=False)
+        except Exception:
+            logger.info("renewal run: a batch failed as a whole; processing it contract by contract", exc_info=True)
+            batch = _batch(factory, job, after, skipped, careful=True)
+        if batch is None:
+            break
+        skipped.update(error.contract_id for error in batch.errors)
+        after = batch.last
+        tally.counts.update(batch.counts)
+        tally.errors.extend(batch.errors)
+        tally.processed += batch.size
         if progress is not None:
-            progress(len(batch))
+            progress(batch.size)
     return tally
 
 
-def _process(session: Session, caller: Caller, contract: Contract, as_of: date, threshold: Decimal,
-             counts: Counter[str], errors: list[RunError]) -> None:
-    """Everything due for one contract, in date order, all or nothing."""
+def _batch(factory: sessionmaker[Session], job: _Job, after: uuid.UUID | None, skipped: set[uuid.UUID], *,
+           careful: bool) -> _Batch | None:
+    """Claim a batch, load its records in a few queries, apply what is due; None when nothing is left."""
+    with factory() as session:
+        session.begin()
+        batch = repo.claim_due(session, as_of=job.as_of, run_id=job.run_id, limit=BATCH,
+                               after=after, skip=skipped)
+        if not batch:
+            session.rollback()
+            return None
+        records = contract_records.load(session, batch)
+        load_contracted_prices(session, {contract.account_id for contract in batch})
+        counts: Counter[str] = Counter()
+        errors: list[RunError] = []
+        for contract in batch:
+            if careful:
+                _process(session, job, records[contract.id], counts, errors)
+            else:
+                counts.update(_advance(session, job, records[contract.id]))
+        if not careful:
+            copy_new_rows(session)
+        for error in errors:
+            if job.run_id is not None:
+                session.add(RenewalRunError(run_id=job.run_id, contract_id=error.contract_id, code=error.code,
+                                            detail=error.detail[:2000]))
+        if job.run_id is None:
+            session.rollback()
+        else:
+            session.commit()
+        return _Batch(len(batch), batch[-1].id, counts, errors)
+
+
+def _process(session: Session, job: _Job, records: ContractRecords, counts: Counter[str],
+             errors: list[RunError]) -> None:
+    """Everything due for one contract in a savepoint: one bad contract never stops the run."""
     mark = event_repo.pending_mark(session)
-    done: Counter[str] = Counter()
     savepoint = session.begin_nested()
     try:
-        for _ in range(MAX_ACTIONS):
-            action = renewals.next_action(lifecycle.lifecycle(session, contract), as_of)
-            if action is None:
-                break
-            _apply(session, caller, contract, action, threshold)
-            done[action.kind] += 1
-        else:
-            raise RuntimeError(f"more than {MAX_ACTIONS} renewal actions due for one contract")
+        done = _advance(session, job, records)
         session.flush()
         savepoint.commit()
         counts.update(done)
-    except Exception as error:  # one bad contract never stops the run: it is rolled back and reported
+    except Exception as error:  # rolled back alone and reported
         savepoint.rollback()
         event_repo.discard_since(session, mark)
         code = error.code if isinstance(error, DomainError) else "internal_error"
         if not isinstance(error, DomainError):
-            logger.exception("renewal run: contract %s failed", contract.number)
-        errors.append(RunError(contract.id, code, f"contract {contract.number}: {error}"))
+            logger.exception("renewal run: contract %s failed", records.contract.number)
+        errors.append(RunError(records.contract.id, code, f"contract {records.contract.number}: {error}"))
 
 
-def _apply(session: Session, caller: Caller, contract: Contract, action: renewals.Action, threshold: Decimal) -> None:
+def _advance(session: Session, job: _Job, records: ContractRecords) -> Counter[str]:
+    """Everything due for one contract as of the run's date, in date order: the actions applied, by kind."""
+    done: Counter[str] = Counter()
+    for _ in range(MAX_ACTIONS):
+        action = renewals.next_action(lifecycle.lifecycle(session, records), job.as_of)
+        if action is None:
+            return done
+        _apply(session, job, records, action)
+        done[action.kind] += 1
+    raise RuntimeError(f"more than {MAX_ACTIONS} renewal actions due for one contract")
+
+
+def _apply(session: Session, job: _Job, records: ContractRecords, action: renewals.Action) -> None:
+    caller, contract = job.caller, records.contract
     if action.kind == "renewal_quote":
-        make_renewal_quote(session, caller, contract, today=action.on, threshold=threshold)
+        make_renewal_quote(session, caller, records, today=action.on, threshold=job.threshold)
     elif action.kind == "renew":
-        quote = lifecycle.renewal_quote(session, contract, lifecycle.current_term(contract).number + 1)
+        quote = lifecycle.renewal_quote(records, lifecycle.current_term(contract).number + 1)
         assert quote is not None
         if quote.status in ("stale", "expired") or quote.base_version != contract.version:
-            reprice_renewal_quote(session, quote, contract, threshold)  # never a stale quote applied
-        lifecycle.auto_renew(session, caller, contract, quote, action.on)
+            reprice_renewal_quote(session, quote, records, job.threshold)  # never a stale quote applied
+        lifecycle.auto_renew(session, caller, records, quote, action.on)
     elif action.kind == "expire":
-        lifecycle.expire(session, caller, contract, action.on)
+        lifecycle.expire(session, caller, records, action.on)
     elif action.kind == "uplift":
-        lifecycle.anniversary(session, caller, contract, action.on)
+        lifecycle.anniversary(session, caller, records, action.on)
     else:
-        lifecycle.cancel_effective(session, caller, contract, action.on)
+        lifecycle.cancel_effective(session, caller, records, action.on)
 
 
 class UnknownRun(NotFound):

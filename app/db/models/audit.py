@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base, IdMixin, new_id, utc_now
+from app.db.base import Base, IdMixin, new_id, utc_now, written_after
+from app.db.models.quotes import Quote
 from app.db.types import UtcDateTime
 
 
@@ -37,5 +38,6 @@ class Event(Base):
     contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"), index=True)
     contract_version: Mapped[int] = mapped_column(Integer)
     quote_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("quotes.id"))
+    quote: Mapped[Quote | None] = written_after("Quote", "Event.quote_id")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)

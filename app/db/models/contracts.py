@@ -9,8 +9,8 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base, IdMixin, TimestampMixin
-from app.db.models.quotes import RenewalTermsColumns
+from app.db.base import Base, IdMixin, TimestampMixin, written_after
+from app.db.models.quotes import Quote, QuoteLine, RenewalTermsColumns
 from app.db.types import Amount, UnitPrice
 
 
@@ -41,6 +41,7 @@ class Contract(IdMixin, TimestampMixin, RenewalTermsColumns, Base):
     source_quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quotes.id"))
     #: The live renewal quote of the current term, if one was made.
     renewal_quote_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("quotes.id", use_alter=True))
+    renewal_quote: Mapped[Quote | None] = written_after("Quote", "Contract.renewal_quote_id")
     cancellation_requested_on: Mapped[date | None] = mapped_column(Date)
     cancellation_effective_on: Mapped[date | None] = mapped_column(Date)
     cancellation_reason: Mapped[str | None] = mapped_column(String(500))
@@ -62,6 +63,7 @@ class ContractTerm(IdMixin, TimestampMixin, Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     #: The quote that made it: the sale's, or the renewal quote accepted or auto-renewed.
     quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quotes.id"))
+    quote: Mapped[Quote] = written_after("Quote", "ContractTerm.quote_id")
     #: How it ended: renewed, expired, cancelled (null while current).
     outcome: Mapped[str | None] = mapped_column(String(16))
 
@@ -82,6 +84,7 @@ class ContractVersion(IdMixin, TimestampMixin, Base):
     effective_on: Mapped[date | None] = mapped_column(Date)
     #: The quote behind it; null for a change the renewal run makes alone (an uplift, an expiry).
     quote_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("quotes.id"))
+    quote: Mapped[Quote | None] = written_after("Quote", "ContractVersion.quote_id")
     api_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_keys.id"))
     signer_name: Mapped[str | None] = mapped_column(String(200))
     #: The calendar date the quote was accepted: from then on, billing knows of this version.
@@ -97,6 +100,7 @@ class SubscriptionSegment(IdMixin, TimestampMixin, Base):
     contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"))
     contract_version: Mapped[int] = mapped_column(Integer)
     quote_line_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quote_lines.id"))
+    quote_line: Mapped[QuoteLine] = written_after("QuoteLine", "SubscriptionSegment.quote_line_id")
     sku: Mapped[str] = mapped_column(ForeignKey("products.sku"))
     quantity: Mapped[int] = mapped_column(Integer)
     list_unit_price: Mapped[Decimal] = mapped_column(UnitPrice())

@@ -49,6 +49,15 @@ def contracted_prices_for(session: Session, *, account_id: uuid.UUID, skus: Coll
     return [to_contracted_price(row) for row in session.scalars(statement)]
 
 
+def contracted_prices_of(session: Session, account_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[ContractedPrice]]:
+    """Every contracted price of some accounts (the renewal run prices a batch of contracts on them)."""
+    found: dict[uuid.UUID, list[ContractedPrice]] = {account_id: [] for account_id in account_ids}
+    statement = select(ContractedPriceRow).where(ContractedPriceRow.account_id.in_(list(account_ids)))
+    for row in session.scalars(statement):
+        found[row.account_id].append(to_contracted_price(row))
+    return found
+
+
 def list_contracted_prices(
     session: Session, *, account_id: uuid.UUID, limit: int, cursor: str | None
 ) -> Page[ContractedPriceRow]:

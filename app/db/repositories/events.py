@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
+from app.db.bulk import insert_rows
 from app.db.models import Event
 
 #: Any constant works: every writer of events takes this one transaction-scoped lock.
@@ -40,10 +41,10 @@ def _write_pending(session: Session) -> None:
     pending: list[Event] = session.info.pop(_PENDING, [])
     if not pending:
         return
+    session.flush()  # what the events refer to
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVENTS_LOCK})
-    session.add_all(pending)
-    session.flush()
+    insert_rows(session, Event.__table__, pending)  # the sequence numbers are not read back
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -1,0 +1,102 @@
+"""The renewal run writes its batches with COPY: the rows must be exactly those the unit of work writes.
+
+Copies of each kind of contract (auto-renewed with an uplift, expired, evergreen with two anniversaries) are
+renewed in batches of one: the original of each kind is flushed by the unit of work, its copies are written
+by `copy_new_rows`. Every column of every row written (ids, timestamps and numbers aside) must be
+the same for every copy of a kind.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db.bulk import copy_new_rows
+from app.db.models import Contract
+from app.services import renewal_runs
+from app.services.auth import OPERATOR
+from tests.db.copies import THRESHOLD, UUID
+from tests.db.test_renewal_run_concurrency import AS_OF, _contracts
+
+#: What the run writes, per table, and the contract each row belongs to.
+WRITTEN = {
+    "quotes": "SELECT c.number AS owner, x.* FROM quotes x JOIN contracts c ON c.id = x.contract_id "
+              "WHERE x.type = 'renewal'",
+    "quote_lines": "SELECT c.number AS owner, x.* FROM quote_lines x JOIN quotes q ON q.id = x.quote_id "
+                   "JOIN contracts c ON c.id = q.contract_id WHERE q.type = 'renewal'",
+    "subscription_segments": "SELECT c.number AS owner, x.* FROM subscription_segments x "
+                             "JOIN contracts c ON c.id = x.contract_id",
+    "contract_terms": "SELECT c.number AS owner, x.* FROM contract_terms x JOIN contracts c ON c.id = x.contract_id",
+    "contract_versions": "SELECT c.number AS owner, x.* FROM contract_versions x "
+                         "JOIN contracts c ON c.id = x.contract_id",
+    "events": "SELECT c.number AS owner, x.* FROM events x JOIN contracts c ON c.id = x.contract_id "
+              "WHERE x.type <> 'contract.created'",
+    "audit_entries": "SELECT c.number AS owner, x.* FROM audit_entries x JOIN contracts c ON x.object_id = c.id::text "
+                     "WHERE x.action IN ('contract.renewed', 'contract.expired', 'contract.uplifted')",
+    "contracts": "SELECT number AS owner, x.* FROM contracts x",
+}
+#: A copy's contract number is its template's with "-cN" appended.
+COPY_SUFFIX = re.compile(r"-c\d+")
+
+
+def _comparable(value: Any) -> Any:
+    """What must match between copies: not ids (only whether one is set), times, numbers, nor the sequence."""
+    if isinstance(value, uuid.UUID | datetime):
+        return "<id or time>"
+    if isinstance(value, str):
+        return UUID.sub("<id>", COPY_SUFFIX.sub("", value))
+    if isinstance(value, dict):
+        return {key: _comparable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_comparable(item) for item in value]
+    return value
+
+
+def _rows(factory: sessionmaker[Session], sql: str) -> dict[str, list[str]]:
+    by_owner: dict[str, list[str]] = {}
+    with factory() as session:
+        for row in session.execute(text(sql)).mappings():
+            values = {key: _comparable(value) if not key.endswith("id") or value is None else "<id>"
+                      for key, value in row.items() if key not in {"owner", "sequence"}}
+            by_owner.setdefault(row["owner"], []).append(repr(sorted(values.items())))
+    return {owner: sorted(rows) for owner, rows in by_owner.items()}
+
+
+def test_batches_written_with_copy_hold_the_rows_the_unit_of_work_writes(
+    session_factory: sessionmaker[Session], database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("COPY is PostgreSQL's; on SQLite the run flushes")
+    kinds = _contracts(session_factory, database_url, tmp_path, copies=3)
+    written_by: dict[str, str] = {}
+
+    def originals_flushed(session: Session) -> None:
+        (contract,) = (item for item in session.identity_map.values() if isinstance(item, Contract))
+        if COPY_SUFFIX.search(contract.number):
+            written_by[contract.number] = "copy"
+            copy_new_rows(session)
+        else:
+            written_by[contract.number] = "flush"
+            session.flush()
+
+    monkeypatch.setattr(renewal_runs, "BATCH", 1)
+    monkeypatch.setattr(renewal_runs, "copy_new_rows", originals_flushed)
+    report = renewal_runs.run_renewals(session_factory, caller=OPERATOR, as_of=AS_OF, today=AS_OF,
+                                       threshold=THRESHOLD)
+    assert report.errors == [] and report.contracts_processed == len(kinds) == len(written_by)
+    assert sorted(written_by.values()).count("flush") == len(set(kinds.values()))
+    for table, sql in WRITTEN.items():
+        rows = _rows(session_factory, sql)
+        for kind in set(kinds.values()):
+            copies = {number: rows.get(number, []) for number, k in kinds.items() if k == kind}
+            reference = next(iter(copies.values()))
+            assert reference or table != "events", f"no event for the {kind} contracts: the run did nothing"
+            for number, written in copies.items():
+                assert written == reference, f"{table}: {number} differs from the other {kind} contracts"
