@@ -12,7 +12,7 @@ a plain flush.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Column, Table, inspect
 from sqlalchemy.orm import MANYTOONE, Session
@@ -40,8 +40,9 @@ def copy_new_rows(session: Session) -> None:
                 session.expunge(item)
 
 
-def insert_rows(session: Session, table: Table, items: list[Any]) -> None:
-    """Insert objects that are not in the session (events, which the database numbers) in one go."""
+def insert_rows(session: Session, model: type[Base], items: list[Any]) -> None:
+    """Insert objects of `model` that are not in the session (events, which the database numbers) in one go."""
+    table = cast(Table, model.__table__)
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         _copy(connection.connection.driver_connection.cursor(), table, items, connection.dialect)  # type: ignore[union-attr]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from types import MappingProxyType
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -91,7 +92,7 @@ class QuoteLine(IdMixin, Base):
     __tablename__ = "quote_lines"
     #: Its server defaults only serve rows written before their columns existed; the Python defaults are sent,
     #: so nothing is fetched back (which would turn a batch's flush into one huge INSERT … RETURNING).
-    __mapper_args__: ClassVar[dict[str, object]] = {"eager_defaults": False}
+    __mapper_args__ = MappingProxyType({"eager_defaults": False})
 
     quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quotes.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)

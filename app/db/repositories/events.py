@@ -44,7 +44,7 @@ def _write_pending(session: Session) -> None:
     session.flush()  # what the events refer to
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVENTS_LOCK})
-    insert_rows(session, Event.__table__, pending)  # the sequence numbers are not read back
+    insert_rows(session, Event, pending)  # the sequence numbers are not read back
 
 
 @event.listens_for(Session, "after_transaction_end")
