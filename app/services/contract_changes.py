@@ -52,7 +52,7 @@ def update_renewal_settings(
         records = records_of(session, row)
         _new_version(session, caller, records, "settings", today)
         refresh_renewal_quotes(session, records, threshold)
-        refresh_due(session, records)
+        refresh_due(records)
         audit.record(session, caller, "contract.renewal_updated", "contract", row.id,
                      {"renewal": {k: str(v) if isinstance(v, Decimal) else v for k, v in renewal.items()}})
         session.flush()
@@ -83,7 +83,7 @@ def request_cancellation(
             quote.status, quote.version = transition(quote.status, "cancel", number=quote.number), quote.version + 1
             quote.close_reason = "the contract is being cancelled"
         _new_version(session, caller, records, "cancellation", today)
-        refresh_due(session, records)
+        refresh_due(records)
         event_repo.append(session, Event(
             id=new_id(), type="contract.cancellation_requested", contract_id=row.id, contract_version=row.version,
             payload={"number": row.number, "requested_on": requested_on.isoformat(),

@@ -129,7 +129,7 @@ def accept_quote(
                                       today, signer_name)
             contract = records.contract
             refresh_renewal_quotes(session, records, threshold)
-            refresh_due(session, records)  # a new term, or a decrease agreed for an anniversary, moves it
+            refresh_due(records)  # a new term, or a decrease agreed for an anniversary, moves it
             session.add(QuoteAcceptance(
                 quote_id=row.id, signer_name=signer_name, signer_email=signer_email, document_sha256=row.document_sha256,
                 client_address=client_address, api_key_id=caller.key_id,

@@ -49,7 +49,7 @@ def renewal_quote(records: ContractRecords, term_number: int) -> Quote | None:
     return quote if quote is not None and quote.renewal_term == term_number else None
 
 
-def lifecycle(session: Session, records: ContractRecords) -> renewals.Lifecycle:
+def lifecycle(records: ContractRecords) -> renewals.Lifecycle:
     contract = records.contract
     term = current_term(contract)
     quote = renewal_quote(records, term.number + 1) if term.end is not None else None
@@ -63,9 +63,9 @@ def lifecycle(session: Session, records: ContractRecords) -> renewals.Lifecycle:
     )
 
 
-def refresh_due(session: Session, records: ContractRecords) -> None:
+def refresh_due(records: ContractRecords) -> None:
     """When the renewal run next has something to do for this contract (null: never again)."""
-    action = renewals.next_action(lifecycle(session, records), MAX_DATE)
+    action = renewals.next_action(lifecycle(records), MAX_DATE)
     records.contract.next_due_on = action.on if action else None
 
 
@@ -89,7 +89,7 @@ def renew(session: Session, caller: Caller, records: ContractRecords, quote: Quo
                  "mrr": str(quote.mrr), "currency": contract.currency},
     ))
     audit.record(session, caller, "contract.renewed", "contract", contract.id, {"version": version})
-    refresh_due(session, records)
+    refresh_due(records)
 
 
 def auto_renew(session: Session, caller: Caller, records: ContractRecords, quote: Quote, on: date) -> None:
@@ -158,4 +158,4 @@ def anniversary(session: Session, caller: Caller, records: ContractRecords, on: 
                               for s in change.opened]},
     ))
     audit.record(session, caller, "contract.uplifted", "contract", contract.id, {"on": on.isoformat()})
-    refresh_due(session, records)
+    refresh_due(records)

@@ -86,7 +86,7 @@ def make_renewal_quote(session: Session, caller: Caller, records: ContractRecord
                                   "mrr": str(row.mrr), "currency": row.currency},
     ))
     audit.record(session, caller, "quote.created", "quote", row.id, {"number": row.number, "type": "renewal"})
-    refresh_due(session, records)
+    refresh_due(records)
     return row
 
 

@@ -292,7 +292,7 @@ def _advance(session: Session, job: _Job, records: ContractRecords) -> Counter[s
     """Everything due for one contract as of the run's date, in date order: the actions applied, by kind."""
     done: Counter[str] = Counter()
     for _ in range(MAX_ACTIONS):
-        action = renewals.next_action(lifecycle.lifecycle(session, records), job.as_of)
+        action = renewals.next_action(lifecycle.lifecycle(records), job.as_of)
         if action is None:
             return done
         _apply(session, job, records, action)

@@ -32,11 +32,6 @@ def mark_stale_amendments(session: Session, *, contract_id: uuid.UUID, current_v
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def quote_by_id(session: Session, quote_id: uuid.UUID) -> Quote | None:
-    """The quote with its lines; from the session's identity map when it is already there (no query)."""
-    return session.get(Quote, quote_id, options=[selectinload(Quote.lines)])
-
-
 def renewal_quotes_made(session: Session, *, contract_id: uuid.UUID, renewal_term: int) -> int:
     statement = select(func.count()).select_from(Quote).where(
         Quote.contract_id == contract_id, Quote.type == "renewal", Quote.renewal_term == renewal_term)
