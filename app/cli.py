@@ -124,11 +124,12 @@ def run_renewals(
 
     from app.db.session import make_engine, make_session_factory
     from app.services.auth import OPERATOR
-    from app.services.renewal_runs import COUNTERS, due_count, run_renewals
+    from app.services.renewal_runs import COUNTERS, due_count, run_renewals, tune_collector
 
     settings = get_settings()
     factory = make_session_factory(make_engine(settings.database_url))
     day = _date(as_of)
+    tune_collector()  # this process runs renewals and nothing else (one worker runs in it)
     console = Console(stderr=True)
     if workers > 1 and factory.kw["bind"].dialect.name != "postgresql":
         console.print("SQLite serializes writers: running with one worker")

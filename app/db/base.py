@@ -45,7 +45,8 @@ class IdMixin:
     def __init__(self, **fields: Any) -> None:
         """The id is known from construction, before any flush: rows made in one batch refer to each other, and a
         flush of rows whose keys are all known is one prepared statement run many times, with no RETURNING."""
-        fields.setdefault("id", new_id())
+        if "id" not in fields:
+            fields["id"] = new_id()
         super().__init__(**fields)
 
 

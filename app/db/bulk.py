@@ -4,18 +4,21 @@ The unit of work inserts rows with one statement per row (pipelined, but each on
 PostgreSQL's COPY loads the same rows as one stream, several times faster for the server and the client.
 `copy_new_rows` writes every pending new object that way, table by table in foreign-key order, with the
 values the unit of work would have sent (Python defaults applied, each column's type conversion), then
-expunges them: the caller reads none of them again before it commits. Changes to loaded rows are left to
-the next flush. On other databases, or when rows are also being deleted (their order then matters), it is
+takes them out of the session (they stay readable; the next flush must not insert them again). Changes to
+loaded rows are left to the next flush. On other databases, or when rows are also being deleted (their order then matters), it is
 a plain flush.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Column, Table, inspect
-from sqlalchemy.orm import MANYTOONE, Session
+from sqlalchemy import Column, Table
+from sqlalchemy.orm import MANYTOONE, Session, make_transient
 
 from app.db.base import Base
 
@@ -36,8 +39,7 @@ def copy_new_rows(session: Session) -> None:
             _copy(cursor, table, sorted(new[table], key=_insert_order), connection.dialect)
     for rows in new.values():
         for item in rows:
-            if item in session:  # expunging a quote expunges its lines with it
-                session.expunge(item)
+            make_transient(item)  # out of the session, written: like expunge, without walking the cascades
 
 
 def insert_rows(session: Session, model: type[Base], items: list[Any]) -> None:
@@ -47,8 +49,9 @@ def insert_rows(session: Session, model: type[Base], items: list[Any]) -> None:
     if connection.dialect.name == "postgresql":
         _copy(connection.connection.driver_connection.cursor(), table, items, connection.dialect)  # type: ignore[union-attr]
     else:
-        columns = sent_columns(table)
-        connection.execute(table.insert(), [row_values(item, columns) for item in items])
+        plan = _plan(table)
+        keys = [key for key, _default in plan.columns]
+        connection.execute(table.insert(), [dict(zip(keys, plan.values(item), strict=True)) for item in items])
 
 
 def _insert_order(item: Any) -> int:
@@ -57,36 +60,62 @@ def _insert_order(item: Any) -> int:
 
 
 def _copy(cursor: Any, table: Table, rows: list[Any], dialect: Any) -> None:
-    columns = sent_columns(table)
-    converters = [column.type._cached_bind_processor(dialect) for column in columns]
-    names = ", ".join(f'"{column.name}"' for column in columns)
-    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+    plan = _plan(table)
+    converters = _converters(table, dialect)
+    with cursor.copy(plan.statement) as copy:
         for item in rows:
-            values = row_values(item, columns)
             copy.write_row([value if convert is None or value is None else convert(value)
-                            for value, convert in zip(values.values(), converters, strict=True)])
+                            for value, convert in zip(plan.values(item), converters, strict=True)])
 
 
-def sent_columns(table: Table) -> list[Column[Any]]:
+def _sent_columns(table: Table) -> list[Column[Any]]:
     """The columns an insert sends: all but those the database fills (a serial key, a server default)."""
     return [column for column in table.columns if column.default is not None or (
         column.server_default is None and column is not table.autoincrement_column)]
 
 
-def row_values(item: Any, columns: list[Column[Any]]) -> dict[str, Any]:
-    """An object's values for `columns` as the unit of work would insert them: Python defaults applied, and
-    the foreign keys a many-to-one relationship sets at flush (a quote's lines know their quote, not its id)."""
-    values = dict(item.__dict__)
-    for relationship in inspect(item).mapper.relationships:
-        parent = values.get(relationship.key)
-        if relationship.direction is MANYTOONE and parent is not None:
-            for local, remote in relationship.local_remote_pairs:
-                values[local.key] = getattr(parent, remote.key)
-    return {column.key: _with_default(column, values.get(column.key)) for column in columns}
+@dataclass(frozen=True)
+class _Plan:
+    """How a table's objects become rows, worked out once per table rather than once per row."""
+
+    statement: str
+    #: Per sent column: its attribute and Python default.
+    columns: tuple[tuple[str, Any], ...]
+    #: Per many-to-one relationship: its attribute and its (foreign key, parent attribute) pairs.
+    parents: tuple[tuple[str, tuple[tuple[Any, Any], ...]], ...]
+
+    def values(self, item: Any) -> list[Any]:
+        """An object's values as the unit of work would insert them: Python defaults applied, and the
+        foreign keys a many-to-one relationship sets at flush (a quote's lines know their quote, not its id)."""
+        state = item.__dict__
+        keys: dict[str, Any] = {}
+        for key, pairs in self.parents:
+            if (parent := state.get(key)) is not None:
+                for local, remote in pairs:
+                    keys[local] = getattr(parent, remote)
+        row = []
+        for key, default in self.columns:
+            value = keys[key] if key in keys else state.get(key)
+            if value is None and default is not None:
+                value = default.arg(None) if default.is_callable else default.arg
+            row.append(value)
+        return row
 
 
-def _with_default(column: Column[Any], value: Any) -> Any:
-    default = column.default
-    if value is not None or default is None:
-        return value
-    return default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
+@cache
+def _plan(table: Table) -> _Plan:
+    columns = _sent_columns(table)
+    names = ", ".join(f'"{column.name}"' for column in columns)
+    mapper = next(mapper for mapper in Base.registry.mappers if mapper.local_table is table)
+    return _Plan(
+        statement=f'COPY "{table.name}" ({names}) FROM STDIN',
+        columns=tuple((column.key, column.default) for column in columns),
+        parents=tuple((r.key, tuple((local.key, remote.key) for local, remote in r.local_remote_pairs))
+                      for r in mapper.relationships if r.direction is MANYTOONE),
+    )
+
+
+@cache
+def _converters(table: Table, dialect: Any) -> tuple[Callable[[Any], Any] | None, ...]:
+    """Each sent column's conversion to what the driver takes (a JSON column's text, say)."""
+    return tuple(column.type._cached_bind_processor(dialect) for column in _sent_columns(table))

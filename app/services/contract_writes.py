@@ -13,7 +13,6 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from app.db.base import new_id
 from app.db.models import (
     ContractTerm,
     ContractVersion,
@@ -80,7 +79,7 @@ def store_change(session: Session, records: ContractRecords, change: ContractCha
         line_id = line_ids[opened.line] if opened.line is not None else (replaced.quote_line_id if replaced else None)
         assert line_id is not None, "a segment always comes from a quote line, its own or the one it follows"
         segment = SubscriptionSegment(
-            id=new_id(), contract_id=contract.id, contract_version=version, quote_line_id=line_id, sku=opened.sku,
+            contract_id=contract.id, contract_version=version, quote_line_id=line_id, sku=opened.sku,
             quantity=opened.quantity, list_unit_price=opened.list_unit_price, net_unit_price=opened.net_unit_price,
             start_date=opened.start_date, end_date=opened.end_date, origin=opened.origin,
             replaces_id=replaced.id if replaced else None,

@@ -156,7 +156,7 @@ def _apply_new(session: Session, caller: Caller, quote: Quote, records: Contract
     number = quote_repo.next_number(session, series="C", year=today.year)
     end = term_end(quote.start_date, quote.term_months)
     contract = Contract(
-        id=new_id(), number=f"C-{today.year}-{number:06d}", account_id=quote.account_id, currency=quote.currency,
+        number=f"C-{today.year}-{number:06d}", account_id=quote.account_id, currency=quote.currency,
         status="active", start_date=quote.start_date, billing_anchor=quote.start_date, term_months=quote.term_months,
         term_number=1, term_start=quote.start_date,
         end_date=end, version=0, source_quote_id=quote.id,

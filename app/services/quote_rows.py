@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.db.base import new_id
 from app.db.models import Quote, QuoteLine
 from app.domain.pricing import LineRequest, PricedLine, QuoteTotals
 
@@ -12,7 +11,6 @@ from app.domain.pricing import LineRequest, PricedLine, QuoteTotals
 def quote_line(index: int, line: PricedLine, request: LineRequest, **extra: Any) -> QuoteLine:
     """A priced line as stored, with every step of its waterfall."""
     return QuoteLine(
-        id=new_id(),  # known before any flush: accepting a quote priced in the same transaction refers to it
         position=index, sku=line.sku, recurring=line.recurring, quantity=line.quantity,
         discount_percent=request.discount_percent, discount_amount=request.discount_amount,
         list_unit_price=line.list_unit_price, regular_unit_price=line.regular_unit_price,

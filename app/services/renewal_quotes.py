@@ -69,7 +69,7 @@ def make_renewal_quote(session: Session, caller: Caller, records: ContractRecord
     made = 0 if contract.renewal_quote_id is None else quote_repo.renewal_quotes_made(
         session, contract_id=contract.id, renewal_term=term.number + 1)
     row = Quote(
-        id=new_id(), number=f"{contract.number}-R{term.number + 1}" + (f".{made + 1}" if made else ""),
+        number=f"{contract.number}-R{term.number + 1}" + (f".{made + 1}" if made else ""),
         type="renewal", version=1, account_id=contract.account_id, contract_id=contract.id,
         currency=contract.currency, created_by=caller.key_id, lines=[], start_date=term.end,
         renewal_term=term.number + 1, priced_on=today,

@@ -18,7 +18,7 @@ class Contract(IdMixin, TimestampMixin, RenewalTermsColumns, Base):
     __tablename__ = "contracts"
     __table_args__ = (
         Index("ix_contracts_account_status", "account_id", "status"),
-        Index("ix_contracts_due", "next_due_on", postgresql_where=text("status = 'active'")),
+        Index("ix_contracts_due", "next_due_on", "id", postgresql_where=text("status = 'active'")),
     )
 
     number: Mapped[str] = mapped_column(String(32), unique=True)
