@@ -5,8 +5,8 @@ PostgreSQL's COPY loads the same rows as one stream, several times faster for th
 `copy_new_rows` writes every pending new object that way, table by table in foreign-key order, with the
 values the unit of work would have sent (Python defaults applied, each column's type conversion), then
 takes them out of the session (they stay readable; the next flush must not insert them again). Changes to
-loaded rows are left to the next flush. On other databases, or when rows are also being deleted (their order then matters), it is
-a plain flush.
+loaded rows are left to the next flush. On other databases, or when rows are also being deleted (their order
+then matters), it is a plain flush.
 """
 
 from __future__ import annotations
@@ -50,8 +50,7 @@ def insert_rows(session: Session, model: type[Base], items: list[Any]) -> None:
         _copy(connection.connection.driver_connection.cursor(), table, items, connection.dialect)  # type: ignore[union-attr]
     else:
         plan = _plan(table)
-        keys = [key for key, _default in plan.columns]
-        connection.execute(table.insert(), [dict(zip(keys, plan.values(item), strict=True)) for item in items])
+        connection.execute(table.insert(), [dict(zip(plan.keys, plan.values(item), strict=True)) for item in items])
 
 
 def _insert_order(item: Any) -> int:
@@ -61,11 +60,14 @@ def _insert_order(item: Any) -> int:
 
 def _copy(cursor: Any, table: Table, rows: list[Any], dialect: Any) -> None:
     plan = _plan(table)
-    converters = _converters(table, dialect)
+    conversions = _conversions(table, dialect)
     with cursor.copy(plan.statement) as copy:
         for item in rows:
-            copy.write_row([value if convert is None or value is None else convert(value)
-                            for value, convert in zip(plan.values(item), converters, strict=True)])
+            row = plan.values(item)
+            for index, convert in conversions:
+                if row[index] is not None:
+                    row[index] = convert(row[index])
+            copy.write_row(row)
 
 
 def _sent_columns(table: Table) -> list[Column[Any]]:
@@ -79,43 +81,45 @@ class _Plan:
     """How a table's objects become rows, worked out once per table rather than once per row."""
 
     statement: str
-    #: Per sent column: its attribute and Python default.
-    columns: tuple[tuple[str, Any], ...]
-    #: Per many-to-one relationship: its attribute and its (foreign key, parent attribute) pairs.
-    parents: tuple[tuple[str, tuple[tuple[Any, Any], ...]], ...]
+    #: The sent columns' attributes, in the statement's order.
+    keys: tuple[str, ...]
+    #: (position, Python default) of the sent columns that have one.
+    defaults: tuple[tuple[int, Any], ...]
+    #: Per many-to-one relationship: its attribute and its (foreign key position, parent attribute) pairs.
+    parents: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]
 
     def values(self, item: Any) -> list[Any]:
         """An object's values as the unit of work would insert them: Python defaults applied, and the
         foreign keys a many-to-one relationship sets at flush (a quote's lines know their quote, not its id)."""
         state = item.__dict__
-        keys: dict[str, Any] = {}
+        row = [state.get(key) for key in self.keys]
         for key, pairs in self.parents:
             if (parent := state.get(key)) is not None:
-                for local, remote in pairs:
-                    keys[local] = getattr(parent, remote)
-        row = []
-        for key, default in self.columns:
-            value = keys[key] if key in keys else state.get(key)
-            if value is None and default is not None:
-                value = default.arg(None) if default.is_callable else default.arg
-            row.append(value)
+                for index, remote in pairs:
+                    row[index] = getattr(parent, remote)
+        for index, default in self.defaults:
+            if row[index] is None:
+                row[index] = default.arg(None) if default.is_callable else default.arg
         return row
 
 
 @cache
 def _plan(table: Table) -> _Plan:
     columns = _sent_columns(table)
+    keys = tuple(str(column.key) for column in columns)
     names = ", ".join(f'"{column.name}"' for column in columns)
     mapper = next(mapper for mapper in Base.registry.mappers if mapper.local_table is table)
     return _Plan(
-        statement=f'COPY "{table.name}" ({names}) FROM STDIN',
-        columns=tuple((column.key, column.default) for column in columns),
-        parents=tuple((r.key, tuple((local.key, remote.key) for local, remote in r.local_remote_pairs))
+        statement=f'COPY "{table.name}" ({names}) FROM STDIN', keys=keys,
+        defaults=tuple((index, column.default) for index, column in enumerate(columns) if column.default is not None),
+        parents=tuple((r.key, tuple((keys.index(str(local.key)), str(remote.key))
+                                    for local, remote in r.local_remote_pairs))
                       for r in mapper.relationships if r.direction is MANYTOONE),
     )
 
 
 @cache
-def _converters(table: Table, dialect: Any) -> tuple[Callable[[Any], Any] | None, ...]:
-    """Each sent column's conversion to what the driver takes (a JSON column's text, say)."""
-    return tuple(column.type._cached_bind_processor(dialect) for column in _sent_columns(table))
+def _conversions(table: Table, dialect: Any) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """(position, conversion) of the sent columns whose values the driver takes converted (a JSON column's text)."""
+    processors = (column.type._cached_bind_processor(dialect) for column in _sent_columns(table))
+    return tuple((index, convert) for index, convert in enumerate(processors) if convert is not None)
