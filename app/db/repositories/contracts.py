@@ -88,16 +88,6 @@ def segments_in_force_for(
     return grouped
 
 
-def segments_in_force_or_ending(session: Session, contract_id: uuid.UUID, on: date) -> list[SubscriptionSegment]:
-    """Segments in force on `on`, then those of other SKUs whose term ended that day (a renewal follows them)."""
-    held = segments_in_force(session, contract_id, on)
-    skus = {s.sku for s in held}
-    ending = select(SubscriptionSegment).where(
-        SubscriptionSegment.contract_id == contract_id, SubscriptionSegment.end_date == on,
-        or_(SubscriptionSegment.closed_on.is_(None), SubscriptionSegment.closed_on >= on))
-    return held + [s for s in session.scalars(ending) if s.sku not in skus]
-
-
 def last_change_date(session: Session, contract_id: uuid.UUID, *, before: date | None) -> date | None:
     """The latest date a segment started or was closed on before `before` (the term's end, if any): an
     amendment cannot take effect before it. Segments of a later term, written ahead by a renewal, do not count."""
