@@ -6,6 +6,7 @@ so however the runs overlap or die, every contract ends with exactly what one un
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -203,3 +204,38 @@ def test_a_run_killed_mid_way_then_run_again_ends_as_one_uninterrupted_run(
     actual = _state(session_factory)
     for part in expected:
         assert actual[part] == expected[part], part
+
+
+def test_a_batch_the_database_refuses_is_done_again_contract_by_contract(
+    session_factory: sessionmaker[Session], pg_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failure only the database sees (a duplicate quote number, refused during COPY) fails the fast batch
+    as a whole; done again contract by contract, only the contract it belongs to is left out and reported."""
+    kinds = _contracts(session_factory, pg_url, tmp_path, copies=4)  # 20 contracts, 5 of each kind
+    blocked = sorted(number for number, kind in kinds.items() if kind == "auto")[2]
+    with session_factory() as session, session.begin():
+        columns = [name for (name,) in session.execute(text(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'quotes' "
+            "AND column_name NOT IN ('id', 'number')"))]
+        listed = ", ".join(columns)
+        session.execute(text(f"INSERT INTO quotes (id, number, {listed}) SELECT gen_random_uuid(), :number, {listed} "
+                             "FROM quotes WHERE type = 'new' LIMIT 1"), {"number": f"{blocked}-R2"})
+    with caplog.at_level(logging.INFO, logger="cpq.renewals"):
+        report = run_renewals(session_factory, caller=OPERATOR, as_of=AS_OF, today=AS_OF, workers=1,
+                              threshold=THRESHOLD)
+
+    assert any("failed as a whole" in record.message for record in caplog.records)  # the fast path was refused
+    assert [(error.code, error.detail.split(":")[0]) for error in report.errors] == [
+        ("internal_error", f"contract {blocked}")]
+    assert report.contracts_processed == len(kinds)
+    terms = _count(session_factory, "SELECT c.number, count(t.id) FROM contracts c "
+                                    "LEFT JOIN contract_terms t ON t.contract_id = c.id GROUP BY c.number")
+    renewed = {number for number, kind in kinds.items() if kind == "auto" and number != blocked}
+    assert {number: terms[number] for number in renewed} == dict.fromkeys(renewed, 2)
+    assert terms[blocked] == 1
+    with session_factory() as session:
+        stored = session.execute(text("SELECT e.code FROM renewal_run_errors e JOIN contracts c "
+                                      "ON c.id = e.contract_id WHERE c.number = :n"), {"n": blocked}).scalars().all()
+        assert stored == ["internal_error"]
+        assert session.execute(text("SELECT status, next_due_on <= :d FROM contracts WHERE number = :n"),
+                               {"n": blocked, "d": AS_OF}).one() == ("active", True)  # still due: the next run retries
