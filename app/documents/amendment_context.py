@@ -10,22 +10,23 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from app.documents.catalogs import N_
 from app.documents.formatting import NO_VALUE, Formatter, choice, masthead_context
 
 #: Amendment line motions → their (translatable) name on the document.
 CHANGES: dict[str, str] = {
-    "seat_expansion": "Seat expansion",
-    "upsell": "Upsell",
-    "cross_sell": "Cross-sell",
-    "decrease": "Decrease",
-    "downgrade": "Downgrade",
-    "removal": "Removal",
+    "seat_expansion": N_("Seat expansion"),
+    "upsell": N_("Upsell"),
+    "cross_sell": N_("Cross-sell"),
+    "decrease": N_("Decrease"),
+    "downgrade": N_("Downgrade"),
+    "removal": N_("Removal"),
 }
 #: Contract proration methods → how the document words them.
 PRORATION_METHODS: dict[str, str] = {
-    "daily": "by days",
-    "monthly_daily": "by months then days",
-    "none": "not prorated",
+    "daily": N_("by days"),
+    "monthly_daily": N_("by months then days"),
+    "none": N_("not prorated"),
 }
 SIDES: tuple[str, ...] = ("charge", "credit")
 

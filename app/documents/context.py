@@ -17,6 +17,7 @@ from app.documents.amendment_context import (
     AmendmentTotals,
     build_amendment_context,
 )
+from app.documents.catalogs import N_
 from app.documents.formatting import NO_VALUE, Formatter, choice, masthead_context
 
 __all__ = [
@@ -31,7 +32,7 @@ __all__ = [
     "build_context",
 ]
 
-_TITLES: dict[str, str] = {"new": "Quote", "amendment": "Amendment", "renewal": "Renewal quote"}
+_TITLES: dict[str, str] = {"new": N_("Quote"), "amendment": N_("Amendment"), "renewal": N_("Renewal quote")}
 
 
 @dataclass(frozen=True)
@@ -86,13 +87,13 @@ class QuoteDocument:
 def _term(document: QuoteDocument, f: Formatter) -> str:
     frequency = f.frequency(document.billing_frequency)
     if document.term_months is None or document.end_date is None:
-        notice = f.count("%(num)d day's notice", "%(num)d days' notice", document.notice_days)
+        notice = f.ngettext("%(num)d day's notice", "%(num)d days' notice", document.notice_days)
         return f.t.gettext("Evergreen, billed %(frequency)s until cancelled (%(notice)s)") % {
             "frequency": frequency,
             "notice": notice,
         }
     return f.t.gettext("%(months)s from %(start)s to %(end)s, billed %(frequency)s") % {
-        "months": f.count("%(num)d month", "%(num)d months", document.term_months),
+        "months": f.ngettext("%(num)d month", "%(num)d months", document.term_months),
         "start": f.date(document.start_date),
         "end": f.date(document.end_date),
         "frequency": frequency,
@@ -122,7 +123,9 @@ def _renewal(document: QuoteDocument, f: Formatter) -> str:
         if document.auto_renew
         else f.t.gettext("Does not renew automatically.")
     )
-    return f"{renews} {f.t.gettext('Renewal prices: %(pricing)s.') % {'pricing': pricing}}"
+    # Not inside the f-string: Babel's extractor does not look into one.
+    prices = f.t.gettext("Renewal prices: %(pricing)s.") % {"pricing": pricing}
+    return f"{renews} {prices}"
 
 
 def _line(line: DocumentLine, f: Formatter) -> dict[str, object]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from app.documents.translations import translator
+from app.documents.catalogs import translator
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "pdf_templates"
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from gettext import NullTranslations
 from typing import Protocol
 
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent, get_plus_sign_symbol
 
-from app.documents.translations import Translator, translator
+from app.documents.catalogs import N_, translator
 from app.domain.money import HUNDRED, display_unit_price, round_amount
 
 NO_VALUE = "—"
@@ -23,10 +24,10 @@ _BABEL_LOCALES: dict[str, str] = {"en": "en_GB"}
 
 #: Billing frequency codes → the (translatable) word for how often the contract is billed.
 FREQUENCIES: dict[str, str] = {
-    "monthly": "monthly",
-    "quarterly": "quarterly",
-    "semiannual": "every six months",
-    "annual": "annually",
+    "monthly": N_("monthly"),
+    "quarterly": N_("quarterly"),
+    "semiannual": N_("every six months"),
+    "annual": N_("annually"),
 }
 
 _FRACTION_QUANTUM = Decimal("0.0001")  # a fraction shown as a percentage with 2 decimals
@@ -44,7 +45,7 @@ class Formatter:
     """Babel formatting and translation bound to one document's locale and currency."""
 
     def __init__(self, locale: str, currency: str) -> None:
-        self.t: Translator = translator(locale)
+        self.t: NullTranslations = translator(locale)
         self.locale = _BABEL_LOCALES.get(locale, locale)
         self.currency = currency
 
@@ -82,7 +83,8 @@ class Formatter:
     def date(self, value: date) -> str:
         return format_date(value, format="long", locale=self.locale)
 
-    def count(self, singular: str, plural: str, n: int) -> str:
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The form for `n` with `%(num)d` filled in, as in the templates; named so Babel extracts the call."""
         return self.t.ngettext(singular, plural, n) % {"num": n}
 
     def frequency(self, code: str) -> str:

@@ -18,10 +18,10 @@ from weasyprint import HTML
 from app.documents.context import AmendmentDocument, QuoteDocument, build_amendment_context, build_context
 from app.documents.environment import TEMPLATES_DIR, environment
 
-#: Bump whenever quote.html or base.css changes what a PDF looks like; stamped in the footer and stored.
+#: Bump whenever quote.html, base.css or a catalog changes what a PDF shows; stamped in the footer and stored.
 TEMPLATE_VERSION = "quote-2026.1"
 #: The same for amendment.html (and the partials and base.css it shares with quotes).
-AMENDMENT_TEMPLATE_VERSION = "amendment-2026.2"
+AMENDMENT_TEMPLATE_VERSION = "amendment-2026.3"
 
 #: fontTools, which WeasyPrint subsets fonts with when HarfBuzz-subset is missing, stamps each subset font's
 #: `head.modified` with the current second unless SOURCE_DATE_EPOCH (the reproducible-builds standard) is set;
