@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -112,8 +113,9 @@ def price_renewal(
     return RenewalQuote(lines, totals)
 
 
+@lru_cache(maxsize=65536)
 def _term_months(start: date, end: date | None) -> int | None:
-    """Whole months of the renewal term.
+    """Whole months of the renewal term (memoized: the contracts a run renews on one day share their dates).
 
     `end` is counted from the anchor, so it can sit a few days off `start + n months` (anchor 01-31: a term
     [02-28, 03-31) is one month); the month count whose date lies nearest `end` is the term's length.

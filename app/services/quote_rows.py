@@ -21,8 +21,14 @@ def quote_line(index: int, line: PricedLine, request: LineRequest, **extra: Any)
 
 def store_priced(row: Quote, lines: list[QuoteLine], totals: QuoteTotals, *, needs_approval: bool) -> None:
     """Replace the lines and totals; any re-pricing withdraws an earlier approval."""
-    row.lines = lines
-    row.mrr, row.arr, row.one_time = totals.mrr, totals.arr, totals.one_time
-    row.total_contract_value, row.first_invoice = totals.total_contract_value, totals.first_invoice
-    row.status = "needs_approval" if needs_approval else "draft"
-    row.approved_by = row.approved_at = None
+    for name, value in priced_fields(lines, totals, needs_approval=needs_approval).items():
+        setattr(row, name, value)
+
+
+def priced_fields(lines: list[QuoteLine], totals: QuoteTotals, *, needs_approval: bool) -> dict[str, Any]:
+    """A priced quote's lines, totals and status: given to a new quote's constructor, or set on a quote re-priced."""
+    return {
+        "lines": lines, "mrr": totals.mrr, "arr": totals.arr, "one_time": totals.one_time,
+        "total_contract_value": totals.total_contract_value, "first_invoice": totals.first_invoice,
+        "status": "needs_approval" if needs_approval else "draft", "approved_by": None, "approved_at": None,
+    }

@@ -8,9 +8,10 @@ renews the contract (see `lifecycle.renew`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -29,7 +30,7 @@ from app.services.contract_records import ContractRecords, records_of
 from app.services.contract_writes import CARRIED_TERMS
 from app.services.lifecycle import current_term, refresh_due, renewal_quote, settings_of
 from app.services.price_lists import price_list
-from app.services.quote_rows import quote_line, store_priced
+from app.services.quote_rows import priced_fields, quote_line
 from app.services.views import QuoteView, quote_view
 
 
@@ -71,10 +72,9 @@ def make_renewal_quote(session: Session, caller: Caller, records: ContractRecord
     row = Quote(
         number=f"{contract.number}-R{term.number + 1}" + (f".{made + 1}" if made else ""),
         type="renewal", version=1, account_id=contract.account_id, contract_id=contract.id,
-        currency=contract.currency, created_by=caller.key_id, lines=[], start_date=term.end,
-        renewal_term=term.number + 1, priced_on=today,
+        currency=contract.currency, created_by=caller.key_id, start_date=term.end, renewal_term=term.number + 1,
+        priced_on=today, **_priced(session, records, term.end, threshold, {}, None),
     )
-    _price(session, row, records, threshold, None)
     end = row.end_date
     assert end is not None
     session.add(row)
@@ -98,7 +98,9 @@ def reprice_renewal_quote(session: Session, row: Quote, records: ContractRecords
         row.status = transition(row.status, "reprice", number=row.number)
     elif not can(row.status, "edit"):
         raise Conflict(f"renewal quote {row.number} is {row.status}; only a draft renewal quote is re-priced")
-    _price(session, row, records, threshold, requests)
+    discounts = {line.sku: line.discount_percent for line in row.lines}
+    for name, value in _priced(session, records, row.start_date, threshold, discounts, requests).items():
+        setattr(row, name, value)
 
 
 def refresh_renewal_quotes(session: Session, records: ContractRecords, threshold: Decimal) -> None:
@@ -113,19 +115,15 @@ def refresh_renewal_quotes(session: Session, records: ContractRecords, threshold
         row.status, row.version = transition(row.status, "go_stale", number=row.number), row.version + 1
 
 
-def _price(session: Session, row: Quote, records: ContractRecords, threshold: Decimal,
-           requests: Sequence[LineRequest] | None) -> None:
-    """Price the renewal quote for the next term as the contract's settings say now (term length included)."""
+def _priced(session: Session, records: ContractRecords, start: date, threshold: Decimal,
+            discounts: Mapping[str, Decimal | None], requests: Sequence[LineRequest] | None) -> dict[str, Any]:
+    """The renewal quote's fields, priced for the term from `start` as the contract's settings say now (term
+    length included): the rep's lines if given, else what is held at the end with the rep's `discounts` by SKU."""
     contract = records.contract
-    term = current_term(contract)
-    row.term_months = contract.renewal_term_months or term.months(contract.billing_anchor)
-    row.end_date = renewals.next_term_end(contract.billing_anchor, row.start_date, row.term_months or 12)
-    for name in CARRIED_TERMS:
-        if name != "term_months":
-            setattr(row, name, getattr(contract, name))
-    held = _held_at_end(records, row.start_date)
+    term_months = contract.renewal_term_months or current_term(contract).months(contract.billing_anchor)
+    end = renewals.next_term_end(contract.billing_anchor, start, term_months or 12)
+    held = _held_at_end(records, start)
     if requests is None:
-        discounts = {line.sku: line.discount_percent for line in row.lines}
         wanted = [renewals.RenewalRequest(sku, quantity, price, discounts.get(sku))
                   for sku, (quantity, price) in held.items()]
     else:
@@ -139,7 +137,7 @@ def _price(session: Session, row: Quote, records: ContractRecords, threshold: De
     prices = price_list(session, account_id=contract.account_id, currency=contract.currency,
                         skus={r.sku for r in wanted})
     priced = renewals.price_renewal(wanted, settings=settings_of(contract), price_list=prices,
-                                    currency=contract.currency, start=row.start_date, end=row.end_date,
+                                    currency=contract.currency, start=start, end=end,
                                     billing_frequency=contract.billing_frequency)
     lines = [
         quote_line(index, line.priced, LineRequest(request.sku, request.quantity, request.discount_percent),
@@ -147,8 +145,11 @@ def _price(session: Session, row: Quote, records: ContractRecords, threshold: De
                    price_capped=line.capped)
         for index, (line, request) in enumerate(zip(priced.lines, wanted, strict=True))
     ]
-    store_priced(row, lines, priced.totals, needs_approval=renewals.needs_approval(priced.lines, threshold))
-    row.base_version = contract.version
+    return {
+        **{name: getattr(contract, name) for name in CARRIED_TERMS}, "term_months": term_months, "end_date": end,
+        **priced_fields(lines, priced.totals, needs_approval=renewals.needs_approval(priced.lines, threshold)),
+        "base_version": contract.version,
+    }
 
 
 def _held_at_end(records: ContractRecords, end: date) -> dict[str, tuple[int, Decimal]]:
