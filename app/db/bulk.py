@@ -1,45 +1,79 @@
-"""Writing a session's new rows with COPY: how the renewal run stores a whole batch at the database's speed.
+"""Writing a transaction's new rows with COPY: how the renewal run stores a whole batch at the database's speed.
 
 The unit of work inserts rows with one statement per row (pipelined, but each one planned and executed);
 PostgreSQL's COPY loads the same rows as one stream, several times faster for the server and the client.
-`copy_new_rows` writes every pending new object that way, table by table in foreign-key order, with the
-values the unit of work would have sent (Python defaults applied, each column's type conversion), then
-takes them out of the session (they stay readable; the next flush must not insert them again). Changes to
-loaded rows are left to the next flush. On other databases, or when rows are also being deleted (their order
-then matters), it is a plain flush.
-"""
+Services add new rows with `add`: to the session, or, once a transaction `collect`s, to a list kept aside,
+which spares the session's bookkeeping (cascades, pending sets) for rows it will never flush.
+`copy_new_rows` writes those rows, with the children they hold (a quote's lines), and any still pending in
+the session, table by table in foreign-key order, with the values the unit of work would have sent (Python
+defaults applied, each column's type conversion). Written rows stay readable; none is in the session, so the
+next flush, which writes the changes to loaded rows, does not insert them again. On other databases, or when
+rows are also being deleted (their order then matters), it is a plain flush."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Column, Table
-from sqlalchemy.orm import MANYTOONE, Session, make_transient
+from sqlalchemy import Column, Table, inspect
+from sqlalchemy.orm import MANYTOONE, ONETOMANY, Session, make_transient
 
 from app.db.base import Base
 
+_COLLECTED = "cpq.collected_rows"
+
+
+def collect(session: Session) -> None:
+    """From now on `add` keeps the session's new rows aside for `copy_new_rows` (on PostgreSQL; elsewhere they
+    go to the session as usual): no unit-of-work bookkeeping for rows that COPY writes."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.info[_COLLECTED] = []
+
+
+def add(session: Session, row: Base) -> None:
+    """A new row for the session's transaction to write: kept aside while `collect`ing, else added to the session."""
+    collected: list[Base] | None = session.info.get(_COLLECTED)
+    if collected is None:
+        session.add(row)
+    else:
+        collected.append(row)
+
 
 def copy_new_rows(session: Session) -> None:
+    collected: list[Base] = session.info.pop(_COLLECTED, None) or []
     connection = session.connection()
     if connection.dialect.name != "postgresql" or session.deleted:
+        session.add_all(collected)
         session.flush()
         return
     new: dict[Table, list[Any]] = defaultdict(list)
-    for item in session.new:
+    for item in _with_children(collected):
         new[item.__table__].append(item)
-    if not new:
-        return
+    pending = sorted(session.new, key=_insert_order)
+    for item in pending:
+        new[item.__table__].append(item)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     for table in Base.metadata.sorted_tables:
         if table in new:
-            _copy(cursor, table, sorted(new[table], key=_insert_order), connection.dialect)
-    for rows in new.values():
-        for item in rows:
-            make_transient(item)  # out of the session, written: like expunge, without walking the cascades
+            _copy(cursor, table, new[table], connection.dialect)
+    for item in pending:
+        make_transient(item)  # out of the session, written: like expunge, without walking the cascades
+
+
+def _with_children(rows: list[Base]) -> Iterator[Any]:
+    """The rows and what they hold in one-to-many relationships that cascade (a quote's lines), in order."""
+    for row in rows:
+        yield row
+        for key in _child_keys(type(row)):
+            yield from row.__dict__.get(key, ())
+
+
+@cache
+def _child_keys(model: type[Base]) -> tuple[str, ...]:
+    return tuple(r.key for r in inspect(model).relationships if r.direction is ONETOMANY and r.cascade.save_update)
 
 
 def insert_rows(session: Session, model: type[Base], items: list[Any]) -> None:

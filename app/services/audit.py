@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from app.db import bulk
 from app.db.models import AuditEntry
 
 if TYPE_CHECKING:
@@ -17,9 +18,7 @@ def record(
     session: Session, caller: Caller, action: str, object_type: str, object_id: uuid.UUID | str,
     details: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        AuditEntry(
-            api_key_id=caller.key_id, action=action, object_type=object_type, object_id=str(object_id),
-            details=details or {},
-        )
-    )
+    bulk.add(session, AuditEntry(
+        api_key_id=caller.key_id, action=action, object_type=object_type, object_id=str(object_id),
+        details=details or {},
+    ))

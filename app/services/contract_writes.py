@@ -13,6 +13,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from app.db import bulk
 from app.db.models import (
     ContractTerm,
     ContractVersion,
@@ -85,18 +86,18 @@ def store_change(session: Session, records: ContractRecords, change: ContractCha
             replaces_id=replaced.id if replaced else None,
             recorded_on=None if change.origin == "sale" else recorded.today,
         )
-        session.add(segment)
+        bulk.add(session, segment)
         records.segments.append(segment)
     quote_id = recorded.quote.id if recorded.quote is not None else None
     for charge in change.charges:
         assert quote_id is not None
-        session.add(ProratedCharge(
+        bulk.add(session, ProratedCharge(
             contract_id=contract.id, quote_id=quote_id, sku=charge.sku, kind=charge.kind,
             invoice_date=charge.invoice_date, period_start=charge.period_start, period_end=charge.period_end,
             quantity=charge.quantity, unit_price=charge.unit_price, amount=charge.amount,
         ))
     for one_time in change.one_time:
-        session.add(OneTimeCharge(
+        bulk.add(session, OneTimeCharge(
             contract_id=contract.id, quote_line_id=line_ids[one_time.line], sku=one_time.sku,
             quantity=one_time.quantity, unit_price=one_time.unit_price, amount=one_time.amount,
             charge_date=one_time.charge_date,
@@ -107,12 +108,12 @@ def store_change(session: Session, records: ContractRecords, change: ContractCha
             contract_id=contract.id, contract_version=version, quote_id=quote_id, sku=decrease.sku,
             change=decrease.change, quantity_after=decrease.quantity_after, effective_on=decrease.effective_on,
         )
-        session.add(scheduled)
+        bulk.add(session, scheduled)
         records.scheduled.append(scheduled)
     if change.term is not None:
         add_term(session, records, change.term, quote_id)
     contract.version = version
-    session.add(ContractVersion(
+    bulk.add(session, ContractVersion(
         contract_id=contract.id, version=version, kind=change.origin, effective_on=recorded.effective_on,
         quote_id=quote_id, api_key_id=recorded.caller.key_id, signer_name=recorded.signer_name,
         accepted_on=recorded.today,
@@ -129,7 +130,7 @@ def add_term(session: Session, records: ContractRecords, term: Term, quote_id: u
         records.term.outcome = "renewed"
     records.term = ContractTerm(contract_id=contract.id, number=term.number, start_date=term.start,
                                 end_date=term.end, quote_id=quote_id)
-    session.add(records.term)
+    bulk.add(session, records.term)
     contract.term_number, contract.term_start, contract.end_date = term.number, term.start, term.end
     contract.term_months = term.months(contract.billing_anchor)
 

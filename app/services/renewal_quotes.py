@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.db import bulk
 from app.db.base import new_id
 from app.db.models import Event, Quote
 from app.db.repositories import events as event_repo
@@ -77,7 +78,7 @@ def make_renewal_quote(session: Session, caller: Caller, records: ContractRecord
     )
     end = row.end_date
     assert end is not None
-    session.add(row)
+    bulk.add(session, row)
     contract.renewal_quote_id, records.renewal_quote = row.id, row
     event_repo.append(session, Event(
         id=new_id(), type="renewal_quote.created", contract_id=contract.id, contract_version=contract.version,

@@ -26,7 +26,7 @@ from multiprocessing.connection import wait as wait_for
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.base import new_id, utc_now
-from app.db.bulk import copy_new_rows
+from app.db.bulk import collect, copy_new_rows
 from app.db.models import RenewalRun, RenewalRunError
 from app.db.repositories import events as event_repo
 from app.db.repositories import renewal_runs as repo
@@ -263,6 +263,8 @@ def _batch(factory: sessionmaker[Session], job: _Job, after: uuid.UUID | None, s
             return None
         records = contract_records.load(session, batch)
         load_contracted_prices(session, {contract.account_id for contract in batch})
+        if not careful:
+            collect(session)  # new rows go to COPY, not through the unit of work
         counts: Counter[str] = Counter()
         errors: list[RunError] = []
         for contract in batch:

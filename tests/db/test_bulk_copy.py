@@ -1,8 +1,8 @@
 """The renewal run writes its batches with COPY: the rows must be exactly those the unit of work writes.
 
 Copies of each kind of contract (auto-renewed with an uplift, expired, evergreen with two anniversaries) are
-renewed in batches of one: the original of each kind is flushed by the unit of work, its copies are written
-by `copy_new_rows`. Every column of every row written (ids, timestamps and numbers aside) must be
+renewed in batches of one: the original of each kind is flushed by the unit of work, its copies' new rows are
+kept aside (`collect`) and written by `copy_new_rows`. Every column of every row written (ids, timestamps and numbers aside) must be
 the same for every copy of a kind.
 """
 
@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db.bulk import copy_new_rows
+from app.db.bulk import collect, copy_new_rows
 from app.db.models import Contract
 from app.services import renewal_runs
 from app.services.auth import OPERATOR
@@ -77,16 +77,25 @@ def test_batches_written_with_copy_hold_the_rows_the_unit_of_work_writes(
     kinds = _contracts(session_factory, database_url, tmp_path, copies=3)
     written_by: dict[str, str] = {}
 
-    def originals_flushed(session: Session) -> None:
+    def the_contract(session: Session) -> str:
         (contract,) = (item for item in session.identity_map.values() if isinstance(item, Contract))
-        if COPY_SUFFIX.search(contract.number):
-            written_by[contract.number] = "copy"
+        return str(contract.number)
+
+    def copies_collected(session: Session) -> None:
+        if COPY_SUFFIX.search(the_contract(session)):
+            collect(session)
+
+    def originals_flushed(session: Session) -> None:
+        number = the_contract(session)
+        if COPY_SUFFIX.search(number):
+            written_by[number] = "copy"
             copy_new_rows(session)
         else:
-            written_by[contract.number] = "flush"
+            written_by[number] = "flush"
             session.flush()
 
     monkeypatch.setattr(renewal_runs, "BATCH", 1)
+    monkeypatch.setattr(renewal_runs, "collect", copies_collected)
     monkeypatch.setattr(renewal_runs, "copy_new_rows", originals_flushed)
     report = renewal_runs.run_renewals(session_factory, caller=OPERATOR, as_of=AS_OF, today=AS_OF,
                                        threshold=THRESHOLD)
