@@ -308,6 +308,9 @@ def _advance(session: Session, job: _Job, records: ContractRecords) -> Counter[s
     """Everything due for one contract as of the run's date, in date order: the actions applied, by kind."""
     done: Counter[str] = Counter()
     for _ in range(MAX_ACTIONS):
+        due = records.contract.next_due_on  # every action stores when the next one falls due
+        if due is None or due > job.as_of:
+            return done
         action = renewals.next_action(lifecycle.lifecycle(records), job.as_of)
         if action is None:
             return done
