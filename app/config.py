@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Annotated
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -31,6 +34,17 @@ class Settings(BaseSettings):
     idempotency_lease_seconds: int = 60
     #: Request bodies above this many bytes are refused with 413 before they are read (a 500-line quote is ~60 kB).
     max_body_bytes: int = 2 * 1024 * 1024
+    #: Proxies whose X-Forwarded-For is believed for the client address of an acceptance (addresses or CIDRs,
+    #: comma-separated). None by default: a client could write any address into that header itself.
+    trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        """`10.0.0.0/8, 192.0.2.7` as the environment spells it; a bare address is a network of one."""
+        if isinstance(value, str):
+            return tuple(ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
+        return value
 
 
 @lru_cache
