@@ -111,9 +111,8 @@ def approve_quote(quote_id: QuoteId, session: SessionDep, caller: Approver, vers
 @router.post("/{quote_id}/finalize", response_model=QuoteOut, responses=STORAGE_PROBLEMS)
 def finalize_quote(quote_id: QuoteId, session: SessionDep, settings: SettingsDep, storage: StorageDep, caller: Sales,
                    today: Today, version: IfMatch, response: Response) -> object:
-    document_settings = DocumentSettings(storage, settings.quote_validity_days, settings.seller_name)
     view = documents.finalize_quote(session, caller=caller, quote_id=quote_id, if_match=version, today=today,
-                                    settings=document_settings)
+                                    settings=DocumentSettings.of(settings, storage))
     return _tagged(response, view)
 
 
