@@ -132,3 +132,12 @@ def test_the_trail_is_documented_in_the_openapi_schema(app: FastAPI) -> None:
                            "document_sha256", "api_key_id"}
     assert all(field.get("description") for field in fields.values())
     assert "null when not recorded" in fields["user_agent"]["description"]
+
+
+def test_a_peer_that_is_not_a_trusted_proxy_cannot_forward_for_another(
+    app: FastAPI, settings: Settings, from_customer: TestClient, keys: Keys, session: Session
+) -> None:
+    app.state.settings = settings.model_copy(update={"trusted_proxies": (ip_network("10.0.0.0/8"),)})
+    quote = _open_quote(from_customer, keys, session)
+    _accept(from_customer, keys.headers("sales"), quote, **{"X-Forwarded-For": "10.0.0.1"})
+    assert _trail(from_customer, keys.headers("sales"), quote).json()["client_ip"] == "203.0.113.9"
