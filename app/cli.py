@@ -176,13 +176,21 @@ def _session() -> Session:
 
 
 def main() -> None:
-    """The console script: business errors end with their message and exit code 2, not a traceback."""
+    """The console script: business errors and settings the environment gives wrongly (CPQ_SELLER_LOGO,
+    CPQ_TRUSTED_PROXIES…) end with their message and exit code 2, not a traceback."""
+    from pydantic import ValidationError
+
     from app.domain.errors import DomainError
 
     try:
         app()
     except DomainError as error:
         typer.echo(f"error: {error.detail}", err=True)
+        raise SystemExit(2) from None
+    except ValidationError as error:
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem["loc"]) or "settings"
+            typer.echo(f"error: {where}: {problem['msg']}", err=True)
         raise SystemExit(2) from None
 
 

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Annotated
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import PrivateAttr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.documents.parties import COUNTRIES, logo_data_uri
 
 
 class Settings(BaseSettings):
@@ -20,8 +25,20 @@ class Settings(BaseSettings):
     quote_validity_days: int = 30
     #: Default proration method of new quotes (docs/domain.md: deployment default `daily`).
     proration_method: str = "daily"
-    #: The publisher's name printed on documents.
-    seller_name: str = "cpq demo publisher"
+    #: The publisher as its documents name it, the seller of every order form: its legal name, address, numbers
+    #: and contact. The defaults are the demo's.
+    seller_name: str = "cpq demo publisher SAS"
+    seller_street: str = "12 rue de la République"
+    seller_postal_code: str = "69002"
+    seller_city: str = "Lyon"
+    #: ISO 3166-1 alpha-2.
+    seller_country: str = "FR"
+    seller_registration_number: str | None = "RCS Lyon 912 345 678"
+    seller_vat_number: str | None = "FR74912345678"
+    seller_email: str | None = "sales@cpq-demo.example"
+    seller_phone: str | None = "+33 4 72 00 00 00"
+    #: A PNG, JPEG or SVG file printed in the documents' masthead; read once at start-up.
+    seller_logo: Path | None = None
     #: Worker processes rendering PDFs; unset, one per CPU core; 0 renders in the calling thread.
     pdf_workers: int | None = None
     #: Idempotency keys are remembered this long.
@@ -31,6 +48,44 @@ class Settings(BaseSettings):
     idempotency_lease_seconds: int = 60
     #: Request bodies above this many bytes are refused with 413 before they are read (a 500-line quote is ~60 kB).
     max_body_bytes: int = 2 * 1024 * 1024
+    #: Proxies whose X-Forwarded-For is believed for the client address of an acceptance (addresses or CIDRs,
+    #: comma-separated). None by default: a client could write any address into that header itself.
+    trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()
+
+    _seller_logo_uri: str | None = PrivateAttr(default=None)
+
+    @field_validator("seller_country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        if value not in COUNTRIES:
+            raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (FR, DE, PL…)")
+        return value
+
+    @model_validator(mode="after")
+    def _read_logo(self) -> Settings:
+        """Read the logo now: a missing, unreadable or non-image file stops start-up with its path, instead of
+        every finalize failing (or printing a broken image) later."""
+        if self.seller_logo is not None:
+            try:
+                self._seller_logo_uri = logo_data_uri(self.seller_logo.read_bytes())
+            except OSError as error:
+                raise ValueError(f"CPQ_SELLER_LOGO {self.seller_logo}: cannot be read ({error.strerror})") from error
+            except ValueError as error:
+                raise ValueError(f"CPQ_SELLER_LOGO {self.seller_logo}: {error}") from error
+        return self
+
+    @property
+    def seller_logo_uri(self) -> str | None:
+        """The logo read at start-up, as the data: URI documents embed."""
+        return self._seller_logo_uri
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        """`10.0.0.0/8, 192.0.2.7` as the environment spells it; a bare address is a network of one."""
+        if isinstance(value, str):
+            return tuple(ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
+        return value
 
 
 @lru_cache

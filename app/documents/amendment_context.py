@@ -11,7 +11,8 @@ from datetime import date
 from decimal import Decimal
 
 from app.documents.catalogs import N_
-from app.documents.formatting import NO_VALUE, Formatter, choice, masthead_context
+from app.documents.formatting import NO_VALUE, Formatter, choice
+from app.documents.parties import Party, masthead_context
 
 #: Amendment line motions → their (translatable) name on the document.
 CHANGES: dict[str, str] = {
@@ -84,9 +85,8 @@ class AmendmentDocument:
     currency: str
     issue_date: date
     valid_until: date
-    seller_name: str
-    account_name: str
-    billing_email: str
+    seller: Party
+    customer: Party
     contract_number: str
     effective_date: date
     term_end: date | None

@@ -18,7 +18,8 @@ from app.documents.amendment_context import (
     build_amendment_context,
 )
 from app.documents.catalogs import N_
-from app.documents.formatting import NO_VALUE, Formatter, choice, masthead_context
+from app.documents.formatting import NO_VALUE, Formatter, choice
+from app.documents.parties import Party, masthead_context
 
 __all__ = [
     "NO_VALUE",
@@ -69,9 +70,8 @@ class QuoteDocument:
     currency: str
     issue_date: date
     valid_until: date
-    seller_name: str
-    account_name: str
-    billing_email: str
+    seller: Party
+    customer: Party
     start_date: date
     end_date: date | None
     term_months: int | None

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from gettext import NullTranslations
-from typing import Protocol
 
 from babel import Locale
 from babel.dates import format_date
@@ -89,49 +88,3 @@ class Formatter:
 
     def frequency(self, code: str) -> str:
         return self.t.gettext(choice(FREQUENCIES, code, "billing frequency"))
-
-
-class Masthead(Protocol):
-    """What every document shows in its masthead and parties block (read-only: documents are frozen)."""
-
-    @property
-    def locale(self) -> str: ...
-
-    @property
-    def number(self) -> str: ...
-
-    @property
-    def version(self) -> int: ...
-
-    @property
-    def currency(self) -> str: ...
-
-    @property
-    def issue_date(self) -> date: ...
-
-    @property
-    def valid_until(self) -> date: ...
-
-    @property
-    def seller_name(self) -> str: ...
-
-    @property
-    def account_name(self) -> str: ...
-
-    @property
-    def billing_email(self) -> str: ...
-
-
-def masthead_context(document: Masthead, f: Formatter) -> dict[str, object]:
-    """The masthead and parties of any document, formatted once for every template."""
-    return {
-        "lang": document.locale,
-        "number": document.number,
-        "version": str(document.version),
-        "currency": document.currency,
-        "issue_date": f.date(document.issue_date),
-        "valid_until": f.date(document.valid_until),
-        "seller_name": document.seller_name,
-        "account_name": document.account_name,
-        "billing_email": document.billing_email,
-    }

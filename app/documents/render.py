@@ -19,9 +19,9 @@ from app.documents.context import AmendmentDocument, QuoteDocument, build_amendm
 from app.documents.environment import TEMPLATES_DIR, environment
 
 #: Bump whenever quote.html, base.css or a catalog changes what a PDF shows; stamped in the footer and stored.
-TEMPLATE_VERSION = "quote-2026.1"
+TEMPLATE_VERSION = "quote-2026.2"
 #: The same for amendment.html (and the partials and base.css it shares with quotes).
-AMENDMENT_TEMPLATE_VERSION = "amendment-2026.3"
+AMENDMENT_TEMPLATE_VERSION = "amendment-2026.4"
 
 #: fontTools, which WeasyPrint subsets fonts with when HarfBuzz-subset is missing, stamps each subset font's
 #: `head.modified` with the current second unless SOURCE_DATE_EPOCH (the reproducible-builds standard) is set;

@@ -15,6 +15,7 @@ from app.db.repositories import catalog as catalog_repo
 from app.db.repositories.pagination import Page
 from app.db.session import reading
 from app.domain import money
+from app.domain.addresses import Address
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.pricing import ContractedPrice, validate_contracted_price
 from app.services import audit
@@ -51,11 +52,14 @@ def account_filter(caller: Caller, account_id: uuid.UUID | None) -> uuid.UUID | 
 
 
 def create_account(session: Session, *, caller: Caller, name: str, currency: str, locale: str,
-                   billing_email: str) -> Account:
+                   billing_email: str, legal_name: str | None = None, billing_address: Address | None = None,
+                   tax_id: str | None = None) -> Account:
     money.minor_units(currency)
     _check_locale(locale)
     with session.begin():
-        row = Account(name=name, currency=currency, locale=locale, billing_email=billing_email)
+        row = Account(name=name, currency=currency, locale=locale, billing_email=billing_email,
+                      legal_name=legal_name, tax_id=tax_id)
+        row.billing_address = billing_address
         session.add(row)
         session.flush()
         audit.record(session, caller, "account.created", "account", row.id)
@@ -68,7 +72,8 @@ def get_account(session: Session, *, caller: Caller, account_id: uuid.UUID) -> A
 
 
 def update_account(session: Session, *, caller: Caller, account_id: uuid.UUID, changes: dict[str, Any]) -> Account:
-    """Name, locale and billing e-mail may change; the currency is fixed, since prices and contracts use it."""
+    """Name, locale, billing e-mail and the legal details may change; the currency is fixed, since prices and
+    contracts use it. A change shows on documents finalized after it: a finalized PDF is never re-rendered."""
     if "locale" in changes:
         _check_locale(changes["locale"])
     with session.begin():

@@ -20,7 +20,7 @@ from app.documents.storage import DocumentStorage
 from app.domain import acceptance
 from app.domain.amendments import StaleAmendment
 from app.domain.contracts import Term
-from app.domain.errors import Conflict, DomainError, InvalidInput
+from app.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.domain.periods import term_end
 from app.domain.quote_states import can, transition
 from app.services import audit
@@ -31,13 +31,15 @@ from app.services.contract_records import ContractRecords, new_contract, records
 from app.services.contract_writes import CARRIED_TERMS, Recorded, quoted_lines, store_change
 from app.services.documents import stored_pdf
 from app.services.lifecycle import refresh_due, renew
-from app.services.quotes import check_version, lock_quote
+from app.services.quotes import check_version, load_quote, lock_quote
 from app.services.renewal_quotes import refresh_renewal_quotes
 from app.services.retry import retry_transient
 from app.services.views import (
+    AcceptanceView,
     ContractVersionView,
     ContractView,
     QuoteView,
+    acceptance_view,
     contract_view,
     quote_view,
     version_view,
@@ -86,9 +88,9 @@ def contract_versions(session: Session, *, caller: Caller, contract_id: uuid.UUI
 def accept_quote(
     session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None, today: date,
     signer_name: str, signer_email: str, document_sha256: str, client_address: str | None, storage: DocumentStorage,
-    threshold: Decimal,
+    threshold: Decimal, user_agent: str | None = None,
 ) -> tuple[QuoteView, ContractView]:
-    """Check the signed hash, then record the acceptance and apply the quote, all or nothing.
+    """Check the signed hash, then record the acceptance trail and apply the quote, all or nothing.
 
     An amendment locks its contract first (then the quote), so concurrent acceptances on one contract
     queue up and the second finds the version moved on: 409, and the quote is marked stale.
@@ -132,7 +134,7 @@ def accept_quote(
             refresh_due(records)  # a new term, or a decrease agreed for an anniversary, moves it
             session.add(QuoteAcceptance(
                 quote_id=row.id, signer_name=signer_name, signer_email=signer_email, document_sha256=row.document_sha256,
-                client_address=client_address, api_key_id=caller.key_id,
+                client_address=client_address, user_agent=user_agent, api_key_id=caller.key_id,
             ))
             row.status = transition(row.status, "accept", number=row.number)
             row.contract_id, row.version = contract.id, row.version + 1
@@ -142,6 +144,23 @@ def accept_quote(
             return quote_view(row), contract_as_of(session, contract, as_of)
         audit.record(session, caller, f"quote.{row.status}", "quote", row.id)
     raise refusal
+
+
+class NotAccepted(NotFound):
+    code = "not_accepted"
+    title = "Quote not accepted"
+
+
+def acceptance_trail(session: Session, *, caller: Caller, quote_id: uuid.UUID) -> AcceptanceView:
+    """The evidence of a quote's signature; a quote nobody signed (yet) has none, so 404 as for a missing PDF."""
+    with reading(session):
+        row = load_quote(session, caller, quote_id)
+        trail = quote_repo.acceptance(session, row.id)
+        if trail is not None:
+            return acceptance_view(trail)
+        if row.status == "accepted":  # a renewal quote the renewal run applied at the term end (auto-renewal)
+            raise NotAccepted(f"quote {row.number} was accepted by the renewal run (auto-renewal); nobody signed it")
+        raise NotAccepted(f"quote {row.number} is {row.status}; it has not been accepted")
 
 
 def contract_as_of(session: Session, contract: Contract, as_of: date) -> ContractView:

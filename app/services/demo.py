@@ -5,6 +5,7 @@ Loaded through the same use cases as the API, so the demo is also a smoke test o
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from decimal import Decimal as D
 
@@ -15,6 +16,7 @@ from app.config import Settings
 from app.db.models import ProductRow
 from app.db.session import reading
 from app.documents.storage import FileStorage
+from app.domain.addresses import Address
 from app.domain.catalog import PriceTier
 from app.domain.pricing import LineRequest
 from app.domain.terms import ContractTerms, RenewalSettings
@@ -93,16 +95,24 @@ def _customers(session: Session, settings: Settings, today: date) -> None:
                             settings.proration_method)
     evergreen = ContractTerms(None, "monthly", RenewalSettings(pricing="uplift", uplift_percent=D(3)), "at_renewal",
                               settings.proration_method)
-    theatre = _account(session, "Théâtre du Rhône", "EUR", "fr", "compta@theatre-du-rhone.example")
+    theatre = _account(session, "Théâtre du Rhône", "EUR", "fr", "compta@theatre-du-rhone.example",
+                       legal_name="Société d'exploitation du Théâtre du Rhône SAS", tax_id="FR60823456781",
+                       billing_address=Address("8 quai Jean Moulin", "69001", "Lyon", "FR"))
     accounts.create_contracted_price(session, caller=OPERATOR, account_id=theatre, sku="TIX-PRO", unit_price=D("21.00"),
                                      discount_percent=None, effective_from=PRICES_FROM, effective_to=None)
     accounts.create_contracted_price(session, caller=OPERATOR, account_id=theatre, sku="MKT-SMS", unit_price=None,
                                      discount_percent=D(15), effective_from=PRICES_FROM, effective_to=None)
-    konzert = _account(session, "Konzerthaus Nord", "EUR", "de", "buchhaltung@konzerthaus-nord.example")
+    konzert = _account(session, "Konzerthaus Nord", "EUR", "de", "buchhaltung@konzerthaus-nord.example",
+                       legal_name="Konzerthaus Nord Betriebs-GmbH", tax_id="DE276815424",
+                       billing_address=Address("Elbuferstraße 7", "20457", "Hamburg", "DE"))
     accounts.create_contracted_price(session, caller=OPERATOR, account_id=konzert, sku="TIX-PRO", unit_price=D("21.00"),
                                      discount_percent=None, effective_from=PRICES_FROM, effective_to=None)
-    filharmonia = _account(session, "Filharmonia Krakowska", "PLN", "pl", "ksiegowosc@filharmonia.example")
-    arena = _account(session, "Riverside Arena", "USD", "en", "billing@riverside-arena.example")
+    filharmonia = _account(session, "Filharmonia Krakowska", "PLN", "pl", "ksiegowosc@filharmonia.example",
+                           legal_name="Filharmonia Krakowska sp. z o.o.", tax_id="PL5261047316",
+                           billing_address=Address("ul. Zwierzyniecka 1", "31-103", "Kraków", "PL"))
+    arena = _account(session, "Riverside Arena", "USD", "en", "billing@riverside-arena.example",
+                     legal_name="Riverside Arena LLC", tax_id="36-4812937",
+                     billing_address=Address("400 River Street", "62701", "Springfield, IL", "US"))
     start = date(2026, 1, 15)
     _sign(session, settings, today, QuoteDraft(theatre, start, monthly, [LineRequest("TIX-PRO", 20)]))
     _sign(session, settings, today, QuoteDraft(konzert, start, annual, [LineRequest("TIX-PRO", 20)]))
@@ -114,9 +124,11 @@ def _customers(session: Session, settings: Settings, today: date) -> None:
     ]))
 
 
-def _account(session: Session, name: str, currency: str, locale: str, email: str):  # type: ignore[no-untyped-def]
+def _account(session: Session, name: str, currency: str, locale: str, email: str, *, legal_name: str, tax_id: str,
+             billing_address: Address) -> uuid.UUID:
     return accounts.create_account(session, caller=OPERATOR, name=name, currency=currency, locale=locale,
-                                   billing_email=email).id
+                                   billing_email=email, legal_name=legal_name, billing_address=billing_address,
+                                   tax_id=tax_id).id
 
 
 def _sign(session: Session, settings: Settings, today: date, draft: QuoteDraft) -> None:
@@ -124,7 +136,7 @@ def _sign(session: Session, settings: Settings, today: date, draft: QuoteDraft) 
     quote = quotes.create_quote(session, caller=OPERATOR, today=today, draft=draft,
                                 threshold=settings.approval_threshold_percent)
     storage = FileStorage(settings.documents_dir)
-    document_settings = DocumentSettings(storage, settings.quote_validity_days, settings.seller_name)
+    document_settings = DocumentSettings.of(settings, storage)
     quote = documents.finalize_quote(session, caller=OPERATOR, quote_id=quote.id, if_match=None, today=today,
                                      settings=document_settings)
     assert quote.document_sha256 is not None

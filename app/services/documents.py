@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from app.config import Settings
 from app.db.base import utc_now
 from app.db.models import Account, ProductRow, Quote
 from app.db.repositories import accounts as account_repo
@@ -34,8 +35,10 @@ from app.documents.context import (
     DocumentTotals,
     QuoteDocument,
 )
+from app.documents.parties import Party
 from app.documents.render import RenderedDocument, render_amendment_pdf, render_quote_pdf
 from app.documents.storage import DocumentMissing, DocumentStorage, StorageError
+from app.domain.addresses import Address
 from app.domain.contracts import contract_mrr
 from app.domain.errors import Conflict, IntegrityFailure, InvalidInput, NotFound, Unavailable
 from app.domain.periods import term_end
@@ -77,7 +80,23 @@ class DocumentIntegrityError(IntegrityFailure):
 class DocumentSettings:
     storage: DocumentStorage
     validity_days: int
-    seller_name: str
+    seller: Party
+
+    @classmethod
+    def of(cls, settings: Settings, storage: DocumentStorage) -> DocumentSettings:
+        """The configured publisher (CPQ_SELLER_*) as the seller of every document."""
+        address = Address(settings.seller_street, settings.seller_postal_code, settings.seller_city,
+                          settings.seller_country)
+        seller = Party(settings.seller_name, address, tax_id=settings.seller_vat_number,
+                       registration_number=settings.seller_registration_number, email=settings.seller_email,
+                       phone=settings.seller_phone, logo=settings.seller_logo_uri)
+        return cls(storage, settings.quote_validity_days, seller)
+
+
+def customer_party(account: Account) -> Party:
+    """The customer block: the legal name when known, else the account's name."""
+    return Party(account.legal_name or account.name, account.billing_address, tax_id=account.tax_id,
+                 email=account.billing_email)
 
 
 @dataclass(frozen=True)
@@ -131,7 +150,7 @@ def _freeze(session: Session, caller: Caller, quote_id: uuid.UUID, if_match: fro
             raise InvalidInput(f"valid_until {valid_until.isoformat()} is already past")
         account = account_repo.account(session, row.account_id)
         assert account is not None  # a quote's account is a foreign key
-        document = _document(session, row, account, today, settings.seller_name, valid_until)
+        document = _document(session, row, account, today, settings.seller, valid_until)
         return _Frozen(row.number, row.version, valid_until, document)
 
 
@@ -182,15 +201,15 @@ class _Issue:
     version: int
     issue_date: date
     valid_until: date
-    seller_name: str
+    seller: Party
 
 
-def _document(session: Session, row: Quote, account: Account, today: date, seller_name: str,
+def _document(session: Session, row: Quote, account: Account, today: date, seller: Party,
               valid_until: date) -> QuoteDocument | AmendmentDocument:
     """The document in the account's language: the quote layout, or before/after and prorated amounts."""
     products = catalog_repo.products_by_sku(session, {line.sku for line in row.lines})
     view = quote_view(row)
-    issue = _Issue(row.version + 1, today, valid_until, seller_name)
+    issue = _Issue(row.version + 1, today, valid_until, seller)
     if row.type == "amendment":
         return _amendment_document(session, row, view, products, account, issue)
     return _quote_document(row, view, products, account, issue)
@@ -206,8 +225,8 @@ def _amendment_document(session: Session, row: Quote, view: QuoteView, products:
     totals = view.totals
     return AmendmentDocument(
         number=row.number, version=issue.version, locale=account.locale, currency=row.currency,
-        issue_date=issue.issue_date, valid_until=issue.valid_until, seller_name=issue.seller_name,
-        account_name=account.name, billing_email=account.billing_email, contract_number=contract.number, effective_date=view.effective_date,
+        issue_date=issue.issue_date, valid_until=issue.valid_until, seller=issue.seller,
+        customer=customer_party(account), contract_number=contract.number, effective_date=view.effective_date,
         term_end=contract.end_date, billing_frequency=contract.billing_frequency,
         proration_method=contract.proration_method,
         lines=tuple(
@@ -233,8 +252,8 @@ def _quote_document(row: Quote, view: QuoteView, products: dict[str, ProductRow]
                     issue: _Issue) -> QuoteDocument:
     return QuoteDocument(
         number=row.number, version=issue.version, quote_type=row.type, locale=account.locale, currency=row.currency,
-        issue_date=issue.issue_date, valid_until=issue.valid_until, seller_name=issue.seller_name,
-        account_name=account.name, billing_email=account.billing_email, start_date=row.start_date,
+        issue_date=issue.issue_date, valid_until=issue.valid_until, seller=issue.seller,
+        customer=customer_party(account), start_date=row.start_date,
         end_date=term_end(row.start_date, row.term_months), term_months=row.term_months,
         billing_frequency=row.billing_frequency, auto_renew=row.auto_renew, renewal_pricing=row.renewal_pricing,
         uplift_percent=row.uplift_percent, notice_days=row.notice_days,

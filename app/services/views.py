@@ -13,6 +13,7 @@ from app.db.models import (
     ContractTerm,
     ContractVersion,
     Quote,
+    QuoteAcceptance,
     QuoteLine,
     ScheduledChange,
     SubscriptionSegment,
@@ -188,6 +189,17 @@ class ContractVersionView:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class AcceptanceView:
+    signer_name: str
+    signer_email: str
+    accepted_at: datetime
+    client_ip: str | None
+    user_agent: str | None
+    document_sha256: str
+    api_key_id: uuid.UUID | None
+
+
 def _unit(value: Decimal, currency: str) -> Decimal:
     return money.display_unit_price(value, currency)
 
@@ -308,4 +320,12 @@ def version_view(row: ContractVersion) -> ContractVersionView:
         version=row.version, kind=row.kind, effective_on=row.effective_on, quote_id=row.quote_id,
         api_key_id=row.api_key_id, signer_name=row.signer_name,
         created_at=row.created_at,
+    )
+
+
+def acceptance_view(row: QuoteAcceptance) -> AcceptanceView:
+    return AcceptanceView(
+        signer_name=row.signer_name, signer_email=row.signer_email, accepted_at=row.accepted_at,
+        client_ip=row.client_address, user_agent=row.user_agent, document_sha256=row.document_sha256,
+        api_key_id=row.api_key_id,
     )

@@ -50,3 +50,12 @@ def test_keys_revoke_refuses_the_key_at_once_and_names_an_unknown_id(tmp_path: P
         assert client.get("/v1/products", headers={"Authorization": f"Bearer {key}"}).status_code == 401
     unknown = _cpq("keys", "revoke", "01a234a9-0000-7000-8000-000000000000", env=env)
     assert unknown.returncode == 2 and "does not exist" in unknown.stderr
+
+
+def test_a_setting_given_wrongly_stops_the_command_with_one_line(tmp_path: Path) -> None:
+    env = {"CPQ_DATABASE_URL": f"sqlite:///{tmp_path / 'cpq.db'}", "CPQ_SELLER_LOGO": str(tmp_path / "logo.png")}
+    result = _cpq("migrate", env=env)
+    assert result.returncode == 2
+    reason = f"CPQ_SELLER_LOGO {tmp_path / 'logo.png'}: cannot be read (No such file or directory)"
+    assert result.stderr.strip().splitlines() == [f"error: settings: Value error, {reason}"]
+    assert not (tmp_path / "cpq.db").exists()

@@ -41,6 +41,7 @@ ALLOWED: dict[str, set[str]] = {
     "POST /v1/quotes/{quote_id}/finalize": {"admin", "sales"},
     "GET /v1/quotes/{quote_id}/document": {"admin", "sales", "finance", "portal"},
     "POST /v1/quotes/{quote_id}/accept": {"admin", "sales", "portal"},
+    "GET /v1/quotes/{quote_id}/acceptance": {"admin", "sales", "finance", "portal"},
     "POST /v1/quotes/{quote_id}/decline": {"admin", "sales", "portal"},
     "POST /v1/quotes/{quote_id}/cancel": {"admin", "sales", "portal"},
     "GET /v1/contracts": {"admin", "sales", "finance", "portal"},

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.session import reading
+from app.documents.parties import Party
 from app.documents.render import RenderedDocument
 from app.documents.storage import FileStorage
 from app.domain.amendments import Change
@@ -97,7 +98,7 @@ def _finalize(factory: sessionmaker[Session], storage_dir: Path, quote_id: uuid.
     def call() -> QuoteView:
         with factory() as session:
             return documents.finalize_quote(session, caller=OPERATOR, quote_id=quote_id, if_match=None, today=TODAY,
-                                            settings=DocumentSettings(FileStorage(storage_dir), 30, "test"))
+                                            settings=DocumentSettings(FileStorage(storage_dir), 30, Party("test")))
     return call
 
 

@@ -24,7 +24,7 @@ from app.documents.render import (
     render_amendment_html,
     render_amendment_pdf,
 )
-from tests.unit.test_documents import pdf_text, spaced
+from tests.unit.test_documents import CUSTOMER, SELLER, pdf_text, spaced
 
 EFFECTIVE = date(2026, 4, 1)
 TERM_END = date(2027, 1, 15)
@@ -83,8 +83,8 @@ def amendment_document(
 ) -> AmendmentDocument:
     return AmendmentDocument(
         number="Q-2026-000007", version=2, locale=locale, currency="EUR", issue_date=date(2026, 3, 20),
-        valid_until=date(2026, 3, 31), seller_name="cpq demo publisher", account_name="Acme Logistics GmbH",
-        billing_email="billing@acme.example", contract_number="C-2026-000002", effective_date=EFFECTIVE,
+        valid_until=date(2026, 3, 31), seller=SELLER, customer=CUSTOMER,
+        contract_number="C-2026-000002", effective_date=EFFECTIVE,
         term_end=None if evergreen else TERM_END, billing_frequency="annual", proration_method="daily",
         lines=lines, totals=totals,
     )
@@ -172,7 +172,7 @@ class TestRenderedAmendment:
         assert rendered.pdf.startswith(b"%PDF-")
         assert rendered.pdf == english_pdf
         assert rendered.sha256 == hashlib.sha256(rendered.pdf).hexdigest()
-        assert rendered.template_version == AMENDMENT_TEMPLATE_VERSION == "amendment-2026.3"
+        assert rendered.template_version == AMENDMENT_TEMPLATE_VERSION == "amendment-2026.4"
 
     def test_is_the_same_when_rendered_in_the_process_pool(self, english_pdf: bytes) -> None:
         configure_pool(1)
@@ -244,7 +244,7 @@ class TestBuildAmendmentContext:
             render_amendment_html(amendment_document(locale="es"))
 
     def test_escapes_customer_text_also_inside_translated_sentences(self) -> None:
-        html = render_amendment_html(replace(amendment_document(), account_name="<b>Smith & Sons</b>"))
+        html = render_amendment_html(replace(amendment_document(), customer=replace(CUSTOMER, name="<b>Smith & Sons</b>")))
         assert "<b>" not in html
         assert "By signing below, &lt;b&gt;Smith &amp; Sons&lt;/b&gt; accepts amendment Q-2026-000007" in html
 

@@ -20,6 +20,7 @@ from app.documents.context import (
     QuoteDocument,
     build_context,
 )
+from app.documents.parties import Party
 from app.documents.render import (
     TEMPLATE_VERSION,
     configure_pool,
@@ -27,6 +28,7 @@ from app.documents.render import (
     render_quote_html,
     render_quote_pdf,
 )
+from app.domain.addresses import Address
 
 TIX_PRO = DocumentLine(
     sku="TIX-PRO", name="Ticketing Pro", unit="seat", quantity=20, recurring=True,
@@ -43,6 +45,11 @@ ONBOARDING = DocumentLine(
     list_unit_price=Decimal("1500.00"), net_unit_price=Decimal("1500.00"), discount_percent=Decimal(0),
     mrr=Decimal(0), total=Decimal("1500.00"),
 )
+SELLER = Party("cpq demo publisher SAS", Address("12 rue de la République", "69002", "Lyon", "FR"),
+               tax_id="FR74912345678", registration_number="RCS Lyon 912 345 678", email="sales@cpq-demo.example",
+               phone="+33 4 72 00 00 00")
+CUSTOMER = Party("Acme Logistics GmbH", Address("Hafenstraße 12", "20457", "Hamburg", "DE"), tax_id="DE811907980",
+                 email="billing@acme.example")
 TOTALS = DocumentTotals(
     mrr=Decimal("1372.00"), arr=Decimal("16464.00"), one_time=Decimal("1500.00"),
     total_contract_value=Decimal("17964.00"), first_invoice=Decimal("2872.00"),
@@ -59,8 +66,8 @@ def quote_document(
 ) -> QuoteDocument:
     return QuoteDocument(
         number="Q-2026-000042", version=3, quote_type=quote_type, locale=locale, currency=currency,
-        issue_date=date(2026, 1, 10), valid_until=date(2026, 2, 9), seller_name="cpq demo publisher",
-        account_name="Acme Logistics GmbH", billing_email="billing@acme.example", start_date=date(2026, 1, 15),
+        issue_date=date(2026, 1, 10), valid_until=date(2026, 2, 9), seller=SELLER,
+        customer=CUSTOMER, start_date=date(2026, 1, 15),
         end_date=None if evergreen else date(2027, 1, 15), term_months=None if evergreen else 12,
         billing_frequency="monthly", auto_renew=True, renewal_pricing="uplift", uplift_percent=Decimal(5),
         notice_days=30, lines=lines, totals=TOTALS,
@@ -148,7 +155,7 @@ class TestRenderedDocument:
 
 class TestQuoteHtml:
     def test_escapes_customer_text_also_inside_translated_sentences(self) -> None:
-        document = replace(quote_document(), account_name="<b>Smith & Sons</b>")
+        document = replace(quote_document(), customer=replace(CUSTOMER, name="<b>Smith & Sons</b>"))
         html = render_quote_html(document)
         assert "<b>" not in html
         assert "By signing below, &lt;b&gt;Smith &amp; Sons&lt;/b&gt; accepts quote Q-2026-000042" in html

@@ -28,7 +28,7 @@ PriceReader = Annotated[Caller, Depends(require("sales", "finance"))]
 
 @router.post("", status_code=201, response_model=AccountOut)
 def create_account(body: AccountIn, session: SessionDep, caller: Sales) -> object:
-    return accounts.create_account(session, caller=caller, **body.model_dump())
+    return accounts.create_account(session, caller=caller, **body.details())
 
 
 @router.get("", response_model=PageOut[AccountOut])
@@ -43,7 +43,7 @@ def get_account(account_id: uuid.UUID, session: SessionDep, caller: AccountReade
 
 @router.patch("/{account_id}", response_model=AccountOut)
 def update_account(account_id: uuid.UUID, body: AccountPatch, session: SessionDep, caller: Sales) -> object:
-    return accounts.update_account(session, caller=caller, account_id=account_id, changes=body.updates())
+    return accounts.update_account(session, caller=caller, account_id=account_id, changes=body.changes())
 
 
 @router.post("/{account_id}/contracted-prices", status_code=201, response_model=ContractedPriceOut)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, field_serializer
+from pydantic import AfterValidator, Field, WithJsonSchema, field_serializer
 
 from app.api.schemas import (
     EMAIL_PATTERN,
@@ -21,11 +21,37 @@ from app.api.schemas import (
     Sku,
     UnitPriceIn,
 )
+from app.documents.parties import COUNTRIES
 from app.domain import money
+from app.domain.addresses import Address
+
+
+def _country(code: str) -> str:
+    if code not in COUNTRIES:
+        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code (FR, DE, PL…)")
+    return code
+
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Email = Annotated[str, Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)]
 Locale = Literal["en", "fr", "de", "pl"]
+LegalName = Annotated[str, Field(min_length=1, max_length=200, description="the name printed on documents; "
+                                                                           "null: the account's name")]
+TaxId = Annotated[str, Field(min_length=2, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./-]*$",
+                             description="VAT number (FR74912345678), or another tax id where there is none")]
+#: Validated against the list, and the list is in the schema, so a client learns the codes from it.
+Country = Annotated[str, AfterValidator(_country),
+                    WithJsonSchema({"type": "string", "enum": list(COUNTRIES), "description": "ISO 3166-1 alpha-2"})]
+
+
+class AddressIn(Schema):
+    street: Annotated[str, Field(min_length=1, max_length=200)]
+    postal_code: Annotated[str | None, Field(min_length=1, max_length=16)] = None
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    country: Country
+
+    def address(self) -> Address:
+        return Address(self.street, self.postal_code, self.city, self.country)
 
 
 class AccountIn(Schema):
@@ -33,12 +59,41 @@ class AccountIn(Schema):
     currency: Currency
     locale: Locale = "en"
     billing_email: Email
+    legal_name: LegalName | None = None
+    billing_address: AddressIn | None = None
+    tax_id: TaxId | None = None
+
+    def details(self) -> dict[str, Any]:
+        """The fields as the service takes them: the address as a domain value."""
+        return {**self.model_dump(exclude={"billing_address"}),
+                "billing_address": None if self.billing_address is None else self.billing_address.address()}
 
 
 class AccountPatch(Patch):
+    """Absent fields stay; `legal_name`, `billing_address` and `tax_id` are cleared with null, and an address
+    is replaced whole."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"legal_name", "billing_address", "tax_id"})
+
     name: Name | None = None
     locale: Locale | None = None
     billing_email: Email | None = None
+    legal_name: LegalName | None = None
+    billing_address: AddressIn | None = None
+    tax_id: TaxId | None = None
+
+    def changes(self) -> dict[str, object]:
+        fields = self.updates()
+        if "billing_address" in fields:
+            fields["billing_address"] = None if self.billing_address is None else self.billing_address.address()
+        return fields
+
+
+class AddressOut(Out):
+    street: str
+    postal_code: str | None
+    city: str
+    country: str = Field(description="ISO 3166-1 alpha-2")
 
 
 class AccountOut(Out):
@@ -47,6 +102,9 @@ class AccountOut(Out):
     currency: str
     locale: str
     billing_email: str
+    legal_name: str | None = Field(description="null: not given, documents print the account's name")
+    billing_address: AddressOut | None
+    tax_id: str | None
     created_at: datetime
     updated_at: datetime
 

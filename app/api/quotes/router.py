@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from app.api.client import client_ip, user_agent
 from app.api.deps import (
     Approver,
     Cursor,
@@ -23,6 +24,7 @@ from app.api.deps import (
 )
 from app.api.quotes.schemas import (
     AcceptanceOut,
+    AcceptanceTrailOut,
     AcceptIn,
     QuoteIn,
     QuoteOut,
@@ -38,7 +40,8 @@ from app.services.quotes import QuoteChanges, QuoteDraft
 from app.services.views import QuoteView
 
 router = APIRouter(prefix="/v1/quotes", tags=["quotes"])
-#: The PDF exists once a quote is finalized, after any approval: the approver has no use for it.
+#: The PDF exists once a quote is finalized, after any approval: the approver has no use for it, nor for the
+#: acceptance trail of the signed PDF.
 DocumentReader = Annotated[Caller, Depends(require("sales", "finance", "portal"))]
 QuoteId = uuid.UUID
 #: What the endpoints that read or write a stored PDF can answer besides the usual problems.
@@ -108,9 +111,8 @@ def approve_quote(quote_id: QuoteId, session: SessionDep, caller: Approver, vers
 @router.post("/{quote_id}/finalize", response_model=QuoteOut, responses=STORAGE_PROBLEMS)
 def finalize_quote(quote_id: QuoteId, session: SessionDep, settings: SettingsDep, storage: StorageDep, caller: Sales,
                    today: Today, version: IfMatch, response: Response) -> object:
-    document_settings = DocumentSettings(storage, settings.quote_validity_days, settings.seller_name)
     view = documents.finalize_quote(session, caller=caller, quote_id=quote_id, if_match=version, today=today,
-                                    settings=document_settings)
+                                    settings=DocumentSettings.of(settings, storage))
     return _tagged(response, view)
 
 
@@ -129,10 +131,18 @@ def accept_quote(quote_id: QuoteId, body: AcceptIn, request: Request, session: S
     quote, contract = contracts.accept_quote(
         session, caller=caller, quote_id=quote_id, if_match=version, today=today, signer_name=body.signer_name,
         signer_email=body.signer_email, document_sha256=body.document_sha256,
-        client_address=request.client.host if request.client else None, storage=storage,
+        client_address=client_ip(request, settings.trusted_proxies), user_agent=user_agent(request), storage=storage,
         threshold=settings.approval_threshold_percent,
     )
     return {"quote": quote, "contract": contract}
+
+
+@router.get("/{quote_id}/acceptance", response_model=AcceptanceTrailOut, responses={
+    404: {"model": Problem, "description": "unknown_quote, or not_accepted: nobody has signed this quote",
+          "content": {"application/problem+json": {}}}})
+def acceptance_trail(quote_id: QuoteId, session: SessionDep, caller: DocumentReader) -> object:
+    """Who accepted the quote, when, from where, with which key, and the hash of the document they signed."""
+    return contracts.acceptance_trail(session, caller=caller, quote_id=quote_id)
 
 
 @router.post("/{quote_id}/decline", response_model=QuoteOut)

@@ -201,3 +201,20 @@ class QuoteOut(Out):
 class AcceptanceOut(Out):
     quote: QuoteOut
     contract: ContractOut
+
+
+_NOT_RECORDED = "; null when not recorded (acceptances made before the trail existed, or none was sent)"
+
+
+class AcceptanceTrailOut(Out):
+    """The evidence of a signature, written once at acceptance and never changed."""
+
+    signer_name: str = Field(description="the name the signer gave")
+    signer_email: str = Field(description="the e-mail address the signer gave")
+    accepted_at: datetime = Field(description="when the acceptance was recorded (UTC)")
+    client_ip: str | None = Field(description="the address the acceptance came from: the TCP peer, or behind a "
+                                              "proxy listed in CPQ_TRUSTED_PROXIES the client it forwarded for"
+                                              + _NOT_RECORDED)
+    user_agent: str | None = Field(description="the User-Agent header, cut to 500 characters" + _NOT_RECORDED)
+    document_sha256: str = Field(description="the SHA-256 of the exact PDF that was signed")
+    api_key_id: uuid.UUID | None = Field(description="the API key that sent the acceptance" + _NOT_RECORDED)

@@ -131,7 +131,8 @@ class QuoteLine(IdMixin, Base):
 
 
 class QuoteAcceptance(IdMixin, Base):
-    """Who signed what: the signer and the SHA-256 of the exact document they accepted."""
+    """The acceptance trail: who signed what, when, from where and with which key. Append-only: no code updates
+    or deletes a row, and on PostgreSQL a trigger (migration 0007) refuses it."""
 
     __tablename__ = "quote_acceptances"
 
@@ -139,7 +140,10 @@ class QuoteAcceptance(IdMixin, Base):
     signer_name: Mapped[str] = mapped_column(String(200))
     signer_email: Mapped[str] = mapped_column(String(320))
     document_sha256: Mapped[str] = mapped_column(String(64))
+    #: The client IP (app.api.client); null when the request had no peer address.
     client_address: Mapped[str | None] = mapped_column(String(64))
+    #: Null on rows accepted before migration 0007, or when the request sent none.
+    user_agent: Mapped[str | None] = mapped_column(String(500))
     api_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_keys.id"))
     accepted_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
