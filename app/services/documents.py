@@ -11,10 +11,12 @@ can be called again; a failed step 3 deletes the file it would have pointed at.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -34,7 +36,7 @@ from app.documents.context import (
     DocumentTotals,
     QuoteDocument,
 )
-from app.documents.render import RenderedDocument, render_amendment_pdf, render_quote_pdf
+from app.documents.render import RenderedDocument, render_amendment_pdf, render_quote_pdf, template_version
 from app.documents.storage import DocumentMissing, DocumentStorage, StorageError
 from app.domain.contracts import contract_mrr
 from app.domain.errors import Conflict, IntegrityFailure, InvalidInput, NotFound, Unavailable
@@ -47,6 +49,10 @@ from app.services.retry import retry_transient
 from app.services.views import QuoteView, quote_view, to_segment
 
 logger = logging.getLogger("cpq.documents")
+
+#: What GET /v1/quotes/{id} answers that the PDF's attached JSON cannot hold: finalize sets them when it records
+#: the document, after rendering (the hash is the rendered bytes' own).
+RECORDED_AFTER_RENDERING = ("finalized_at", "document_sha256", "updated_at")
 
 
 class NeedsApproval(Conflict):
@@ -73,11 +79,16 @@ class DocumentIntegrityError(IntegrityFailure):
     title = "Stored document failed its integrity check"
 
 
+#: The quote as the API answers it, in JSON types: the API layer owns that shape, the PDF attaches it.
+QuoteJson = Callable[[QuoteView], dict[str, object]]
+
+
 @dataclass(frozen=True)
 class DocumentSettings:
     storage: DocumentStorage
     validity_days: int
     seller_name: str
+    quote_json: QuoteJson
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,7 @@ class _Frozen:
     version: int
     valid_until: date
     document: QuoteDocument | AmendmentDocument
+    data: bytes
 
 
 def finalize_quote(
@@ -103,7 +115,7 @@ def finalize_quote(
 ) -> QuoteView:
     """Freeze the quote, render its PDF in the account's language and store the bytes and their hash."""
     frozen = _freeze(session, caller, quote_id, if_match, today, settings)
-    rendered = _render(frozen.document)
+    rendered = _render(frozen.document, frozen.data)
     # A fresh name per attempt: a concurrent or retried finalize of the same version never shares (or deletes)
     # this attempt's file.
     name = f"{frozen.number}-v{frozen.version + 1}-{uuid.uuid4().hex[:12]}.pdf"
@@ -132,7 +144,17 @@ def _freeze(session: Session, caller: Caller, quote_id: uuid.UUID, if_match: fro
         account = account_repo.account(session, row.account_id)
         assert account is not None  # a quote's account is a foreign key
         document = _document(session, row, account, today, settings.seller_name, valid_until)
-        return _Frozen(row.number, row.version, valid_until, document)
+        return _Frozen(row.number, row.version, valid_until, document, _attached_json(row, document, settings))
+
+
+def _attached_json(row: Quote, document: QuoteDocument | AmendmentDocument, settings: DocumentSettings) -> bytes:
+    """The quote as GET answers it once this finalize is recorded, less what is only known then."""
+    finalized = replace(quote_view(row), status=transition(row.status, "finalize", number=row.number),
+                        version=row.version + 1, valid_until=document.valid_until,
+                        template_version=template_version(document))
+    body = {key: value for key, value in settings.quote_json(finalized).items()
+            if key not in RECORDED_AFTER_RENDERING}
+    return json.dumps(body, ensure_ascii=False, indent=2).encode()
 
 
 def _check_finalizable(row: Quote, if_match: frozenset[int] | None) -> None:
@@ -169,10 +191,10 @@ def _discard(storage: DocumentStorage, name: str) -> None:
         logger.error("orphan document %s left in storage: %s", name, error)
 
 
-def _render(document: QuoteDocument | AmendmentDocument) -> RenderedDocument:
+def _render(document: QuoteDocument | AmendmentDocument, data: bytes) -> RenderedDocument:
     if isinstance(document, AmendmentDocument):
-        return render_amendment_pdf(document)
-    return render_quote_pdf(document)
+        return render_amendment_pdf(document, data)
+    return render_quote_pdf(document, data)
 
 
 @dataclass(frozen=True)

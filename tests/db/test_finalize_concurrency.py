@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.api.quotes.schemas import quote_json
 from app.db.session import reading
 from app.documents.render import RenderedDocument
 from app.documents.storage import FileStorage
@@ -97,7 +98,7 @@ def _finalize(factory: sessionmaker[Session], storage_dir: Path, quote_id: uuid.
     def call() -> QuoteView:
         with factory() as session:
             return documents.finalize_quote(session, caller=OPERATOR, quote_id=quote_id, if_match=None, today=TODAY,
-                                            settings=DocumentSettings(FileStorage(storage_dir), 30, "test"))
+                                            settings=DocumentSettings(FileStorage(storage_dir), 30, "test", quote_json))
     return call
 
 

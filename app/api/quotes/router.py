@@ -28,6 +28,7 @@ from app.api.quotes.schemas import (
     QuoteOut,
     QuotePatch,
     ReasonIn,
+    quote_json,
 )
 from app.api.schemas import PageOut, Problem, QuoteStatus
 from app.domain.terms import ContractTerms
@@ -108,7 +109,7 @@ def approve_quote(quote_id: QuoteId, session: SessionDep, caller: Approver, vers
 @router.post("/{quote_id}/finalize", response_model=QuoteOut, responses=STORAGE_PROBLEMS)
 def finalize_quote(quote_id: QuoteId, session: SessionDep, settings: SettingsDep, storage: StorageDep, caller: Sales,
                    today: Today, version: IfMatch, response: Response) -> object:
-    document_settings = DocumentSettings(storage, settings.quote_validity_days, settings.seller_name)
+    document_settings = DocumentSettings(storage, settings.quote_validity_days, settings.seller_name, quote_json)
     view = documents.finalize_quote(session, caller=caller, quote_id=quote_id, if_match=version, today=today,
                                     settings=document_settings)
     return _tagged(response, view)

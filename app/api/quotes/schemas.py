@@ -27,6 +27,7 @@ from app.api.schemas import (
 from app.domain.amendments import Change
 from app.domain.pricing import LineRequest
 from app.domain.terms import RenewalSettings
+from app.services.views import QuoteView
 
 Frequency = Literal["monthly", "quarterly", "semiannual", "annual"]
 Decrease = Literal["at_renewal", "credit", "forbid"]
@@ -201,3 +202,9 @@ class QuoteOut(Out):
 class AcceptanceOut(Out):
     quote: QuoteOut
     contract: ContractOut
+
+
+def quote_json(view: QuoteView) -> dict[str, object]:
+    """A quote exactly as GET /v1/quotes/{id} answers it, in JSON types: what finalize attaches to the PDF."""
+    body: dict[str, object] = QuoteOut.model_validate(view).model_dump(mode="json")
+    return body
