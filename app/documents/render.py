@@ -109,6 +109,13 @@ def template_version(document: QuoteDocument | AmendmentDocument) -> str:
     return AMENDMENT_TEMPLATE_VERSION if isinstance(document, AmendmentDocument) else TEMPLATE_VERSION
 
 
+def render_pdf(document: QuoteDocument | AmendmentDocument, data: bytes) -> RenderedDocument:
+    """The document's PDF in its layout, with `data` (the quote's JSON) attached."""
+    if isinstance(document, AmendmentDocument):
+        return render_amendment_pdf(document, data)
+    return render_quote_pdf(document, data)
+
+
 def render_quote_html(document: QuoteDocument) -> str:
     template = environment(document.locale).get_template("quote.html")
     return template.render(build_context(document), template_version=TEMPLATE_VERSION)

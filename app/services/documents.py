@@ -36,7 +36,7 @@ from app.documents.context import (
     DocumentTotals,
     QuoteDocument,
 )
-from app.documents.render import RenderedDocument, render_amendment_pdf, render_quote_pdf, template_version
+from app.documents.render import RenderedDocument, render_pdf, template_version
 from app.documents.storage import DocumentMissing, DocumentStorage, StorageError
 from app.domain.contracts import contract_mrr
 from app.domain.errors import Conflict, IntegrityFailure, InvalidInput, NotFound, Unavailable
@@ -115,7 +115,7 @@ def finalize_quote(
 ) -> QuoteView:
     """Freeze the quote, render its PDF in the account's language and store the bytes and their hash."""
     frozen = _freeze(session, caller, quote_id, if_match, today, settings)
-    rendered = _render(frozen.document, frozen.data)
+    rendered = render_pdf(frozen.document, frozen.data)
     # A fresh name per attempt: a concurrent or retried finalize of the same version never shares (or deletes)
     # this attempt's file.
     name = f"{frozen.number}-v{frozen.version + 1}-{uuid.uuid4().hex[:12]}.pdf"
@@ -189,12 +189,6 @@ def _discard(storage: DocumentStorage, name: str) -> None:
         storage.delete(name)
     except StorageError as error:
         logger.error("orphan document %s left in storage: %s", name, error)
-
-
-def _render(document: QuoteDocument | AmendmentDocument, data: bytes) -> RenderedDocument:
-    if isinstance(document, AmendmentDocument):
-        return render_amendment_pdf(document, data)
-    return render_quote_pdf(document, data)
 
 
 @dataclass(frozen=True)

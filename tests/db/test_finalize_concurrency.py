@@ -56,14 +56,13 @@ def render_gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
     """Every PDF render waits at this gate (the test hook standing in for a 25-second render)."""
     gate = Gate()
 
-    def paused(render: Callable[[Any], RenderedDocument]) -> Callable[[Any], RenderedDocument]:
-        def render_when_open(document: Any) -> RenderedDocument:
-            gate.pass_through()
-            return render(document)
-        return render_when_open
+    render = documents.render_pdf
 
-    for name in ("render_quote_pdf", "render_amendment_pdf"):
-        monkeypatch.setattr(documents, name, paused(getattr(documents, name)))
+    def render_when_open(document: Any, data: bytes) -> RenderedDocument:
+        gate.pass_through()
+        return render(document, data)
+
+    monkeypatch.setattr(documents, "render_pdf", render_when_open)
     yield gate
     gate.opened.set()
 
