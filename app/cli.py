@@ -74,11 +74,13 @@ def demo(
     today: Annotated[str | None, typer.Option(help="the date the demo quotes are accepted on (YYYY-MM-DD)")] = None,
 ) -> None:
     """Load the demo catalog, accounts and contracts into an empty database."""
+    from app.api.quotes.schemas import quote_json
     from app.services.demo import load_demo
 
     settings = get_settings()
     with _session() as session:
-        loaded = load_demo(session, settings=settings, today=_date(today) if today else date.today())
+        loaded = load_demo(session, settings=settings, today=_date(today) if today else date.today(),
+                           quote_json=quote_json)
     typer.echo("demo data loaded" if loaded else "the database already has data; demo not loaded")
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from bench import (
     bench_amendments,
+    bench_documents,
     bench_get_throughput,
     bench_invoice_lines,
     bench_pricing,
@@ -27,6 +28,7 @@ BENCHMARKS: list[tuple[str, Callable[[], list[Result]]]] = [
     ("quotes_api", bench_quotes_api.run),
     ("get_throughput", bench_get_throughput.run),
     ("amendments", bench_amendments.run),
+    ("documents", bench_documents.run),
     ("invoice_lines", bench_invoice_lines.run),  # 100 000 contracts on PostgreSQL: about a minute
     # 10 000 and 100 000 contracts; at the present ~30 contracts/s the larger takes about an hour:
     # CPQ_BENCH_RENEWALS=10000 for a shorter run.

@@ -12,11 +12,14 @@ import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date, datetime, time
+from io import BytesIO
 
-from weasyprint import HTML
+from weasyprint import HTML, Attachment
 
 from app.documents.context import AmendmentDocument, QuoteDocument, build_amendment_context, build_context
 from app.documents.environment import TEMPLATES_DIR, environment
+from app.documents.signature import add_signature_field, signature_place
 
 #: Bump whenever quote.html, base.css or a catalog changes what a PDF shows; stamped in the footer and stored.
 TEMPLATE_VERSION = "quote-2026.2"
@@ -27,6 +30,12 @@ AMENDMENT_TEMPLATE_VERSION = "amendment-2026.4"
 #: `head.modified` with the current second unless SOURCE_DATE_EPOCH (the reproducible-builds standard) is set;
 #: a fixed stamp keeps a re-render byte-identical to the SHA-256 stored at finalize.
 _FONT_TIMESTAMP = "0"
+#: Archival PDF (ISO 19005-3, level B: looks the same forever) that may carry the quote's data as a file.
+PDF_VARIANT = "pdf/a-3b"
+#: The attached quote: the JSON object GET /v1/quotes/{id} answers, less what finalize records after rendering.
+ATTACHMENT_NAME = "quote.json"
+#: PDF/A-3's AFRelationship for data the visible document is rendered from.
+ATTACHMENT_RELATIONSHIP = "Data"
 
 _lock = threading.Lock()
 _workers = 0
@@ -74,18 +83,37 @@ def _executor() -> ProcessPoolExecutor | None:
         return _pool
 
 
-def html_to_pdf(html: str) -> bytes:
-    """The PDF for a rendered template; top-level so the process pool can pickle it."""
+def html_to_pdf(html: str, data: bytes, issued: date) -> bytes:
+    """The signature-ready PDF/A-3b for a rendered template, `data` attached; top-level so the pool can pickle it.
+
+    The attachment is dated the issue date, not the clock, so a re-render stays byte-identical.
+    """
     os.environ.setdefault("SOURCE_DATE_EPOCH", _FONT_TIMESTAMP)
-    pdf: bytes = HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/").write_pdf()
-    return pdf
+    document = HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/").render()
+    stamp = datetime.combine(issued, time())
+    attachment = Attachment(file_obj=BytesIO(data), name=ATTACHMENT_NAME, relationship=ATTACHMENT_RELATIONSHIP,
+                            description="The quote as the cpq API returns it", created=stamp, modified=stamp)
+    pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=[attachment])
+    return add_signature_field(pdf, signature_place(document))
 
 
-def _render(html: str, template_version: str) -> RenderedDocument:
+def _render(html: str, data: bytes, issued: date, template_version: str) -> RenderedDocument:
     """The PDF for `html`, in the pool when one is configured, with its SHA-256."""
     pool = _executor()
-    pdf = html_to_pdf(html) if pool is None else pool.submit(html_to_pdf, html).result()
+    pdf = html_to_pdf(html, data, issued) if pool is None else pool.submit(html_to_pdf, html, data, issued).result()
     return RenderedDocument(pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), template_version=template_version)
+
+
+def template_version(document: QuoteDocument | AmendmentDocument) -> str:
+    """The version the document's PDF is rendered with, known before rendering (the attached JSON states it)."""
+    return AMENDMENT_TEMPLATE_VERSION if isinstance(document, AmendmentDocument) else TEMPLATE_VERSION
+
+
+def render_pdf(document: QuoteDocument | AmendmentDocument, data: bytes) -> RenderedDocument:
+    """The document's PDF in its layout, with `data` (the quote's JSON) attached."""
+    if isinstance(document, AmendmentDocument):
+        return render_amendment_pdf(document, data)
+    return render_quote_pdf(document, data)
 
 
 def render_quote_html(document: QuoteDocument) -> str:
@@ -93,8 +121,9 @@ def render_quote_html(document: QuoteDocument) -> str:
     return template.render(build_context(document), template_version=TEMPLATE_VERSION)
 
 
-def render_quote_pdf(document: QuoteDocument) -> RenderedDocument:
-    return _render(render_quote_html(document), TEMPLATE_VERSION)
+def render_quote_pdf(document: QuoteDocument, data: bytes) -> RenderedDocument:
+    """The quote's PDF with `data` (the quote's JSON) attached."""
+    return _render(render_quote_html(document), data, document.issue_date, TEMPLATE_VERSION)
 
 
 def render_amendment_html(document: AmendmentDocument) -> str:
@@ -102,5 +131,6 @@ def render_amendment_html(document: AmendmentDocument) -> str:
     return template.render(build_amendment_context(document), template_version=AMENDMENT_TEMPLATE_VERSION)
 
 
-def render_amendment_pdf(document: AmendmentDocument) -> RenderedDocument:
-    return _render(render_amendment_html(document), AMENDMENT_TEMPLATE_VERSION)
+def render_amendment_pdf(document: AmendmentDocument, data: bytes) -> RenderedDocument:
+    """The amendment's PDF with `data` (the amendment quote's JSON) attached."""
+    return _render(render_amendment_html(document), data, document.issue_date, AMENDMENT_TEMPLATE_VERSION)

@@ -22,7 +22,7 @@ from app.domain.pricing import LineRequest
 from app.domain.terms import ContractTerms, RenewalSettings
 from app.services import accounts, catalog, contracts, documents, quotes
 from app.services.auth import OPERATOR
-from app.services.documents import DocumentSettings
+from app.services.documents import DocumentSettings, QuoteJson
 from app.services.quotes import QuoteDraft
 
 PLANS = ("TIX-STARTER", "TIX-PRO", "TIX-ENT")
@@ -55,13 +55,16 @@ CURRENCIES = ("EUR", "PLN", "USD")
 PRICES_FROM = date(2026, 1, 1)
 
 
-def load_demo(session: Session, *, settings: Settings, today: date) -> bool:
-    """Load everything into an empty database; do nothing (and say so) when products exist."""
+def load_demo(session: Session, *, settings: Settings, today: date, quote_json: QuoteJson) -> bool:
+    """Load everything into an empty database; do nothing (and say so) when products exist.
+
+    `quote_json` is the API's shape of a quote, which each finalized PDF attaches.
+    """
     with reading(session):
         if session.scalars(select(ProductRow.id).limit(1)).first() is not None:
             return False
     load_catalog(session)
-    _customers(session, settings, today)
+    _customers(session, settings, today, quote_json)
     return True
 
 
@@ -85,7 +88,7 @@ def load_catalog(session: Session) -> None:
     catalog.create_schedule(session, caller=OPERATOR, sku="TIX-ENT", type="term", bands=[(24, D(5)), (36, D(10))])
 
 
-def _customers(session: Session, settings: Settings, today: date) -> None:
+def _customers(session: Session, settings: Settings, today: date, quote_json: QuoteJson) -> None:
     monthly = ContractTerms(12, "monthly", RenewalSettings(auto_renew=True, pricing="uplift", uplift_percent=D(5)),
                             "at_renewal", settings.proration_method)
     annual = ContractTerms(12, "annual", RenewalSettings(auto_renew=True, pricing="same"), "credit",
@@ -114,12 +117,12 @@ def _customers(session: Session, settings: Settings, today: date) -> None:
                      legal_name="Riverside Arena LLC", tax_id="36-4812937",
                      billing_address=Address("400 River Street", "62701", "Springfield, IL", "US"))
     start = date(2026, 1, 15)
-    _sign(session, settings, today, QuoteDraft(theatre, start, monthly, [LineRequest("TIX-PRO", 20)]))
-    _sign(session, settings, today, QuoteDraft(konzert, start, annual, [LineRequest("TIX-PRO", 20)]))
-    _sign(session, settings, today, QuoteDraft(filharmonia, date(2026, 2, 1), by_hand, [
+    _sign(session, settings, today, quote_json, QuoteDraft(theatre, start, monthly, [LineRequest("TIX-PRO", 20)]))
+    _sign(session, settings, today, quote_json, QuoteDraft(konzert, start, annual, [LineRequest("TIX-PRO", 20)]))
+    _sign(session, settings, today, quote_json, QuoteDraft(filharmonia, date(2026, 2, 1), by_hand, [
         LineRequest("TIX-STARTER", 10), LineRequest("MKT-CONTACTS", 5000), LineRequest("ONBOARDING", 1),
     ]))
-    _sign(session, settings, today, QuoteDraft(arena, date(2026, 3, 1), evergreen, [
+    _sign(session, settings, today, quote_json, QuoteDraft(arena, date(2026, 3, 1), evergreen, [
         LineRequest("TIX-ENT", 15), LineRequest("CRM-MOD", 15, discount_percent=D(10)),
     ]))
 
@@ -131,12 +134,12 @@ def _account(session: Session, name: str, currency: str, locale: str, email: str
                                    tax_id=tax_id).id
 
 
-def _sign(session: Session, settings: Settings, today: date, draft: QuoteDraft) -> None:
+def _sign(session: Session, settings: Settings, today: date, quote_json: QuoteJson, draft: QuoteDraft) -> None:
     """Quote, finalize and accept: the demo contracts exist exactly as a customer would have signed them."""
     quote = quotes.create_quote(session, caller=OPERATOR, today=today, draft=draft,
                                 threshold=settings.approval_threshold_percent)
     storage = FileStorage(settings.documents_dir)
-    document_settings = DocumentSettings.of(settings, storage)
+    document_settings = DocumentSettings.of(settings, storage, quote_json)
     quote = documents.finalize_quote(session, caller=OPERATOR, quote_id=quote.id, if_match=None, today=today,
                                      settings=document_settings)
     assert quote.document_sha256 is not None

@@ -11,10 +11,12 @@ can be called again; a failed step 3 deletes the file it would have pointed at.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -36,7 +38,7 @@ from app.documents.context import (
     QuoteDocument,
 )
 from app.documents.parties import Party
-from app.documents.render import RenderedDocument, render_amendment_pdf, render_quote_pdf
+from app.documents.render import RenderedDocument, render_pdf, template_version
 from app.documents.storage import DocumentMissing, DocumentStorage, StorageError
 from app.domain.addresses import Address
 from app.domain.contracts import contract_mrr
@@ -50,6 +52,10 @@ from app.services.retry import retry_transient
 from app.services.views import QuoteView, quote_view, to_segment
 
 logger = logging.getLogger("cpq.documents")
+
+#: What GET /v1/quotes/{id} answers that the PDF's attached JSON cannot hold: finalize sets them when it records
+#: the document, after rendering (the hash is the rendered bytes' own).
+RECORDED_AFTER_RENDERING = ("finalized_at", "document_sha256", "updated_at")
 
 
 class NeedsApproval(Conflict):
@@ -76,21 +82,26 @@ class DocumentIntegrityError(IntegrityFailure):
     title = "Stored document failed its integrity check"
 
 
+#: The quote as the API answers it, in JSON types: the API layer owns that shape, the PDF attaches it.
+QuoteJson = Callable[[QuoteView], dict[str, object]]
+
+
 @dataclass(frozen=True)
 class DocumentSettings:
     storage: DocumentStorage
     validity_days: int
     seller: Party
+    quote_json: QuoteJson
 
     @classmethod
-    def of(cls, settings: Settings, storage: DocumentStorage) -> DocumentSettings:
+    def of(cls, settings: Settings, storage: DocumentStorage, quote_json: QuoteJson) -> DocumentSettings:
         """The configured publisher (CPQ_SELLER_*) as the seller of every document."""
         address = Address(settings.seller_street, settings.seller_postal_code, settings.seller_city,
                           settings.seller_country)
         seller = Party(settings.seller_name, address, tax_id=settings.seller_vat_number,
                        registration_number=settings.seller_registration_number, email=settings.seller_email,
                        phone=settings.seller_phone, logo=settings.seller_logo_uri)
-        return cls(storage, settings.quote_validity_days, seller)
+        return cls(storage, settings.quote_validity_days, seller, quote_json)
 
 
 def customer_party(account: Account) -> Party:
@@ -114,6 +125,7 @@ class _Frozen:
     version: int
     valid_until: date
     document: QuoteDocument | AmendmentDocument
+    data: bytes
 
 
 def finalize_quote(
@@ -122,7 +134,7 @@ def finalize_quote(
 ) -> QuoteView:
     """Freeze the quote, render its PDF in the account's language and store the bytes and their hash."""
     frozen = _freeze(session, caller, quote_id, if_match, today, settings)
-    rendered = _render(frozen.document)
+    rendered = render_pdf(frozen.document, frozen.data)
     # A fresh name per attempt: a concurrent or retried finalize of the same version never shares (or deletes)
     # this attempt's file.
     name = f"{frozen.number}-v{frozen.version + 1}-{uuid.uuid4().hex[:12]}.pdf"
@@ -151,7 +163,17 @@ def _freeze(session: Session, caller: Caller, quote_id: uuid.UUID, if_match: fro
         account = account_repo.account(session, row.account_id)
         assert account is not None  # a quote's account is a foreign key
         document = _document(session, row, account, today, settings.seller, valid_until)
-        return _Frozen(row.number, row.version, valid_until, document)
+        return _Frozen(row.number, row.version, valid_until, document, _attached_json(row, document, settings))
+
+
+def _attached_json(row: Quote, document: QuoteDocument | AmendmentDocument, settings: DocumentSettings) -> bytes:
+    """The quote as GET answers it once this finalize is recorded, less what is only known then."""
+    finalized = replace(quote_view(row), status=transition(row.status, "finalize", number=row.number),
+                        version=row.version + 1, valid_until=document.valid_until,
+                        template_version=template_version(document))
+    body = {key: value for key, value in settings.quote_json(finalized).items()
+            if key not in RECORDED_AFTER_RENDERING}
+    return json.dumps(body, ensure_ascii=False, indent=2).encode()
 
 
 def _check_finalizable(row: Quote, if_match: frozenset[int] | None) -> None:
@@ -186,12 +208,6 @@ def _discard(storage: DocumentStorage, name: str) -> None:
         storage.delete(name)
     except StorageError as error:
         logger.error("orphan document %s left in storage: %s", name, error)
-
-
-def _render(document: QuoteDocument | AmendmentDocument) -> RenderedDocument:
-    if isinstance(document, AmendmentDocument):
-        return render_amendment_pdf(document)
-    return render_quote_pdf(document)
 
 
 @dataclass(frozen=True)

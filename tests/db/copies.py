@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.orm import Session
 
+from app.api.quotes.schemas import quote_json
 from app.db.base import Base
 from app.documents.parties import Party
 from app.documents.storage import FileStorage
@@ -69,7 +70,7 @@ def sign(session: Session, documents_dir: Path, template: Template, account_id: 
                                 draft=QuoteDraft(account_id, template.start, terms, list(template.lines)))
     storage = FileStorage(documents_dir)
     quote = documents.finalize_quote(session, caller=OPERATOR, quote_id=quote.id, if_match=None, today=today,
-                                     settings=DocumentSettings(storage, 30, Party("Copies")))
+                                     settings=DocumentSettings(storage, 30, Party("Copies"), quote_json))
     assert quote.document_sha256 is not None
     _quote, contract = contracts.accept_quote(session, caller=OPERATOR, quote_id=quote.id, if_match=None, today=today,
                                              signer_name="S", signer_email="s@example.org",

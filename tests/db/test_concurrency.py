@@ -15,6 +15,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.api.quotes.schemas import quote_json
 from app.documents.parties import Party
 from app.documents.storage import FileStorage
 from app.domain.amendments import Change
@@ -37,7 +38,7 @@ def _finalized_amendment(
                                             effective_date=EFFECTIVE, changes=[change], today=TODAY,
                                             threshold=Decimal(20))
         return documents.finalize_quote(session, caller=OPERATOR, quote_id=quote.id, if_match=None, today=TODAY,
-                                        settings=DocumentSettings(FileStorage(documents_dir), 30, Party("test")))
+                                        settings=DocumentSettings(FileStorage(documents_dir), 30, Party("test"), quote_json))
 
 
 def test_two_amendments_accepted_at_once_on_one_version_exactly_one_wins(

@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.api.quotes.schemas import quote_json
 from app.db.session import reading
 from app.documents.parties import Party
 from app.documents.render import RenderedDocument
@@ -56,14 +57,13 @@ def render_gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
     """Every PDF render waits at this gate (the test hook standing in for a 25-second render)."""
     gate = Gate()
 
-    def paused(render: Callable[[Any], RenderedDocument]) -> Callable[[Any], RenderedDocument]:
-        def render_when_open(document: Any) -> RenderedDocument:
-            gate.pass_through()
-            return render(document)
-        return render_when_open
+    render = documents.render_pdf
 
-    for name in ("render_quote_pdf", "render_amendment_pdf"):
-        monkeypatch.setattr(documents, name, paused(getattr(documents, name)))
+    def render_when_open(document: Any, data: bytes) -> RenderedDocument:
+        gate.pass_through()
+        return render(document, data)
+
+    monkeypatch.setattr(documents, "render_pdf", render_when_open)
     yield gate
     gate.opened.set()
 
@@ -98,7 +98,7 @@ def _finalize(factory: sessionmaker[Session], storage_dir: Path, quote_id: uuid.
     def call() -> QuoteView:
         with factory() as session:
             return documents.finalize_quote(session, caller=OPERATOR, quote_id=quote_id, if_match=None, today=TODAY,
-                                            settings=DocumentSettings(FileStorage(storage_dir), 30, Party("test")))
+                                            settings=DocumentSettings(FileStorage(storage_dir), 30, Party("test"), quote_json))
     return call
 
 

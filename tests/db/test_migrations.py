@@ -13,6 +13,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from app.api.quotes.schemas import quote_json
 from app.db import models  # noqa: F401 - registers the tables
 from app.db.base import Base
 from app.db.migrate import downgrade, upgrade
@@ -80,7 +81,7 @@ def test_migration_0004_gives_existing_contracts_their_term_and_segments_their_o
             changes=[Change("add_quantity", sku="TIX-PRO", quantity=5)], threshold=THRESHOLD)
         storage = FileStorage(tmp_path)
         amendment = documents.finalize_quote(session, caller=OPERATOR, quote_id=amendment.id, if_match=None,
-                                             today=date(2026, 1, 10), settings=DocumentSettings(storage, 30, Party("S")))
+                                             today=date(2026, 1, 10), settings=DocumentSettings(storage, 30, Party("S"), quote_json))
         contracts.accept_quote(session, caller=OPERATOR, quote_id=amendment.id, if_match=None, today=date(2026, 1, 10),
                                signer_name="S", signer_email="s@example.org",
                                document_sha256=amendment.document_sha256 or "", client_address=None, storage=storage,

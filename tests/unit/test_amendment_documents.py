@@ -24,7 +24,7 @@ from app.documents.render import (
     render_amendment_html,
     render_amendment_pdf,
 )
-from tests.unit.test_documents import CUSTOMER, SELLER, pdf_text, spaced
+from tests.unit.test_documents import CUSTOMER, DATA, SELLER, pdf_text, spaced
 
 EFFECTIVE = date(2026, 4, 1)
 TERM_END = date(2027, 1, 15)
@@ -98,7 +98,7 @@ def full_document(locale: str = "en") -> AmendmentDocument:
 
 @pytest.fixture(scope="module")
 def english_pdf() -> bytes:
-    return render_amendment_pdf(amendment_document()).pdf
+    return render_amendment_pdf(amendment_document(), DATA).pdf
 
 
 class TestEnglishAmendmentPdf:
@@ -155,12 +155,12 @@ class TestTranslatedAmendmentPdf:
     def test_has_a_translated_title_and_locale_formatted_amounts(
         self, locale: str, title: str, credit: str, charge: str, due: str, fraction: str, effective: str
     ) -> None:
-        text = pdf_text(render_amendment_pdf(amendment_document(locale=locale)).pdf)
+        text = pdf_text(render_amendment_pdf(amendment_document(locale=locale), DATA).pdf)
         for expected in (title, credit, charge, due, fraction, effective, "Q-2026-000007", "C-2026-000002"):
             assert expected in text, expected
 
     def test_words_the_french_changes(self) -> None:
-        text = pdf_text(render_amendment_pdf(amendment_document(locale="fr")).pdf)
+        text = pdf_text(render_amendment_pdf(amendment_document(locale="fr"), DATA).pdf)
         assert "Montée en gamme (avoir)" in text
         assert "du 1 avril 2026 au 15 janvier 2027" in text
         assert "À payer à la date d'effet 3 610,52 €" in text
@@ -168,7 +168,7 @@ class TestTranslatedAmendmentPdf:
 
 class TestRenderedAmendment:
     def test_carries_the_sha256_of_its_bytes_and_the_template_version(self, english_pdf: bytes) -> None:
-        rendered = render_amendment_pdf(amendment_document())
+        rendered = render_amendment_pdf(amendment_document(), DATA)
         assert rendered.pdf.startswith(b"%PDF-")
         assert rendered.pdf == english_pdf
         assert rendered.sha256 == hashlib.sha256(rendered.pdf).hexdigest()
@@ -177,7 +177,7 @@ class TestRenderedAmendment:
     def test_is_the_same_when_rendered_in_the_process_pool(self, english_pdf: bytes) -> None:
         configure_pool(1)
         try:
-            assert render_amendment_pdf(amendment_document()).pdf == english_pdf
+            assert render_amendment_pdf(amendment_document(), DATA).pdf == english_pdf
         finally:
             configure_pool(0)
 
@@ -185,7 +185,7 @@ class TestRenderedAmendment:
 class TestMoreMotions:
     @pytest.fixture(scope="class")
     def text(self) -> str:
-        return pdf_text(render_amendment_pdf(full_document()).pdf)
+        return pdf_text(render_amendment_pdf(full_document(), DATA).pdf)
 
     def test_shows_a_seat_expansion(self, text: str) -> None:
         assert "CRM module CRM-SEAT Seat expansion 10 → 15" in text
@@ -204,7 +204,7 @@ class TestMoreMotions:
     def test_says_so_when_nothing_is_due_before_the_renewal(self) -> None:
         totals = AmendmentTotals(Decimal(0), Decimal(0), Decimal(0), Decimal("90.00"), Decimal("90.00"))
         document = amendment_document(lines=(SMS_DECREASE,), totals=totals)
-        assert "Nothing is due before the renewal." in pdf_text(render_amendment_pdf(document).pdf)
+        assert "Nothing is due before the renewal." in pdf_text(render_amendment_pdf(document, DATA).pdf)
 
 
 class TestEvergreen:
@@ -212,7 +212,7 @@ class TestEvergreen:
         document = amendment_document(evergreen=True)
         wording = "At the end of the current billing period, then continues period by period"
         assert build_amendment_context(document)["co_termination"] == wording
-        assert wording in pdf_text(render_amendment_pdf(document).pdf)
+        assert wording in pdf_text(render_amendment_pdf(document, DATA).pdf)
 
     def test_is_worded_in_german(self) -> None:
         context = build_amendment_context(amendment_document(locale="de", evergreen=True))
@@ -320,7 +320,7 @@ class TestBackDatedAmendment:
         self, locale: str, rest: str, caught_up: str, due: str, amounts: tuple[str, ...]
     ) -> None:
         document = amendment_document(locale=locale, lines=(self.SEATS,), totals=self.TOTALS)
-        text = pdf_text(render_amendment_pdf(document).pdf)
+        text = pdf_text(render_amendment_pdf(document, DATA).pdf)
         for expected in (rest, caught_up, due, *amounts):
             assert expected in text, expected
 

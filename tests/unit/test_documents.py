@@ -50,6 +50,8 @@ SELLER = Party("cpq demo publisher SAS", Address("12 rue de la République", "69
                phone="+33 4 72 00 00 00")
 CUSTOMER = Party("Acme Logistics GmbH", Address("Hafenstraße 12", "20457", "Hamburg", "DE"), tax_id="DE811907980",
                  email="billing@acme.example")
+#: What a PDF attaches: in production the quote's API JSON (tests/api/test_signature_ready.py checks that).
+DATA = b'{"number": "Q-2026-000042"}'
 TOTALS = DocumentTotals(
     mrr=Decimal("1372.00"), arr=Decimal("16464.00"), one_time=Decimal("1500.00"),
     total_contract_value=Decimal("17964.00"), first_invoice=Decimal("2872.00"),
@@ -86,7 +88,7 @@ def spaced(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def english_pdf() -> bytes:
-    return render_quote_pdf(quote_document()).pdf
+    return render_quote_pdf(quote_document(), DATA).pdf
 
 
 class TestEnglishQuotePdf:
@@ -117,13 +119,13 @@ class TestEnglishQuotePdf:
 
 class TestRenderedDocument:
     def test_carries_the_sha256_of_its_bytes_and_the_template_version(self) -> None:
-        rendered = render_quote_pdf(quote_document())
+        rendered = render_quote_pdf(quote_document(), DATA)
         assert rendered.pdf.startswith(b"%PDF-")
         assert rendered.sha256 == hashlib.sha256(rendered.pdf).hexdigest()
         assert rendered.template_version == TEMPLATE_VERSION
 
     def test_is_byte_identical_when_rendered_again(self, english_pdf: bytes) -> None:
-        assert render_quote_pdf(quote_document()).pdf == english_pdf
+        assert render_quote_pdf(quote_document(), DATA).pdf == english_pdf
 
     def test_is_byte_identical_when_rendered_at_another_time(
         self, english_pdf: bytes, monkeypatch: pytest.MonkeyPatch
@@ -131,12 +133,12 @@ class TestRenderedDocument:
         """fontTools (the font subsetter without HarfBuzz-subset) reads this clock when it stamps a subset font."""
         later = time.time() + 3600
         monkeypatch.setattr("fontTools.misc.timeTools.time", SimpleNamespace(time=lambda: later))
-        assert render_quote_pdf(quote_document()).pdf == english_pdf
+        assert render_quote_pdf(quote_document(), DATA).pdf == english_pdf
 
     def test_is_the_same_when_rendered_in_a_process_pool(self, english_pdf: bytes) -> None:
         configure_pool(1)
         try:
-            assert render_quote_pdf(quote_document()).pdf == english_pdf
+            assert render_quote_pdf(quote_document(), DATA).pdf == english_pdf
         finally:
             configure_pool(0)
 
@@ -148,7 +150,7 @@ class TestRenderedDocument:
 
     def test_fifty_lines_flow_onto_further_pages(self) -> None:
         lines = tuple(replace(TIX_PRO, sku=f"ADDON-{n:03d}", name=f"Add-on {n}") for n in range(1, 51))
-        text = pdf_text(render_quote_pdf(quote_document(lines=lines)).pdf)
+        text = pdf_text(render_quote_pdf(quote_document(lines=lines), DATA).pdf)
         assert "ADDON-050" in text
         assert "Page 2 of" in text
 
@@ -173,7 +175,7 @@ class TestTranslatedQuotePdf:
     def test_has_a_translated_title_and_locale_formatted_money(
         self, locale: str, currency: str, title: str, total: str
     ) -> None:
-        text = pdf_text(render_quote_pdf(quote_document(locale=locale, currency=currency)).pdf)
+        text = pdf_text(render_quote_pdf(quote_document(locale=locale, currency=currency), DATA).pdf)
         assert title in text
         assert total in text
         assert "Q-2026-000042" in text
@@ -221,7 +223,7 @@ class TestBuildContext:
         assert context["renewal"] == "Prices on each anniversary: current prices plus 5%, capped at list price."
 
     def test_says_evergreen_in_the_pdf(self) -> None:
-        assert "Evergreen" in pdf_text(render_quote_pdf(quote_document(evergreen=True)).pdf)
+        assert "Evergreen" in pdf_text(render_quote_pdf(quote_document(evergreen=True), DATA).pdf)
 
     def test_uses_polish_plural_forms(self) -> None:
         document = quote_document(locale="pl")

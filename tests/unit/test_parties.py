@@ -17,7 +17,7 @@ from app.documents.parties import COUNTRIES, address_lines, logo_data_uri
 from app.documents.render import render_amendment_pdf, render_quote_html, render_quote_pdf
 from app.domain.addresses import Address
 from tests.unit.test_amendment_documents import amendment_document
-from tests.unit.test_documents import CUSTOMER, SELLER, pdf_text, quote_document
+from tests.unit.test_documents import CUSTOMER, DATA, SELLER, pdf_text, quote_document
 
 #: Per language: the seller's country, the customer's, and the labels of the VAT numbers and the registration.
 LANGUAGES = {
@@ -44,21 +44,21 @@ def _expected(locale: str) -> list[str]:
 
 @pytest.mark.parametrize("locale", sorted(LANGUAGES))
 def test_a_quote_names_both_parties_in_its_language(locale: str) -> None:
-    text = pdf_text(render_quote_pdf(quote_document(locale=locale)).pdf)
+    text = pdf_text(render_quote_pdf(quote_document(locale=locale), DATA).pdf)
     for expected in _expected(locale):
         assert expected in text, expected
 
 
 @pytest.mark.parametrize("locale", sorted(LANGUAGES))
 def test_an_amendment_names_both_parties_in_its_language(locale: str) -> None:
-    text = pdf_text(render_amendment_pdf(amendment_document(locale=locale)).pdf)
+    text = pdf_text(render_amendment_pdf(amendment_document(locale=locale), DATA).pdf)
     for expected in _expected(locale):
         assert expected in text, expected
 
 
 def test_a_customer_without_legal_details_shows_its_name_alone() -> None:
     document = replace(quote_document(), customer=replace(CUSTOMER, address=None, tax_id=None))
-    text = pdf_text(render_quote_pdf(document).pdf)
+    text = pdf_text(render_quote_pdf(document, DATA).pdf)
     assert "Acme Logistics GmbH" in text and "VAT / tax ID" not in text and "Hamburg" not in text
 
 
@@ -99,7 +99,7 @@ def test_a_configured_logo_is_embedded_in_the_document(tmp_path: Path) -> None:
     assert settings.seller_logo_uri is not None and settings.seller_logo_uri.startswith("data:image/png;base64,")
     document = replace(quote_document(), seller=replace(SELLER, logo=settings.seller_logo_uri))
     assert f'<img class="logo" src="{settings.seller_logo_uri}"' in render_quote_html(document)
-    assert b"/Subtype /Image" in render_quote_pdf(document).pdf
+    assert b"/Subtype /Image" in render_quote_pdf(document, DATA).pdf
 
 
 def test_a_missing_or_unreadable_logo_stops_start_up(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from app.api.quotes.schemas import (
     QuoteOut,
     QuotePatch,
     ReasonIn,
+    quote_json,
 )
 from app.api.schemas import PageOut, Problem, QuoteStatus
 from app.domain.terms import ContractTerms
@@ -112,7 +113,7 @@ def approve_quote(quote_id: QuoteId, session: SessionDep, caller: Approver, vers
 def finalize_quote(quote_id: QuoteId, session: SessionDep, settings: SettingsDep, storage: StorageDep, caller: Sales,
                    today: Today, version: IfMatch, response: Response) -> object:
     view = documents.finalize_quote(session, caller=caller, quote_id=quote_id, if_match=version, today=today,
-                                    settings=DocumentSettings.of(settings, storage))
+                                    settings=DocumentSettings.of(settings, storage, quote_json))
     return _tagged(response, view)
 
 

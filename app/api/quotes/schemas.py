@@ -27,6 +27,7 @@ from app.api.schemas import (
 from app.domain.amendments import Change
 from app.domain.pricing import LineRequest
 from app.domain.terms import RenewalSettings
+from app.services.views import QuoteView
 
 Frequency = Literal["monthly", "quarterly", "semiannual", "annual"]
 Decrease = Literal["at_renewal", "credit", "forbid"]
@@ -218,3 +219,9 @@ class AcceptanceTrailOut(Out):
     user_agent: str | None = Field(description="the User-Agent header, cut to 500 characters" + _NOT_RECORDED)
     document_sha256: str = Field(description="the SHA-256 of the exact PDF that was signed")
     api_key_id: uuid.UUID | None = Field(description="the API key that sent the acceptance" + _NOT_RECORDED)
+
+
+def quote_json(view: QuoteView) -> dict[str, object]:
+    """A quote exactly as GET /v1/quotes/{id} answers it, in JSON types: what finalize attaches to the PDF."""
+    body: dict[str, object] = QuoteOut.model_validate(view).model_dump(mode="json")
+    return body
