@@ -119,6 +119,7 @@ QueryBool = Annotated[bool | None, BeforeValidator(_query_boolean), Query()]
 QuoteStatus = Literal["draft", "needs_approval", "approved", "open", "accepted", "declined", "expired", "cancelled",
                       "stale"]
 ContractStatus = Literal["active", "expired", "cancelled"]
+QuoteType = Literal["new", "amendment", "renewal"]
 
 
 def _refuse_nul(value: Any) -> None:

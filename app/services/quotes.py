@@ -232,13 +232,13 @@ def get_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID) -> Quote
 
 def list_quotes(
     session: Session, *, caller: Caller, limit: int, cursor: str | None, account_id: uuid.UUID | None,
-    status: str | None,
+    status: str | None, quote_type: str | None = None, contract_id: uuid.UUID | None = None,
 ) -> Page[QuoteView]:
     portal = caller.account_id is not None
     with reading(session):
         page = repo.list_quotes(
             session, limit=limit, cursor=cursor, account_id=account_filter(caller, account_id),
-            status=status, statuses=PORTAL_VISIBLE if portal else None,
+            status=status, statuses=PORTAL_VISIBLE if portal else None, quote_type=quote_type, contract_id=contract_id,
         )
         return Page([quote_view(row) for row in page.data], page.next_cursor)
 

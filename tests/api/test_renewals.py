@@ -388,3 +388,23 @@ def test_a_stale_renewal_quote_is_priced_again_before_the_run_renews_with_it(
     assert quote(client, keys, renewal["id"])["status"] == "stale"
     assert counts(run(client, keys, "2027-01-15")) == (0, 1, 0, 0, 0)
     assert held(contract_on(client, keys, contract["id"], "2027-01-15")) == [("TIX-PRO", 25, "22.05")]
+
+
+def test_quotes_are_listed_by_type_and_contract(client: TestClient, keys: Keys, theatre: dict[str, Any]) -> None:
+    first = signed_contract(client, keys, account_id=theatre["id"], renewal=UPLIFT_5)
+    other = signed_contract(client, keys, account_id=theatre["id"], renewal=UPLIFT_5)
+    renewals = {c["id"]: client.post(f"/v1/contracts/{c['id']}/renewal-quote", headers=keys.headers("sales")).json()
+                for c in (first, other)}
+
+    def listed(query: str) -> list[str]:
+        response = client.get(f"/v1/quotes?{query}", headers=keys.headers("sales"))
+        assert response.status_code == 200, response.text
+        return [q["number"] for q in response.json()["data"]]
+
+    assert listed("type=renewal") == [renewals[first["id"]]["number"], renewals[other["id"]]["number"]]
+    assert listed(f"type=renewal&contract_id={first['id']}") == [renewals[first["id"]]["number"]]
+    sale = client.get(f"/v1/quotes/{first['source_quote_id']}", headers=keys.headers("sales")).json()["number"]
+    assert listed(f"contract_id={first['id']}") == [sale, renewals[first["id"]]["number"]]  # the quote that made it
+    assert len(listed("type=new")) == 2 and listed("type=amendment") == []
+    response = client.get("/v1/quotes?type=upsell", headers=keys.headers("sales"))
+    assert_problem(response, 422, loc=["query", "type"])  # a type outside the list is refused, not an empty page

@@ -32,7 +32,7 @@ from app.api.quotes.schemas import (
     ReasonIn,
     quote_json,
 )
-from app.api.schemas import PageOut, Problem, QuoteStatus
+from app.api.schemas import PageOut, Problem, QuoteStatus, QuoteType
 from app.domain.terms import ContractTerms
 from app.services import contracts, documents, quotes
 from app.services.auth import Caller
@@ -77,8 +77,12 @@ def create_quote(body: QuoteIn, session: SessionDep, settings: SettingsDep, call
 def list_quotes(
     session: SessionDep, caller: QuoteReader, limit: Limit = 50, cursor: Cursor = None,
     account_id: uuid.UUID | None = None, status: Annotated[QuoteStatus | None, Query()] = None,
+    quote_type: Annotated[QuoteType | None, Query(alias="type")] = None, contract_id: uuid.UUID | None = None,
 ) -> object:
-    return quotes.list_quotes(session, caller=caller, limit=limit, cursor=cursor, account_id=account_id, status=status)
+    """Quotes, newest last; filtered by account, status, type (a contract's renewal quotes: `type=renewal`
+    and `contract_id`) and contract."""
+    return quotes.list_quotes(session, caller=caller, limit=limit, cursor=cursor, account_id=account_id, status=status,
+                              quote_type=quote_type, contract_id=contract_id)
 
 
 @router.get("/{quote_id}", response_model=QuoteOut)

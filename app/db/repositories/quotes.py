@@ -40,9 +40,14 @@ def renewal_quotes_made(session: Session, *, contract_id: uuid.UUID, renewal_ter
 
 def list_quotes(
     session: Session, *, limit: int, cursor: str | None, account_id: uuid.UUID | None,
-    status: str | None, statuses: tuple[str, ...] | None = None,
+    status: str | None, statuses: tuple[str, ...] | None = None, quote_type: str | None = None,
+    contract_id: uuid.UUID | None = None,
 ) -> Page[Quote]:
     statement = select(Quote).options(selectinload(Quote.lines))
+    if quote_type is not None:
+        statement = statement.where(Quote.type == quote_type)
+    if contract_id is not None:
+        statement = statement.where(Quote.contract_id == contract_id)
     if account_id is not None:
         statement = statement.where(Quote.account_id == account_id)
     if status is not None:
