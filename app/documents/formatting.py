@@ -76,6 +76,12 @@ class Formatter:
             locale=self.locale,
         )
 
+    def signed_fraction(self, value: Decimal) -> str:
+        """A ratio's change as a percentage, with the locale's plus sign when it grows: +5.00%, -2.50%, 0.00%."""
+        text = self.fraction(value)
+        grows = value.quantize(_FRACTION_QUANTUM, rounding=ROUND_HALF_UP) > 0
+        return f"{get_plus_sign_symbol(self.locale)}{text}" if grows else text
+
     def quantity(self, value: int) -> str:
         return format_decimal(value, locale=self.locale)
 

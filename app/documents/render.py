@@ -1,4 +1,4 @@
-"""Quote or amendment document → HTML → PDF bytes with their SHA-256 and the template version, stored at finalize.
+"""Quote, amendment or renewal document → HTML → PDF bytes with their SHA-256 and the template version, stored at finalize.
 
 WeasyPrint is CPU-bound and holds the GIL, so a server renders in a small process pool; tests and the
 CLI render inline (the default until `configure_pool` says otherwise).
@@ -19,12 +19,15 @@ from weasyprint import HTML, Attachment
 
 from app.documents.context import AmendmentDocument, QuoteDocument, build_amendment_context, build_context
 from app.documents.environment import TEMPLATES_DIR, environment
+from app.documents.renewal_context import RenewalDocument, build_renewal_context
 from app.documents.signature import add_signature_field, signature_place
 
 #: Bump whenever quote.html, base.css or a catalog changes what a PDF shows; stamped in the footer and stored.
 TEMPLATE_VERSION = "quote-2026.2"
 #: The same for amendment.html (and the partials and base.css it shares with quotes).
 AMENDMENT_TEMPLATE_VERSION = "amendment-2026.4"
+#: The same for renewal.html.
+RENEWAL_TEMPLATE_VERSION = "renewal-2026.1"
 
 #: fontTools, which WeasyPrint subsets fonts with when HarfBuzz-subset is missing, stamps each subset font's
 #: `head.modified` with the current second unless SOURCE_DATE_EPOCH (the reproducible-builds standard) is set;
@@ -104,33 +107,57 @@ def _render(html: str, data: bytes, issued: date, template_version: str) -> Rend
     return RenderedDocument(pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), template_version=template_version)
 
 
+#: Each document kind → the layout it renders with and that layout's version; a subclass before its base.
+_LAYOUTS: tuple[tuple[type[QuoteDocument | AmendmentDocument], str, str], ...] = (
+    (AmendmentDocument, "amendment.html", AMENDMENT_TEMPLATE_VERSION),
+    (RenewalDocument, "renewal.html", RENEWAL_TEMPLATE_VERSION),
+    (QuoteDocument, "quote.html", TEMPLATE_VERSION),
+)
+
+
+def _layout(document: QuoteDocument | AmendmentDocument) -> tuple[str, str]:
+    """The template and template version for the document's kind."""
+    return next((name, version) for kind, name, version in _LAYOUTS if isinstance(document, kind))
+
+
 def template_version(document: QuoteDocument | AmendmentDocument) -> str:
     """The version the document's PDF is rendered with, known before rendering (the attached JSON states it)."""
-    return AMENDMENT_TEMPLATE_VERSION if isinstance(document, AmendmentDocument) else TEMPLATE_VERSION
+    return _layout(document)[1]
+
+
+def _context(document: QuoteDocument | AmendmentDocument) -> dict[str, object]:
+    """The formatted values the document's layout places."""
+    if isinstance(document, AmendmentDocument):
+        return build_amendment_context(document)
+    if isinstance(document, RenewalDocument):
+        return build_renewal_context(document)
+    return build_context(document)
+
+
+def render_html(document: QuoteDocument | AmendmentDocument) -> str:
+    """The document's HTML in its layout and language."""
+    name, version = _layout(document)
+    return environment(document.locale).get_template(name).render(_context(document), template_version=version)
 
 
 def render_pdf(document: QuoteDocument | AmendmentDocument, data: bytes) -> RenderedDocument:
     """The document's PDF in its layout, with `data` (the quote's JSON) attached."""
-    if isinstance(document, AmendmentDocument):
-        return render_amendment_pdf(document, data)
-    return render_quote_pdf(document, data)
+    return _render(render_html(document), data, document.issue_date, template_version(document))
 
 
 def render_quote_html(document: QuoteDocument) -> str:
-    template = environment(document.locale).get_template("quote.html")
-    return template.render(build_context(document), template_version=TEMPLATE_VERSION)
+    return render_html(document)
 
 
 def render_quote_pdf(document: QuoteDocument, data: bytes) -> RenderedDocument:
     """The quote's PDF with `data` (the quote's JSON) attached."""
-    return _render(render_quote_html(document), data, document.issue_date, TEMPLATE_VERSION)
+    return render_pdf(document, data)
 
 
 def render_amendment_html(document: AmendmentDocument) -> str:
-    template = environment(document.locale).get_template("amendment.html")
-    return template.render(build_amendment_context(document), template_version=AMENDMENT_TEMPLATE_VERSION)
+    return render_html(document)
 
 
 def render_amendment_pdf(document: AmendmentDocument, data: bytes) -> RenderedDocument:
     """The amendment's PDF with `data` (the amendment quote's JSON) attached."""
-    return _render(render_amendment_html(document), data, document.issue_date, AMENDMENT_TEMPLATE_VERSION)
+    return render_pdf(document, data)

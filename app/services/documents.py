@@ -39,6 +39,7 @@ from app.documents.context import (
 )
 from app.documents.parties import Party
 from app.documents.render import RenderedDocument, render_pdf, template_version
+from app.documents.renewal_context import RenewalDocument, RenewalDocumentLine
 from app.documents.storage import DocumentMissing, DocumentStorage, StorageError
 from app.domain.addresses import Address
 from app.domain.contracts import contract_mrr
@@ -228,7 +229,22 @@ def _document(session: Session, row: Quote, account: Account, today: date, selle
     issue = _Issue(row.version + 1, today, valid_until, seller)
     if row.type == "amendment":
         return _amendment_document(session, row, view, products, account, issue)
-    return _quote_document(row, view, products, account, issue)
+    quote = _quote_document(row, view, products, account, issue)
+    if row.type == "renewal":
+        return _renewal_document(session, row, view, quote)
+    return quote
+
+
+def _renewal_document(session: Session, row: Quote, view: QuoteView, quote: QuoteDocument) -> RenewalDocument:
+    """The quote's document with the contract it renews and each line's previous price and pricing method."""
+    contract = contract_repo.contract(session, row.contract_id) if row.contract_id else None
+    assert contract is not None  # a renewal quote is made for its contract
+    lines = tuple(
+        RenewalDocumentLine(**vars(document_line), previous_net_unit_price=line.previous_net_unit_price,
+                            pricing_method=line.pricing_method or "", price_capped=line.price_capped)
+        for document_line, line in zip(quote.lines, view.lines, strict=True)
+    )
+    return RenewalDocument(**{**vars(quote), "lines": lines}, contract_number=contract.number)
 
 
 def _amendment_document(session: Session, row: Quote, view: QuoteView, products: dict[str, ProductRow],

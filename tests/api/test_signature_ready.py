@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.documents.catalogs import translator
+from app.documents.formatting import Formatter
+from app.documents.render import RENEWAL_TEMPLATE_VERSION
 from app.services.documents import RECORDED_AFTER_RENDERING
 from tests.builders import Keys, accept, amend, create_account, create_quote, finalize, seed_catalog, signed_contract
 from tests.pdf_checks import assert_pdfa_3b, attached_quote, line_height_of, reader, signature_field
@@ -87,3 +91,24 @@ def test_the_stored_document_with_its_field_is_what_acceptance_checks(
     assert hashlib.sha256(stored.read_bytes()).hexdigest() == quote["document_sha256"]
     assert signature_field(stored.read_bytes()).rect
     assert accept(client, keys, quote)["quote"]["status"] == "accepted"
+
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_renewal_quote_shows_the_contract_its_prices_and_the_new_term(
+    client: TestClient, keys: Keys, session: Session, settings: Settings, locale: str,
+) -> None:
+    """net 21.00 (16 % off the list 25.00) renews at 22.05 under a 5 % uplift, below the cap."""
+    seed_catalog(session)
+    account = create_account(client, keys, locale=locale, name=f"Opéra {locale}")
+    contract = signed_contract(client, keys, account_id=account["id"], renewal=UPLIFT_5,
+                               lines=[{"sku": "TIX-PRO", "quantity": 20, "discount_percent": "16"}])
+    quote = finalize(client, keys, _renewal_quote(client, keys, settings, contract)["id"])
+    assert quote["template_version"] == RENEWAL_TEMPLATE_VERSION
+    pdf = client.get(f"/v1/quotes/{quote['id']}/document", headers=keys.headers("sales")).content
+    text = " ".join(" ".join(page.extract_text() for page in reader(pdf).pages).split())
+    f = Formatter(locale, "EUR")
+    uplift = f.t.gettext("uplift of %(percent)s") % {"percent": f.percent(Decimal(5))}
+    for expected in (contract["number"], f.unit_price(Decimal("21.00")), f.unit_price(Decimal("22.05")), uplift,
+                     f.date(date(2027, 1, 15)), f.date(date(2028, 1, 15))):
+        assert " ".join(expected.split()) in text, (locale, expected)
