@@ -65,16 +65,21 @@ class Formatter:
 
     def percent(self, value: Decimal) -> str:
         """A percentage given in percent (16 → 16%), with the digits it carries."""
-        return format_percent(value.normalize() / HUNDRED, locale=self.locale, decimal_quantization=False)
+        return self._percent(value.normalize() / HUNDRED)
 
     def fraction(self, value: Decimal) -> str:
         """A ratio as a percentage with exactly 2 decimals, half-up, in the locale's pattern: 0.791780822 → 79.18%."""
+        return self._percent(value.quantize(_FRACTION_QUANTUM, rounding=ROUND_HALF_UP), decimals=2)
+
+    def _percent(self, ratio: Decimal, decimals: int | None = None) -> str:
+        """Every percentage on a document, so each locale writes them one way: its CLDR pattern (fr/de 5 %, en/pl 5%).
+
+        Without `decimals` the ratio keeps the digits it carries; with them, exactly that many.
+        """
+        if decimals is None:
+            return format_percent(ratio, locale=self.locale, decimal_quantization=False)
         pattern = Locale.parse(self.locale).percent_formats[None].pattern
-        return format_percent(
-            value.quantize(_FRACTION_QUANTUM, rounding=ROUND_HALF_UP),
-            format=pattern.replace("0", "0.00", 1),
-            locale=self.locale,
-        )
+        return format_percent(ratio, format=pattern.replace("0", "0." + "0" * decimals, 1), locale=self.locale)
 
     def signed_fraction(self, value: Decimal) -> str:
         """A ratio's change as a percentage, with the locale's plus sign when it grows: +5.00%, -2.50%, 0.00%."""
@@ -86,7 +91,11 @@ class Formatter:
         return format_decimal(value, locale=self.locale)
 
     def date(self, value: date) -> str:
-        return format_date(value, format="long", locale=self.locale)
+        """The locale's long date; French writes the first of the month as an ordinal, "1er décembre 2026"."""
+        pattern = Locale.parse(self.locale).date_formats["long"].pattern
+        if value.day == 1 and self.locale == "fr":
+            pattern = pattern.replace("d", "d'er'", 1)
+        return format_date(value, format=pattern, locale=self.locale)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         """The form for `n` with `%(num)d` filled in, as in the templates; named so Babel extracts the call."""

@@ -125,11 +125,11 @@ class TestEnglishAmendmentPdf:
         assert "from 1 April 2026 to 15 January 2027 79.18% -€3,990.58 -€3,990.58" in text
         assert "from 1 April 2026 to 15 January 2027 79.18% €7,601.10 €7,601.10" in text
 
-    def test_totals_the_mrr_movement_and_what_is_due(self, english_pdf: bytes) -> None:
+    def test_totals_the_monthly_movement_and_what_is_due(self, english_pdf: bytes) -> None:
         text = pdf_text(english_pdf)
-        assert "MRR before €420.00" in text
-        assert "MRR change +€380.00" in text
-        assert "MRR after €800.00" in text
+        assert "Monthly amount before €420.00" in text
+        assert "Monthly change +€380.00" in text
+        assert "Monthly amount after €800.00" in text
         assert "Due on the effective date €3,610.52" in text
         assert "Change in contract value +€3,610.52" in text
 
@@ -147,7 +147,7 @@ class TestTranslatedAmendmentPdf:
     @pytest.mark.parametrize(
         ("locale", "title", "credit", "charge", "due", "fraction", "effective"),
         [
-            ("fr", "Avenant au contrat", "-3 990,58 €", "7 601,10 €", "3 610,52 €", "79,18 %", "1 avril 2026"),
+            ("fr", "Avenant au contrat", "-3 990,58 €", "7 601,10 €", "3 610,52 €", "79,18 %", "1er avril 2026"),
             ("de", "Vertragsänderung", "-3.990,58 €", "7.601,10 €", "3.610,52 €", "79,18 %", "1. April 2026"),
             ("pl", "Aneks do umowy", "-3 990,58 €", "7 601,10 €", "3 610,52 €", "79,18%", "1 kwietnia 2026"),
         ],
@@ -162,8 +162,8 @@ class TestTranslatedAmendmentPdf:
     def test_words_the_french_changes(self) -> None:
         text = pdf_text(render_amendment_pdf(amendment_document(locale="fr"), DATA).pdf)
         assert "Montée en gamme (avoir)" in text
-        assert "du 1 avril 2026 au 15 janvier 2027" in text
-        assert "À payer à la date d'effet 3 610,52 €" in text
+        assert "du 1er avril 2026 au 15 janvier 2027" in text
+        assert "À payer à la date d’effet 3 610,52 €" in text
 
 
 class TestRenderedAmendment:
@@ -172,7 +172,7 @@ class TestRenderedAmendment:
         assert rendered.pdf.startswith(b"%PDF-")
         assert rendered.pdf == english_pdf
         assert rendered.sha256 == hashlib.sha256(rendered.pdf).hexdigest()
-        assert rendered.template_version == AMENDMENT_TEMPLATE_VERSION == "amendment-2026.4"
+        assert rendered.template_version == AMENDMENT_TEMPLATE_VERSION == "amendment-2026.5"
 
     def test_is_the_same_when_rendered_in_the_process_pool(self, english_pdf: bytes) -> None:
         configure_pool(1)
@@ -310,7 +310,7 @@ class TestBackDatedAmendment:
         ("en", "Rest of the current period", "Periods already invoiced without the change", "Due on acceptance",
          ("€47.42", "€840.00", "€887.42")),
         ("fr", "Reste de la période en cours", "Périodes déjà facturées sans la modification",
-         "À payer à l'acceptation", ("47,42 €", "840,00 €", "887,42 €")),
+         "À payer à l’acceptation", ("47,42 €", "840,00 €", "887,42 €")),
         ("de", "Rest des laufenden Zeitraums", "Ohne die Änderung bereits abgerechnete Zeiträume",
          "Fällig bei Annahme", ("47,42 €", "840,00 €", "887,42 €")),
         ("pl", "Pozostała część bieżącego okresu", "Okresy już zafakturowane bez zmiany",

@@ -104,6 +104,14 @@ def test_translations_keep_the_placeholders_of_their_message(locale: str) -> Non
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+def test_translations_use_the_typographic_apostrophe(locale: str) -> None:
+    """A customer reads "Date d’émission", not the typewriter's "Date d'émission"; English ids may keep theirs."""
+    for message in messages(read_catalog(po_path(locale), locale)).values():
+        for text in forms(message):
+            assert "'" not in text, (locale, message.id, text)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 def test_plural_forms_header_gives_one_form_per_cldr_category(locale: str) -> None:
     """Each gettext form the header picks for a count is one CLDR plural category, and every form is used."""
     catalog = read_catalog(po_path(locale), locale)
@@ -165,13 +173,13 @@ class TestMissingTranslation:
             "de",
             remove=("Amendment number", "Co-terminates with the contract on %(date)s"),
             fuzzy=("Changes",),
-            empty=("All amounts in %(currency)s.",),
+            empty=("All amounts in %(currency)s, excluding VAT.",),
         )
         html = render_amendment_html(amendment_document(locale="de"))
         assert "Amendment number" in html
         assert "Co-terminates with the contract on 15. Januar 2027" in html
         assert "Changes" in html and "Änderungen" not in html
-        assert "All amounts in EUR." in html
+        assert "All amounts in EUR, excluding VAT." in html
         assert "Vertragsänderung" in html  # what the catalog still translates stays German
 
     def test_a_plural_reads_as_the_english_form_for_the_count(self, locales_dir: Path) -> None:

@@ -23,7 +23,7 @@ from tests.unit.test_documents import CUSTOMER, DATA, SELLER, pdf_text, quote_do
 LANGUAGES = {
     "en": ("France", "Germany", "VAT number", "VAT / tax ID", "Registration number", "Seller", "Customer"),
     "fr": ("France", "Allemagne", "N° de TVA intracommunautaire", "N° de TVA / identifiant fiscal",
-           "N° d'immatriculation", "Vendeur", "Client"),
+           "N° d’immatriculation", "Vendeur", "Client"),
     "de": ("Frankreich", "Deutschland", "USt-IdNr.", "USt-IdNr. / Steuernummer", "Handelsregisternummer",
            "Verkäufer", "Kunde"),
     "pl": ("Francja", "Niemcy", "Numer VAT UE", "NIP / numer VAT UE", "Numer rejestrowy", "Sprzedawca", "Nabywca"),
