@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
+from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
@@ -24,6 +27,26 @@ class SignatureField:
     page: int
     rect: tuple[float, float, float, float]
     widget: DictionaryObject
+
+
+def first_page_ink(pdf: bytes) -> tuple[float, float]:
+    """The first page drawn as an image by poppler's pdftoppm, as a reader's screen shows it: the share of its
+    pixels that are not white, over the whole page and over its top fifth (where the masthead is)."""
+    with tempfile.TemporaryDirectory() as directory:
+        source = f"{directory}/document.pdf"
+        with open(source, "wb") as file:
+            file.write(pdf)
+        subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", "-singlefile", source,
+                        f"{directory}/page"], check=True, capture_output=True)
+        with Image.open(f"{directory}/page.png") as image:
+            grey = image.convert("L")
+            top = grey.crop((0, 0, grey.width, grey.height // 5))
+            return _inked(grey), _inked(top)
+
+
+def _inked(image: Image.Image) -> float:
+    histogram = image.histogram()
+    return 1 - sum(histogram[245:]) / (image.width * image.height)
 
 
 def reader(pdf: bytes) -> PdfReader:

@@ -18,7 +18,7 @@ from app.documents.formatting import Formatter
 from app.documents.render import RENEWAL_TEMPLATE_VERSION
 from app.services.documents import RECORDED_AFTER_RENDERING
 from tests.builders import Keys, accept, amend, create_account, create_quote, finalize, seed_catalog, signed_contract
-from tests.pdf_checks import assert_pdfa_3b, attached_quote, line_height_of, reader, signature_field
+from tests.pdf_checks import assert_pdfa_3b, attached_quote, first_page_ink, line_height_of, reader, signature_field
 
 LOCALES = ("en", "fr", "de", "pl")
 LAYOUTS = ("quote", "amendment", "renewal")
@@ -80,6 +80,8 @@ def test_the_document_is_signature_ready_pdfa_with_its_quote_attached(
     assert_pdfa_3b(pdf, locale)
     info = reader(pdf).metadata
     assert info is not None and quote["number"] in info["/Keywords"] and quote["number"] in info["/Subject"]
+    page, masthead = first_page_ink(pdf)  # drawn, not only written: text, rules and tables are on the page
+    assert 0.02 < page < 0.5 and masthead > 0.02, (page, masthead)
 
 
 def test_the_stored_document_with_its_field_is_what_acceptance_checks(
