@@ -31,8 +31,10 @@ from weasyprint import HTML
 
 from app.documents.context import DocumentLine, DocumentTotals, QuoteDocument
 from app.documents.environment import TEMPLATES_DIR
+from app.documents.parties import Party
 from app.documents.render import PDF_VARIANT, render_quote_html, render_quote_pdf
 from app.documents.signature import add_signature_field, signature_place
+from app.domain.addresses import Address
 from bench.bench_pricing import timed
 from bench.common import (
     Result,
@@ -70,8 +72,12 @@ def _document(lines: int) -> QuoteDocument:
     n = D(lines)
     return QuoteDocument(
         number="Q-2026-000042", version=2, quote_type="new", locale="en", currency="EUR",
-        issue_date=date(2026, 1, 10), valid_until=date(2026, 2, 9), seller_name="cpq bench publisher",
-        account_name="Bench GmbH", billing_email="bench@example.org", start_date=date(2026, 1, 15),
+        issue_date=date(2026, 1, 10), valid_until=date(2026, 2, 9),
+        seller=Party("cpq bench publisher SAS", Address("12 rue de la République", "69002", "Lyon", "FR"),
+                     tax_id="FR74912345678", email="sales@bench.example"),
+        customer=Party("Bench GmbH", Address("Hafenstraße 12", "20457", "Hamburg", "DE"), tax_id="DE811907980",
+                       email="bench@example.org"),
+        start_date=date(2026, 1, 15),
         end_date=date(2027, 1, 15), term_months=12, billing_frequency="monthly", auto_renew=True,
         renewal_pricing="same", uplift_percent=None, notice_days=30,
         lines=tuple(replace(line, sku=f"SKU-{i:03d}") for i in range(lines)),
