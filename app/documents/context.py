@@ -128,18 +128,25 @@ def _renewal(document: QuoteDocument, f: Formatter) -> str:
     return f"{renews} {prices}"
 
 
-def _line(line: DocumentLine, f: Formatter) -> dict[str, object]:
+def line_fields(line: DocumentLine, f: Formatter) -> dict[str, object]:
+    """What every layout shows of a product line: the product, its quantity, its net price and amounts."""
     return {
         "sku": line.sku,
         "name": line.name,
         "unit": line.unit,
         "quantity": f.quantity(line.quantity),
         "recurring": line.recurring,
-        "list_unit_price": f.unit_price(line.list_unit_price),
         "net_unit_price": f.unit_price(line.net_unit_price),
-        "discount": f.percent(line.discount_percent) if line.discount_percent else NO_VALUE,
         "mrr": f.amount(line.mrr) if line.recurring else NO_VALUE,
         "total": f.amount(line.total),
+    }
+
+
+def _line(line: DocumentLine, f: Formatter) -> dict[str, object]:
+    return {
+        **line_fields(line, f),
+        "list_unit_price": f.unit_price(line.list_unit_price),
+        "discount": f.percent(line.discount_percent) if line.discount_percent else NO_VALUE,
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.documents.context import DocumentLine, QuoteDocument, build_context
+from app.documents.context import DocumentLine, QuoteDocument, build_context, line_fields
 from app.documents.formatting import NO_VALUE, Formatter
 
 
@@ -54,17 +54,10 @@ def _price_change(line: RenewalDocumentLine, f: Formatter) -> str:
 def _line(line: RenewalDocumentLine, uplift_percent: Decimal | None, f: Formatter) -> dict[str, object]:
     previous = line.previous_net_unit_price
     return {
-        "sku": line.sku,
-        "name": line.name,
-        "unit": line.unit,
-        "quantity": f.quantity(line.quantity),
-        "recurring": line.recurring,
+        **line_fields(line, f),
         "previous_net_unit_price": NO_VALUE if previous is None else f.unit_price(previous),
-        "net_unit_price": f.unit_price(line.net_unit_price),
         "change": _price_change(line, f),
         "method": pricing_method(line, uplift_percent, f),
-        "mrr": f.amount(line.mrr) if line.recurring else NO_VALUE,
-        "total": f.amount(line.total),
     }
 
 
