@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -224,3 +224,15 @@ def check_product_rules(skus: Sequence[str], catalog: dict[str, Product]) -> Non
             problems.add(("lines", index, "sku"), f"{sku} appears more than once; use one line")
         seen.add(sku)
     problems.raise_if_any(ProductRuleViolation, "product rules violated")
+
+
+def product_wording(name: str, unit: str, translations: Mapping[str, Mapping[str, str]],
+                    locale: str) -> tuple[str, str]:
+    """A product's name and unit as a document in `locale` prints them.
+
+    Each falls back on its own: the locale's translation (`en-US`), then its language's (`en`), then the
+    product's default, so a French document never prints a message id or an empty name.
+    """
+    chain = [translations.get(locale, {}), translations.get(locale.split("-")[0], {})]
+    return (next((t["name"] for t in chain if t.get("name")), name),
+            next((t["unit"] for t in chain if t.get("unit")), unit))

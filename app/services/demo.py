@@ -40,6 +40,28 @@ PRODUCTS = [
     {"sku": "CRM-MOD", "name": "CRM module", "family": "crm", "kind": "addon", "unit": "seat"},
     {"sku": "ONBOARDING", "name": "Onboarding and training", "family": "services", "kind": "one_time", "unit": "package"},
 ]
+#: What the French, German and Polish documents print instead of the English names and units.
+TRANSLATIONS: dict[str, dict[str, dict[str, str]]] = {
+    "TIX-STARTER": {"fr": {"name": "Billetterie Starter", "unit": "poste"},
+                    "de": {"name": "Ticketing Starter", "unit": "Arbeitsplatz"},
+                    "pl": {"name": "Bileteria Starter", "unit": "stanowisko"}},
+    "TIX-PRO": {"fr": {"name": "Billetterie Pro", "unit": "poste"}, "de": {"name": "Ticketing Pro", "unit": "Arbeitsplatz"},
+                "pl": {"name": "Bileteria Pro", "unit": "stanowisko"}},
+    "TIX-ENT": {"fr": {"name": "Billetterie Entreprise", "unit": "poste"},
+                "de": {"name": "Ticketing Enterprise", "unit": "Arbeitsplatz"},
+                "pl": {"name": "Bileteria Enterprise", "unit": "stanowisko"}},
+    "MKT-SMS": {"fr": {"name": "Module marketing (campagnes SMS et e-mail)", "unit": "site"},
+                "de": {"name": "Marketingmodul (SMS- und E-Mail-Kampagnen)", "unit": "Standort"},
+                "pl": {"name": "Moduł marketingowy (kampanie SMS i e-mail)", "unit": "obiekt"}},
+    "MKT-CONTACTS": {"fr": {"name": "Pack de contacts e-mail", "unit": "contact"},
+                     "de": {"name": "E-Mail-Kontaktpaket", "unit": "Kontakt"},
+                     "pl": {"name": "Pakiet kontaktów e-mail", "unit": "kontakt"}},
+    "CRM-MOD": {"fr": {"name": "Module CRM", "unit": "poste"}, "de": {"name": "CRM-Modul", "unit": "Arbeitsplatz"},
+                "pl": {"name": "Moduł CRM", "unit": "stanowisko"}},
+    "ONBOARDING": {"fr": {"name": "Mise en service et formation", "unit": "forfait"},
+                   "de": {"name": "Einführung und Schulung", "unit": "Paket"},
+                   "pl": {"name": "Wdrożenie i szkolenie", "unit": "pakiet"}},
+}
 #: Per-unit monthly list prices (ONBOARDING: once) in EUR, PLN, USD.
 PER_UNIT = {
     "TIX-STARTER": ("12.00", "52.00", "13.00"),
@@ -71,7 +93,8 @@ def load_demo(session: Session, *, settings: Settings, today: date, quote_json: 
 def load_catalog(session: Session) -> None:
     """The demo catalog alone (tests build on it too)."""
     for product in PRODUCTS:
-        catalog.create_product(session, caller=OPERATOR, **product)  # type: ignore[arg-type]
+        wording = TRANSLATIONS[product["sku"]]  # type: ignore[index]
+        catalog.create_product(session, caller=OPERATOR, translations=wording, **product)  # type: ignore[arg-type]
     for sku, prices in PER_UNIT.items():
         for currency, price in zip(CURRENCIES, prices, strict=True):
             catalog.create_price_entry(

@@ -42,6 +42,7 @@ from app.documents.render import RenderedDocument, render_pdf, template_version
 from app.documents.renewal_context import RenewalDocument, RenewalDocumentLine
 from app.documents.storage import DocumentMissing, DocumentStorage, StorageError
 from app.domain.addresses import Address
+from app.domain.catalog import product_wording
 from app.domain.contracts import contract_mrr
 from app.domain.errors import Conflict, IntegrityFailure, InvalidInput, NotFound, Unavailable
 from app.domain.periods import term_end
@@ -138,7 +139,7 @@ def finalize_quote(
     rendered = render_pdf(frozen.document, frozen.data)
     # A fresh name per attempt: a concurrent or retried finalize of the same version never shares (or deletes)
     # this attempt's file.
-    name = f"{frozen.number}-v{frozen.version + 1}-{uuid.uuid4().hex[:12]}.pdf"
+    name = f"{frozen.number}-v{frozen.document.version}-{uuid.uuid4().hex[:12]}.pdf"
     try:
         settings.storage.put(name, rendered.pdf)
     except StorageError as error:
@@ -171,7 +172,7 @@ def _attached_json(row: Quote, document: QuoteDocument | AmendmentDocument, sett
     """The quote as GET answers it once this finalize is recorded, less what is only known then."""
     finalized = replace(quote_view(row), status=transition(row.status, "finalize", number=row.number),
                         version=row.version + 1, valid_until=document.valid_until,
-                        template_version=template_version(document))
+                        template_version=template_version(document), document_revision=document.version)
     body = {key: value for key, value in settings.quote_json(finalized).items()
             if key not in RECORDED_AFTER_RENDERING}
     return json.dumps(body, ensure_ascii=False, indent=2).encode()
@@ -197,7 +198,7 @@ def _record(session: Session, caller: Caller, quote_id: uuid.UUID, frozen: _Froz
         row.valid_until, row.version = frozen.valid_until, row.version + 1
         row.status, row.finalized_at = transition(row.status, "finalize", number=row.number), utc_now()
         row.document_path, row.document_sha256 = name, rendered.sha256
-        row.template_version = rendered.template_version
+        row.template_version, row.document_revision = rendered.template_version, frozen.document.version
         audit.record(session, caller, "quote.finalized", "quote", row.id, {"sha256": rendered.sha256})
         session.flush()
         return quote_view(row)
@@ -213,7 +214,11 @@ def _discard(storage: DocumentStorage, name: str) -> None:
 
 @dataclass(frozen=True)
 class _Issue:
-    """What the finalized document states beyond the quote's content: its version, dates and publisher."""
+    """What the finalized document states beyond the quote's content: its version, dates and publisher.
+
+    The version is the count of documents the quote issued, this one included (not the quote's edit count,
+    which an unsent draft's edits raise): the first document a customer receives is version 1.
+    """
 
     version: int
     issue_date: date
@@ -226,7 +231,7 @@ def _document(session: Session, row: Quote, account: Account, today: date, selle
     """The document in the account's language: the quote layout, or before/after and prorated amounts."""
     products = catalog_repo.products_by_sku(session, {line.sku for line in row.lines})
     view = quote_view(row)
-    issue = _Issue(row.version + 1, today, valid_until, seller)
+    issue = _Issue(row.document_revision + 1, today, valid_until, seller)
     if row.type == "amendment":
         return _amendment_document(session, row, view, products, account, issue)
     quote = _quote_document(row, view, products, account, issue)
@@ -263,7 +268,7 @@ def _amendment_document(session: Session, row: Quote, view: QuoteView, products:
         proration_method=contract.proration_method,
         lines=tuple(
             AmendmentDocumentLine(
-                sku=line.sku, name=products[line.sku].name, unit=products[line.sku].unit, change=line.change or "",
+                sku=line.sku, **_wording(products[line.sku], account.locale), change=line.change or "",
                 side=line.side or "charge", quantity=line.quantity, quantity_before=line.quantity_before or 0,
                 quantity_after=line.quantity_after or 0, recurring=line.recurring,
                 net_unit_price=line.net_unit_price, proration_fraction=line.proration_fraction or Decimal(0),
@@ -291,7 +296,7 @@ def _quote_document(row: Quote, view: QuoteView, products: dict[str, ProductRow]
         uplift_percent=row.uplift_percent, notice_days=row.notice_days,
         lines=tuple(
             DocumentLine(
-                sku=line.sku, name=products[line.sku].name, unit=products[line.sku].unit, quantity=line.quantity,
+                sku=line.sku, **_wording(products[line.sku], account.locale), quantity=line.quantity,
                 recurring=line.recurring, list_unit_price=line.list_unit_price, net_unit_price=line.net_unit_price,
                 discount_percent=line.discount_percent, mrr=line.mrr, total=line.total,
             )
@@ -301,6 +306,11 @@ def _quote_document(row: Quote, view: QuoteView, products: dict[str, ProductRow]
                               total_contract_value=view.totals.total_contract_value,
                               first_invoice=view.totals.first_invoice),
     )
+
+
+def _wording(product: ProductRow, locale: str) -> dict[str, str]:
+    name, unit = product_wording(product.name, product.unit, product.translations, locale)
+    return {"name": name, "unit": unit}
 
 
 def quote_document(session: Session, *, caller: Caller, quote_id: uuid.UUID,
@@ -339,7 +349,7 @@ def stored_pdf(storage: DocumentStorage, row: Quote) -> bytes:
 
 
 def _download_name(path: str) -> str:
-    """`Q-2026-000001-v2.pdf` for the stored `Q-2026-000001-v2-<attempt>.pdf`: the name a person saves."""
+    """`Q-2026-000001-v1.pdf` for the stored `Q-2026-000001-v1-<attempt>.pdf`: the name a person saves."""
     match = re.fullmatch(r"(.+-v\d+)-[0-9a-f]{12}\.pdf", path)
     return f"{match.group(1)}.pdf" if match else path
 

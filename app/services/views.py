@@ -110,6 +110,7 @@ class QuoteView:
     base_version: int | None = None
     effective_date: date | None = None
     renewal_term: int | None = None
+    document_revision: int = 0
 
 
 @dataclass(frozen=True)
@@ -265,6 +266,7 @@ def quote_view(row: Quote) -> QuoteView:
         approved_at=row.approved_at, finalized_at=row.finalized_at, document_sha256=row.document_sha256,
         template_version=row.template_version, created_at=row.created_at, updated_at=row.updated_at,
         base_version=row.base_version, effective_date=row.effective_date, renewal_term=row.renewal_term,
+        document_revision=row.document_revision,
     )
 
 

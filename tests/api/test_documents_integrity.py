@@ -92,7 +92,7 @@ class TestTamperedOrMissingDocument:
     ) -> None:
         response = client.get(f"/v1/quotes/{quote['id']}/document", headers=keys.headers("sales"))
         assert response.status_code == 200 and response.headers["x-document-sha256"] == quote["document_sha256"]
-        assert response.headers["content-disposition"] == f'inline; filename="{quote["number"]}-v2.pdf"'
+        assert response.headers["content-disposition"] == f'inline; filename="{quote["number"]}-v1.pdf"'
 
 
 class TestUnavailableStorage:
@@ -137,4 +137,4 @@ class TestFailedFinalizeLeavesNoFile:
         assert [p.name for p in settings.documents_dir.iterdir()] == []
         assert client.get(f"/v1/quotes/{draft['id']}", headers=keys.headers("sales")).json()["status"] == "draft"
         retried = finalize(client, keys, draft["id"])
-        assert retried["status"] == "open" and _stored_file(settings).name.startswith(f"{draft['number']}-v2-")
+        assert retried["status"] == "open" and _stored_file(settings).name.startswith(f"{draft['number']}-v1-")

@@ -110,3 +110,24 @@ def _derived(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
     with engine.connect() as connection:
         return {name: [tuple(v.isoformat() if isinstance(v, date) else v for v in row)
                        for row in connection.execute(text(sql))] for name, sql in queries.items()}
+
+
+def test_migration_0009_counts_the_document_a_finalized_quote_issued(scratch_url: str, tmp_path: Path) -> None:
+    """A quote finalized before 0009 issued one document (version 1 on its next one); a draft issued none."""
+    upgrade(scratch_url)
+    engine = make_engine(scratch_url)
+    with make_session_factory(engine)() as session:
+        (contract_id,) = sign_templates(session, tmp_path, [Template("sale", 12, RenewalSettings())])
+        amendments.create_amendment(
+            session, caller=OPERATOR, contract_id=contract_id, effective_date=date(2026, 4, 1),
+            today=date(2026, 1, 10), changes=[Change("add_quantity", sku="TIX-PRO", quantity=5)], threshold=THRESHOLD)
+    engine.dispose()
+    downgrade(scratch_url, "0008")
+    upgrade(scratch_url)
+    engine = make_engine(scratch_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT type, status, document_revision FROM quotes ORDER BY type")).all()
+        products = connection.execute(text("SELECT DISTINCT translations FROM products")).scalars().all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [("amendment", "draft", 0), ("new", "accepted", 1)]
+    assert products in (["{}"], [{}])  # JSON text on SQLite, decoded on PostgreSQL

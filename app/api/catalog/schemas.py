@@ -7,8 +7,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, field_serializer
+from pydantic import Field, SerializerFunctionWrapHandler, field_serializer, model_serializer, model_validator
 
+from app.api.accounts.schemas import Locale
 from app.api.schemas import (
     CalendarDate,
     Currency,
@@ -34,6 +35,29 @@ SkuList = Annotated[list[Sku], Field(max_length=100)]
 ProductKind = Literal["plan", "addon", "service", "one_time"]
 
 
+class ProductTranslation(Schema):
+    """The product's name and unit as a document in one locale prints them; what is not given stays the default."""
+
+    name: Name | None = None
+    unit: UnitName | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> ProductTranslation:
+        if self.name is None and self.unit is None:
+            raise ValueError("a translation gives a name, a unit or both")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _given(self, handler: SerializerFunctionWrapHandler) -> dict[str, str]:
+        """Stored without nulls, so a document falls back to the default for what was not translated."""
+        return {key: value for key, value in handler(self).items() if value is not None}
+
+
+#: Document locale → the product's wording in it; a document in a locale without one prints the default name
+#: and unit (en-US falls back to en first).
+Translations = Annotated[dict[Locale, ProductTranslation], Field(max_length=20)]
+
+
 class ProductIn(Schema):
     sku: Sku
     name: Name
@@ -41,6 +65,7 @@ class ProductIn(Schema):
     kind: ProductKind
     tier_rank: Rank | None = None
     unit: UnitName = "seat"
+    translations: Translations = Field(default_factory=dict)
     included_quantity: Count | None = None
     requires: SkuList = Field(default_factory=list)
     excludes: SkuList = Field(default_factory=list)
@@ -53,6 +78,7 @@ class ProductPatch(Patch):
     family: Word | None = None
     tier_rank: Rank | None = None
     unit: UnitName | None = None
+    translations: Translations | None = Field(None, description="replaces the product's translations as a whole")
     included_quantity: Count | None = None
     requires: SkuList | None = None
     excludes: SkuList | None = None
@@ -67,6 +93,7 @@ class ProductOut(Out):
     kind: str
     tier_rank: int | None
     unit: str
+    translations: dict[str, dict[str, str]]
     included_quantity: int | None
     requires: list[str]
     excludes: list[str]

@@ -192,6 +192,8 @@ class QuoteOut(Out):
     finalized_at: datetime | None
     document_sha256: str | None
     template_version: str | None
+    document_revision: int = Field(description="how many documents the quote issued, the current one included: "
+                                               "the version printed on it (0 before the first finalize)")
     created_at: datetime
     updated_at: datetime
     base_version: int | None = Field(None, description="amendments: the contract version they are built on")

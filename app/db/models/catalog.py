@@ -31,6 +31,8 @@ class ProductRow(IdMixin, TimestampMixin, Base):
     kind: Mapped[str] = mapped_column(String(16))
     tier_rank: Mapped[int | None] = mapped_column(Integer)
     unit: Mapped[str] = mapped_column(String(32))
+    #: {"fr": {"name": "…", "unit": "…"}}: what a document in that locale prints instead of name and unit.
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
     included_quantity: Mapped[int | None] = mapped_column(Integer)
     requires: Mapped[list[str]] = mapped_column(JSON, default=list)
     excludes: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -64,6 +64,8 @@ class Quote(IdMixin, TimestampMixin, RenewalTermsColumns, Base):
     document_path: Mapped[str | None] = mapped_column(String(500))
     document_sha256: Mapped[str | None] = mapped_column(String(64))
     template_version: Mapped[str | None] = mapped_column(String(32))
+    #: How many documents the quote issued, the current one included: the version its customer reads.
+    document_revision: Mapped[int] = mapped_column(Integer, default=0)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     close_reason: Mapped[str | None] = mapped_column(String(500))
     # Amendments: the contract version they are built on, when they take effect, what was asked, the proration.
