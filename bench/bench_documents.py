@@ -68,7 +68,7 @@ def _data(lines: int) -> bytes:
 def _document(lines: int) -> QuoteDocument:
     line = DocumentLine(sku="TIX-PRO", name="Ticketing Pro", unit="seat", quantity=20, recurring=True,
                         list_unit_price=D("25.00"), net_unit_price=D("21.00"), discount_percent=D(16),
-                        mrr=D("420.00"), total=D("5040.00"))
+                        total=D("5040.00"))
     n = D(lines)
     return QuoteDocument(
         number="Q-2026-000042", version=2, quote_type="new", locale="en", currency="EUR",
@@ -81,7 +81,7 @@ def _document(lines: int) -> QuoteDocument:
         end_date=date(2027, 1, 15), term_months=12, billing_frequency="monthly", auto_renew=True,
         renewal_pricing="same", uplift_percent=None, notice_days=30,
         lines=tuple(replace(line, sku=f"SKU-{i:03d}") for i in range(lines)),
-        totals=DocumentTotals(mrr=420 * n, arr=5040 * n, one_time=D(0), total_contract_value=5040 * n,
+        totals=DocumentTotals(one_time=D(0), total_contract_value=5040 * n,
                               first_invoice=420 * n),
     )
 

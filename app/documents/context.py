@@ -20,6 +20,9 @@ from app.documents.amendment_context import (
 from app.documents.catalogs import N_
 from app.documents.formatting import NO_VALUE, Formatter, choice
 from app.documents.parties import Party, masthead_context
+from app.domain.money import period_amount
+from app.domain.periods import period_months
+from app.domain.pricing import first_invoice_months
 
 __all__ = [
     "NO_VALUE",
@@ -34,6 +37,13 @@ __all__ = [
 ]
 
 _TITLES: dict[str, str] = {"new": N_("Quote"), "amendment": N_("Amendment"), "renewal": N_("Renewal quote")}
+#: The column of what each invoice bills per product, named by how often it comes.
+_PERIOD_AMOUNTS: dict[str, str] = {
+    "monthly": N_("Monthly amount"),
+    "quarterly": N_("Quarterly amount"),
+    "semiannual": N_("Semi-annual amount"),
+    "annual": N_("Annual amount"),
+}
 
 
 @dataclass(frozen=True)
@@ -46,14 +56,11 @@ class DocumentLine:
     list_unit_price: Decimal
     net_unit_price: Decimal
     discount_percent: Decimal
-    mrr: Decimal
     total: Decimal
 
 
 @dataclass(frozen=True)
 class DocumentTotals:
-    mrr: Decimal
-    arr: Decimal
     one_time: Decimal
     total_contract_value: Decimal
     first_invoice: Decimal
@@ -128,7 +135,33 @@ def _renewal(document: QuoteDocument, f: Formatter) -> str:
     return f"{renews} {prices}"
 
 
-def line_fields(line: DocumentLine, f: Formatter) -> dict[str, object]:
+@dataclass(frozen=True)
+class BilledPeriod:
+    """What the first invoice bills of each recurring line: one billing period, or the whole of a shorter term.
+
+    Printed per line and summed in the totals with the same rounding as the quote's first invoice, so the
+    first invoice a customer reads is the sum of the amounts printed above it.
+    """
+
+    label: str
+    months: int
+    currency: str
+
+    @classmethod
+    def of(cls, document: QuoteDocument) -> BilledPeriod:
+        months = first_invoice_months(document.billing_frequency, document.term_months)
+        label = (N_("Amount for the term") if months < period_months(document.billing_frequency)
+                 else choice(_PERIOD_AMOUNTS, document.billing_frequency, "billing frequency"))
+        return cls(label, months, document.currency)
+
+    def amount(self, line: DocumentLine) -> Decimal:
+        return period_amount(line.net_unit_price, line.quantity, self.months, self.currency)
+
+    def total(self, lines: tuple[DocumentLine, ...]) -> Decimal:
+        return sum((self.amount(line) for line in lines if line.recurring), Decimal(0))
+
+
+def line_fields(line: DocumentLine, period: BilledPeriod, f: Formatter) -> dict[str, object]:
     """What every layout shows of a product line: the product, its quantity, its net price and amounts."""
     return {
         "sku": line.sku,
@@ -137,14 +170,14 @@ def line_fields(line: DocumentLine, f: Formatter) -> dict[str, object]:
         "quantity": f.quantity(line.quantity),
         "recurring": line.recurring,
         "net_unit_price": f.unit_price(line.net_unit_price),
-        "mrr": f.amount(line.mrr) if line.recurring else NO_VALUE,
+        "period_amount": f.amount(period.amount(line)) if line.recurring else NO_VALUE,
         "total": f.amount(line.total),
     }
 
 
-def _line(line: DocumentLine, f: Formatter) -> dict[str, object]:
+def _line(line: DocumentLine, period: BilledPeriod, f: Formatter) -> dict[str, object]:
     return {
-        **line_fields(line, f),
+        **line_fields(line, period, f),
         "list_unit_price": f.unit_price(line.list_unit_price),
         "discount": f.percent(line.discount_percent) if line.discount_percent else NO_VALUE,
     }
@@ -153,17 +186,17 @@ def _line(line: DocumentLine, f: Formatter) -> dict[str, object]:
 def build_context(document: QuoteDocument) -> dict[str, object]:
     """Domain values → plain, already formatted strings (Babel), so templates never format."""
     f = Formatter(document.locale, document.currency)
-    totals = document.totals
+    totals, period = document.totals, BilledPeriod.of(document)
     return {
         **masthead_context(document, f),
         "title": f.t.gettext(choice(_TITLES, document.quote_type, "quote type")),
         "start_date": f.date(document.start_date),
         "term": _term(document, f),
         "renewal": _renewal(document, f),
-        "lines": [_line(line, f) for line in document.lines],
+        "period_label": f.t.gettext(period.label),
+        "lines": [_line(line, period, f) for line in document.lines],
         "totals": {
-            "mrr": f.amount(totals.mrr),
-            "arr": f.amount(totals.arr),
+            "period_amount": f.amount(period.total(document.lines)),
             "one_time": f.amount(totals.one_time),
             "total_contract_value": f.amount(totals.total_contract_value),
             "first_invoice": f.amount(totals.first_invoice),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.documents.context import DocumentLine, QuoteDocument, build_context, line_fields
+from app.documents.context import BilledPeriod, DocumentLine, QuoteDocument, build_context, line_fields
 from app.documents.formatting import NO_VALUE, Formatter
 
 
@@ -51,10 +51,11 @@ def _price_change(line: RenewalDocumentLine, f: Formatter) -> str:
     return f.signed_fraction((line.net_unit_price - previous) / previous)
 
 
-def _line(line: RenewalDocumentLine, uplift_percent: Decimal | None, f: Formatter) -> dict[str, object]:
+def _line(line: RenewalDocumentLine, uplift_percent: Decimal | None, period: BilledPeriod,
+          f: Formatter) -> dict[str, object]:
     previous = line.previous_net_unit_price
     return {
-        **line_fields(line, f),
+        **line_fields(line, period, f),
         "previous_net_unit_price": NO_VALUE if previous is None else f.unit_price(previous),
         "change": _price_change(line, f),
         "method": pricing_method(line, uplift_percent, f),
@@ -67,5 +68,5 @@ def build_renewal_context(document: RenewalDocument) -> dict[str, object]:
     return {
         **build_context(document),
         "contract_number": document.contract_number,
-        "lines": [_line(line, document.uplift_percent, f) for line in document.lines],
+        "lines": [_line(line, document.uplift_percent, BilledPeriod.of(document), f) for line in document.lines],
     }

@@ -78,8 +78,7 @@ def recurring_lines(segment: Segment, schedule: BillingSchedule, start: date, en
             yield RecurringLine(
                 sku=segment.sku, invoice_date=period.start, period_start=period.start, period_end=period.end,
                 quantity=segment.quantity, unit_price=segment.net_unit_price,
-                amount=money.round_amount(segment.net_unit_price * segment.quantity * period.months,
-                                          schedule.currency),
+                amount=money.period_amount(segment.net_unit_price, segment.quantity, period.months, schedule.currency),
             )
 
 

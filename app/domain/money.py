@@ -81,3 +81,9 @@ def round_fraction(value: Fraction, currency: str) -> Decimal:
         units += 1
     signed = units if value >= 0 else -units
     return Decimal(signed).scaleb(-minor_units(currency))
+
+
+def period_amount(unit_price: Decimal, quantity: int, months: int, currency: str) -> Decimal:
+    """A recurring line's amount for `months`, rounded once: what an invoice line bills, and what a document
+    prints per billing period, so a first invoice is the sum of the amounts printed."""
+    return round_amount(unit_price * quantity * months, currency)

@@ -319,18 +319,20 @@ def price_quote(requests: Sequence[LineRequest], terms: QuoteTerms, price_list: 
     return PricedQuote(lines, totals)
 
 
+def first_invoice_months(billing_frequency: str, term_months: int | None) -> int:
+    """Months the first invoice bills: one billing period, or the whole term when it is shorter."""
+    months = period_months(billing_frequency)
+    return months if term_months is None else min(months, term_months)
+
+
 def quote_totals(lines: Sequence[PricedLine], terms: QuoteTerms) -> QuoteTotals:
     currency = terms.currency
     recurring = [line for line in lines if line.recurring]
     mrr = money.total((line.mrr for line in recurring), currency)
     one_time = money.total((line.total for line in lines if not line.recurring), currency)
-    first_months = period_months(terms.billing_frequency)
-    if terms.term_months is not None:
-        first_months = min(first_months, terms.term_months)
+    first_months = first_invoice_months(terms.billing_frequency, terms.term_months)
     first_invoice = one_time + money.total(
-        (money.round_amount(line.net_unit_price * line.quantity * first_months, currency) for line in recurring),
-        currency,
-    )
+        (money.period_amount(line.net_unit_price, line.quantity, first_months, currency) for line in recurring), currency)
     return QuoteTotals(
         mrr=mrr,
         arr=annual(mrr),

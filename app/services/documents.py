@@ -298,11 +298,11 @@ def _quote_document(row: Quote, view: QuoteView, products: dict[str, ProductRow]
             DocumentLine(
                 sku=line.sku, **_wording(products[line.sku], account.locale), quantity=line.quantity,
                 recurring=line.recurring, list_unit_price=line.list_unit_price, net_unit_price=line.net_unit_price,
-                discount_percent=line.discount_percent, mrr=line.mrr, total=line.total,
+                discount_percent=line.discount_percent, total=line.total,
             )
             for line in view.lines
         ),
-        totals=DocumentTotals(mrr=view.totals.mrr, arr=view.totals.arr, one_time=view.totals.one_time,
+        totals=DocumentTotals(one_time=view.totals.one_time,
                               total_contract_value=view.totals.total_contract_value,
                               first_invoice=view.totals.first_invoice),
     )

@@ -33,17 +33,17 @@ from app.domain.addresses import Address
 TIX_PRO = DocumentLine(
     sku="TIX-PRO", name="Ticketing Pro", unit="seat", quantity=20, recurring=True,
     list_unit_price=Decimal("25.00"), net_unit_price=Decimal("21.00"), discount_percent=Decimal(16),
-    mrr=Decimal("420.00"), total=Decimal("5040.00"),
+    total=Decimal("5040.00"),
 )
 CONTACTS = DocumentLine(
-    sku="MKT-CONTACTS", name="Marketing contacts", unit="contact", quantity=12000, recurring=True,
+    sku="MKT-CONTACTS", name="Marketing contacts", unit="contact", quantity=12, recurring=True,
     list_unit_price=Decimal("95.20"), net_unit_price=Decimal("79.333333"), discount_percent=Decimal(0),
-    mrr=Decimal("952.00"), total=Decimal("11424.00"),
+    total=Decimal("11424.00"),
 )
 ONBOARDING = DocumentLine(
     sku="ONBOARDING", name="Onboarding package", unit="package", quantity=1, recurring=False,
     list_unit_price=Decimal("1500.00"), net_unit_price=Decimal("1500.00"), discount_percent=Decimal(0),
-    mrr=Decimal(0), total=Decimal("1500.00"),
+    total=Decimal("1500.00"),
 )
 SELLER = Party("cpq demo publisher SAS", Address("12 rue de la République", "69002", "Lyon", "FR"),
                tax_id="FR74912345678", registration_number="RCS Lyon 912 345 678", email="sales@cpq-demo.example",
@@ -53,7 +53,7 @@ CUSTOMER = Party("Acme Logistics GmbH", Address("Hafenstraße 12", "20457", "Ham
 #: What a PDF attaches: in production the quote's API JSON (tests/api/test_signature_ready.py checks that).
 DATA = b'{"number": "Q-2026-000042"}'
 TOTALS = DocumentTotals(
-    mrr=Decimal("1372.00"), arr=Decimal("16464.00"), one_time=Decimal("1500.00"),
+    one_time=Decimal("1500.00"),
     total_contract_value=Decimal("17964.00"), first_invoice=Decimal("2872.00"),
 )
 
@@ -109,7 +109,7 @@ class TestEnglishQuotePdf:
 
     def test_shows_the_formatted_totals(self, english_pdf: bytes) -> None:
         text = pdf_text(english_pdf)
-        for amount in ("€1,372.00", "€16,464.00", "€1,500.00", "€17,964.00", "€2,872.00"):
+        for amount in ("€1,372.00", "€1,500.00", "€17,964.00", "€2,872.00"):
             assert amount in text
 
     def test_stamps_the_template_version_in_the_footer(self, english_pdf: bytes) -> None:
@@ -206,7 +206,7 @@ class TestBuildContext:
     def test_shows_one_time_lines_without_a_monthly_amount(self) -> None:
         lines = build_context(quote_document())["lines"]
         assert isinstance(lines, list)
-        assert lines[2]["mrr"] == "—"
+        assert lines[2]["period_amount"] == "—"
         assert lines[2]["discount"] == "—"
         assert lines[0]["discount"] == "16%"
 

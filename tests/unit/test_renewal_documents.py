@@ -16,14 +16,14 @@ from tests.unit.test_documents import DATA, TIX_PRO, pdf_text, quote_document, s
 #: net 21.00 → 22.05 (+5 %, under the list price of 25.00), as in the domain's worked example.
 UPLIFTED = RenewalDocumentLine(
     **{**vars(TIX_PRO), "net_unit_price": Decimal("22.05"), "discount_percent": Decimal(0),
-       "mrr": Decimal("441.00"), "total": Decimal("5292.00")},
+       "total": Decimal("5292.00")},
     previous_net_unit_price=Decimal("21.00"), pricing_method="uplift",
 )
 #: net 90.00 + 5 % would pass the list price of 92.00: capped there.
 CAPPED = RenewalDocumentLine(
     sku="EVT-SUITE", name="Events suite", unit="site", quantity=2, recurring=True,
     list_unit_price=Decimal("92.00"), net_unit_price=Decimal("92.00"), discount_percent=Decimal(0),
-    mrr=Decimal("184.00"), total=Decimal("2208.00"),
+    total=Decimal("2208.00"),
     previous_net_unit_price=Decimal("90.00"), pricing_method="uplift", price_capped=True,
 )
 
@@ -67,7 +67,7 @@ class TestRenewalPdf:
 
 class TestLayout:
     def test_a_renewal_document_has_its_own_layout_and_version(self) -> None:
-        assert template_version(renewal_document()) == RENEWAL_TEMPLATE_VERSION == "renewal-2026.2"
+        assert template_version(renewal_document()) == RENEWAL_TEMPLATE_VERSION == "renewal-2026.3"
         assert template_version(quote_document(quote_type="renewal")) != RENEWAL_TEMPLATE_VERSION
 
     def test_keeps_the_signature_block(self) -> None:
