@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from app.documents.amendment_context import (
     AmendmentDocument,
@@ -22,6 +22,7 @@ from app.documents.formatting import NO_VALUE, Formatter, choice
 from app.documents.parties import Party, masthead_context
 from app.domain.money import period_amount
 from app.domain.periods import period_months
+from app.domain.price_steps import PriceStep
 from app.domain.pricing import first_invoice_months
 
 __all__ = [
@@ -57,6 +58,8 @@ class DocumentLine:
     net_unit_price: Decimal
     discount_percent: Decimal
     total: Decimal
+    #: Why net differs from list, in order (app/domain/price_steps.py).
+    steps: tuple[PriceStep, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,11 +178,35 @@ def line_fields(line: DocumentLine, period: BilledPeriod, f: Formatter) -> dict[
     }
 
 
+#: How each waterfall step reads under a product's name.
+_STEPS: dict[str, str] = {
+    "volume": N_("Volume discount %(value)s"),
+    "term": N_("Term discount %(value)s"),
+    "volume_and_term": N_("Volume and term discount %(value)s"),
+    "contracted": N_("Negotiated price %(value)s"),
+    "rep_percent": N_("Additional discount %(value)s"),
+    "rep_amount": N_("Additional discount of %(value)s per unit"),
+}
+
+
+def _percent_2(value: Decimal, f: Formatter) -> str:
+    """A percentage to at most 2 decimals (16 %, 14.5 %, 16.67 %): a compounded or derived share."""
+    return f.percent(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def step_wording(step: PriceStep, f: Formatter) -> str:
+    value = f.unit_price(step.value) if step.kind in ("contracted", "rep_amount") else _percent_2(step.value, f)
+    return f.t.gettext(choice(_STEPS, step.kind, "price step")) % {"value": value}
+
+
 def _line(line: DocumentLine, period: BilledPeriod, f: Formatter) -> dict[str, object]:
+    """The Discount column is the whole way from list to net; the steps under the name say what made it."""
+    off = line.list_unit_price - line.net_unit_price
     return {
         **line_fields(line, period, f),
         "list_unit_price": f.unit_price(line.list_unit_price),
-        "discount": f.percent(line.discount_percent) if line.discount_percent else NO_VALUE,
+        "discount": _percent_2(off / line.list_unit_price * 100, f) if off > 0 else NO_VALUE,
+        "steps": [step_wording(step, f) for step in line.steps],
     }
 
 

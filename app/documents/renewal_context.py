@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.documents.context import BilledPeriod, DocumentLine, QuoteDocument, build_context, line_fields
+from app.documents.context import BilledPeriod, DocumentLine, QuoteDocument, build_context, line_fields, step_wording
 from app.documents.formatting import NO_VALUE, Formatter
 
 
@@ -59,6 +59,7 @@ def _line(line: RenewalDocumentLine, uplift_percent: Decimal | None, period: Bil
         "previous_net_unit_price": NO_VALUE if previous is None else f.unit_price(previous),
         "change": _price_change(line, f),
         "method": pricing_method(line, uplift_percent, f),
+        "steps": [step_wording(step, f) for step in line.steps],
     }
 
 
