@@ -22,7 +22,7 @@ from app.documents.formatting import NO_VALUE, Formatter, choice
 from app.documents.parties import Party, masthead_context
 from app.domain.money import period_amount
 from app.domain.periods import period_months
-from app.domain.price_steps import PriceStep
+from app.domain.price_steps import PriceStep, TierUse
 from app.domain.pricing import first_invoice_months
 
 __all__ = [
@@ -60,6 +60,8 @@ class DocumentLine:
     total: Decimal
     #: Why net differs from list, in order (app/domain/price_steps.py).
     steps: tuple[PriceStep, ...] = ()
+    #: A graduated line's tiers, which its average list unit price is made of.
+    tiers: tuple[TierUse, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,8 +208,18 @@ def _line(line: DocumentLine, period: BilledPeriod, f: Formatter) -> dict[str, o
         **line_fields(line, period, f),
         "list_unit_price": f.unit_price(line.list_unit_price),
         "discount": _percent_2(off / line.list_unit_price * 100, f) if off > 0 else NO_VALUE,
-        "steps": [step_wording(step, f) for step in line.steps],
+        "steps": [*_tiers(line, f), *(step_wording(step, f) for step in line.steps)],
     }
+
+
+def _tiers(line: DocumentLine, f: Formatter) -> list[str]:
+    """'Graduated price: units 1–1,000 at €0.05, 1,001–5,000 at €0.03', the average's parts, in one line."""
+    if not line.tiers:
+        return []
+    parts = [f.t.gettext("%(first)s–%(last)s at %(price)s") % {
+        "first": f.quantity(tier.first), "last": f.quantity(tier.last), "price": f.unit_price(tier.unit_price)}
+        for tier in line.tiers]
+    return [f.t.gettext("Graduated price, units %(tiers)s") % {"tiers": ", ".join(parts)}]
 
 
 def build_context(document: QuoteDocument) -> dict[str, object]:

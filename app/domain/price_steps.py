@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Literal
 
 from app.domain import money
-from app.domain.catalog import DiscountSchedule, band_discount
+from app.domain.catalog import DiscountSchedule, PriceEntry, band_discount
 from app.domain.pricing import regular_unit_price
 
 StepKind = Literal["volume", "term", "volume_and_term", "contracted", "rep_percent", "rep_amount"]
@@ -67,3 +67,27 @@ def _schedule_steps(line: LinePrices, schedules: tuple[DiscountSchedule, ...],
 
 def _band(schedules: tuple[DiscountSchedule, ...], sku: str, kind: str, value: int) -> Decimal:
     return band_discount([band for s in schedules if s.sku == sku and s.type == kind for band in s.bands], value)
+
+
+@dataclass(frozen=True)
+class TierUse:
+    """Units `first`..`last` of a graduated line, each at `unit_price`: what its average list price is made of."""
+
+    first: int
+    last: int
+    unit_price: Decimal
+
+
+def graduated_uses(entry: PriceEntry, quantity: int) -> tuple[TierUse, ...]:
+    """The tiers a graduated entry prices `quantity` with (none for other models, whose unit price is exact)."""
+    if entry.pricing_model != "graduated":
+        return ()
+    uses, below = [], 0
+    for tier in entry.tiers:
+        top = quantity if tier.up_to is None else min(quantity, tier.up_to)
+        if top > below:
+            uses.append(TierUse(below + 1, top, tier.unit_price))
+        below = max(below, top)
+        if below >= quantity:
+            break
+    return tuple(uses)

@@ -42,11 +42,11 @@ from app.documents.render import RenderedDocument, render_pdf, template_version
 from app.documents.renewal_context import RenewalDocument, RenewalDocumentLine
 from app.documents.storage import DocumentMissing, DocumentStorage, StorageError
 from app.domain.addresses import Address
-from app.domain.catalog import DiscountSchedule, product_wording
+from app.domain.catalog import DiscountSchedule, PriceEntry, entry_in_effect, product_wording
 from app.domain.contracts import contract_mrr
 from app.domain.errors import Conflict, IntegrityFailure, InvalidInput, NotFound, Unavailable
 from app.domain.periods import term_end
-from app.domain.price_steps import LinePrices, price_steps, rep_steps
+from app.domain.price_steps import LinePrices, graduated_uses, price_steps, rep_steps
 from app.domain.quote_states import QuoteTransitionRefused, can, transition
 from app.services import audit
 from app.services.auth import Caller
@@ -236,9 +236,10 @@ def _document(session: Session, row: Quote, account: Account, today: date, selle
     if row.type == "amendment":
         return _amendment_document(session, row, view, products, account, issue)
     if row.type == "renewal":
-        return _renewal_document(session, row, view, _quote_document(row, view, products, account, issue, ()))
+        return _renewal_document(session, row, view, _quote_document(row, view, products, account, issue, (), ()))
     schedules = catalog_repo.schedules_for(session, products.keys())
-    return _quote_document(row, view, products, account, issue, schedules)
+    entries = catalog_repo.price_entries_for(session, skus=products.keys(), currency=row.currency)
+    return _quote_document(row, view, products, account, issue, schedules, entries)
 
 
 def _renewal_document(session: Session, row: Quote, view: QuoteView, quote: QuoteDocument) -> RenewalDocument:
@@ -287,7 +288,8 @@ def _amendment_document(session: Session, row: Quote, view: QuoteView, products:
 
 
 def _quote_document(row: Quote, view: QuoteView, products: dict[str, ProductRow], account: Account,
-                    issue: _Issue, schedules: Sequence[DiscountSchedule]) -> QuoteDocument:
+                    issue: _Issue, schedules: Sequence[DiscountSchedule], entries: Sequence[PriceEntry],
+                    ) -> QuoteDocument:
     """A renewal quote's lines (no schedules given) name the rep's discount only: their method sets the rest."""
     return QuoteDocument(
         number=row.number, version=issue.version, quote_type=row.type, locale=account.locale, currency=row.currency,
@@ -303,6 +305,8 @@ def _quote_document(row: Quote, view: QuoteView, products: dict[str, ProductRow]
                 discount_percent=line.discount_percent, total=line.total,
                 steps=(price_steps(_prices(line), schedules, row.term_months) if row.type == "new"
                        else rep_steps(_prices(line))),
+                tiers=graduated_uses(entry_in_effect(entries, line.sku, row.currency, line.start_date), line.quantity)
+                if entries else (),
             )
             for line in view.lines
         ),

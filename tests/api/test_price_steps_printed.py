@@ -50,3 +50,39 @@ def test_each_step_from_list_to_net_is_named_under_the_product(
     assert f"{f.unit_price(Decimal('25.00'))} {off} {f.unit_price(Decimal('21.375'))}" in text
     assert f"CRM-MOD {negotiated} {rep}" in text
     assert "ONBOARDING" in text and text.count(volume) == 1 and negotiated not in text.split("CRM-MOD")[0]
+
+
+#: locale → how 5 000 contacts of the demo's graduated PLN pack read (0.20 up to 1 000, then 0.12)
+GRADUATED = {
+    "en": "Graduated price, units {1}–{1000} at {0.20}, {1001}–{5000} at {0.12}",
+    "fr": "Prix par paliers, unités {1}–{1000} à {0.20}, {1001}–{5000} à {0.12}",
+    "de": "Staffelpreis, Einheiten {1}–{1000} zu {0.20}, {1001}–{5000} zu {0.12}",
+    "pl": "Cena progowa, jednostki {1}–{1000} po {0.20}, {1001}–{5000} po {0.12}",
+}
+
+
+def _graduated(locale: str) -> str:
+    """The wording with its numbers in the locale's format (1 000, 1.000, 1,000; 0,20 zł, PLN 0.20)."""
+    f = Formatter(locale, "PLN")
+    numbers = {f"{{{n}}}": f.quantity(n) for n in (1, 1000, 1001, 5000)}
+    numbers |= {f"{{{p}}}": f.unit_price(Decimal(p)) for p in ("0.20", "0.12")}
+    text = GRADUATED[locale]
+    for placeholder, value in numbers.items():
+        text = text.replace(placeholder, value)
+    return text
+
+
+@pytest.mark.parametrize("locale", list(GRADUATED))
+def test_a_graduated_price_shows_its_tiers_not_only_their_average(
+    client: TestClient, keys: Keys, session: Session, locale: str,
+) -> None:
+    seed_catalog(session)
+    account = create_account(client, keys, locale=locale, currency="PLN")
+    lines = [{"sku": "TIX-PRO", "quantity": 10}, {"sku": "MKT-CONTACTS", "quantity": 5000}]
+    quote = finalize(client, keys, create_quote(client, keys, account_id=account["id"], lines=lines)["id"])
+    assert quote["lines"][1]["list_unit_price"] == "0.136"  # (1 000 × 0.20 + 4 000 × 0.12) / 5 000
+    pdf = client.get(f"/v1/quotes/{quote['id']}/document", headers=keys.headers("sales")).content
+    # A narrow column may wrap a range after its dash (1 001–⏎5 000).
+    text = " ".join(page.extract_text() for page in reader(pdf).pages).replace("\n", " ").replace("– ", "–")
+    assert f"MKT-CONTACTS {_graduated(locale)}" in text
+    assert text.count(_graduated(locale)) == 1  # per-unit TIX-PRO has no tiers to show
