@@ -11,6 +11,7 @@ import pytest
 from app.documents.formatting import Formatter
 from app.documents.render import RENEWAL_TEMPLATE_VERSION, render_html, render_pdf, template_version
 from app.documents.renewal_context import RenewalDocument, RenewalDocumentLine, build_renewal_context, pricing_method
+from app.domain.price_steps import PriceStep
 from tests.unit.test_documents import DATA, TIX_PRO, pdf_text, quote_document, spaced
 
 #: net 21.00 → 22.05 (+5 %, under the list price of 25.00), as in the domain's worked example.
@@ -82,6 +83,14 @@ class TestLayout:
         lower = replace(UPLIFTED, net_unit_price=Decimal("20.00"), pricing_method="list")
         (line,) = build_renewal_context(renewal_document(lines=(lower,)))["lines"]  # type: ignore[misc]
         assert line["change"] == "-4.76%"
+
+    def test_the_reps_discount_on_top_of_the_method_is_worded_and_printed(self) -> None:
+        discounted = replace(UPLIFTED, net_unit_price=Decimal("21.3885"), discount_percent=Decimal(3),
+                             steps=(PriceStep("rep_percent", Decimal(3)),))
+        (line,) = build_renewal_context(renewal_document(lines=(discounted,)))["lines"]  # type: ignore[misc]
+        assert (line["method"], line["steps"]) == ("uplift of 5%", ["Additional discount 3%"])
+        text = pdf_text(render_pdf(renewal_document(lines=(discounted,)), DATA).pdf)
+        assert "uplift of 5% Additional discount 3%" in spaced(text)
 
 
 #: locale → the method in words for same, list, uplift 5 % and uplift 5 % capped.
