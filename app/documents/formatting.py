@@ -13,12 +13,13 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent, get_plus_sign_symbol
 
-from app.documents.catalogs import N_, translator
+from app.documents.catalogs import N_, gettext_name, translator
 from app.domain.money import HUNDRED, display_unit_price, round_amount
 
 NO_VALUE = "—"
 
-#: Document English is British English (15 January 2026, "cancelled"); the other locales are Babel's own.
+#: Document English is British English (15 January 2026, "cancelled"); the others are Babel's own, so en-US
+#: is en_US (January 15, 2026, $1,234.50).
 _BABEL_LOCALES: dict[str, str] = {"en": "en_GB"}
 
 #: Billing frequency codes → the (translatable) word for how often the contract is billed.
@@ -45,7 +46,7 @@ class Formatter:
 
     def __init__(self, locale: str, currency: str) -> None:
         self.t: NullTranslations = translator(locale)
-        self.locale = _BABEL_LOCALES.get(locale, locale)
+        self.locale = _BABEL_LOCALES.get(locale, gettext_name(locale))
         self.currency = currency
 
     def amount(self, value: Decimal) -> str:

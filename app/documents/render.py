@@ -25,7 +25,7 @@ from app.documents.signature import add_signature_field, signature_place
 #: Bump whenever quote.html, base.css or a catalog changes what a PDF shows; stamped in the footer and stored.
 TEMPLATE_VERSION = "quote-2026.4"
 #: The same for amendment.html (and the partials and base.css it shares with quotes).
-AMENDMENT_TEMPLATE_VERSION = "amendment-2026.5"
+AMENDMENT_TEMPLATE_VERSION = "amendment-2026.6"
 #: The same for renewal.html.
 RENEWAL_TEMPLATE_VERSION = "renewal-2026.3"
 

@@ -14,6 +14,7 @@ from app.db.repositories import accounts as repo
 from app.db.repositories import catalog as catalog_repo
 from app.db.repositories.pagination import Page
 from app.db.session import reading
+from app.documents.catalogs import SUPPORTED_LOCALES
 from app.domain import money
 from app.domain.addresses import Address
 from app.domain.errors import InvalidInput, NotFound
@@ -21,7 +22,8 @@ from app.domain.pricing import ContractedPrice, validate_contracted_price
 from app.services import audit
 from app.services.auth import Caller
 
-LOCALES = ("en", "fr", "de", "pl")
+#: The locales documents are written in; the API's `Locale` literal must list the same (a test checks).
+LOCALES = SUPPORTED_LOCALES
 
 
 class UnknownAccount(NotFound):

@@ -20,7 +20,7 @@ from app.services.documents import RECORDED_AFTER_RENDERING
 from tests.builders import Keys, accept, amend, create_account, create_quote, finalize, seed_catalog, signed_contract
 from tests.pdf_checks import assert_pdfa_3b, attached_quote, first_page_ink, line_height_of, reader, signature_field
 
-LOCALES = ("en", "fr", "de", "pl")
+LOCALES = ("en", "en-US", "fr", "de", "pl")
 LAYOUTS = ("quote", "amendment", "renewal")
 UPLIFT_5 = {"auto_renew": True, "pricing": "uplift", "uplift_percent": "5", "lead_days": 60, "notice_days": 30}
 

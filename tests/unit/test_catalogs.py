@@ -17,7 +17,14 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
 from app.documents import catalogs
-from app.documents.catalogs import SUPPORTED_LOCALES, is_translated, po_path, read_catalog, translator
+from app.documents.catalogs import (
+    PARTIAL_LOCALES,
+    SUPPORTED_LOCALES,
+    is_translated,
+    po_path,
+    read_catalog,
+    translator,
+)
 from app.documents.context import build_context
 from app.documents.environment import environment
 from app.documents.render import render_amendment_html
@@ -27,7 +34,9 @@ from tests.unit.test_documents import quote_document
 ROOT = Path(__file__).resolve().parents[2]
 #: The input directories of `make messages-extract`, which babel.cfg's patterns are relative to.
 SOURCES = ("app/documents", "pdf_templates")
+#: The locales with a catalog, and those of them that must translate every message.
 LOCALES = tuple(locale for locale in SUPPORTED_LOCALES if locale != "en")
+COMPLETE_LOCALES = tuple(locale for locale in LOCALES if locale not in PARTIAL_LOCALES)
 #: Every %-conversion, "%(name)s", "%(num)d" or "%%", and a stray "%" with what follows it, which `%` would reject.
 CONVERSION = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%]?")
 
@@ -83,7 +92,7 @@ def test_the_committed_template_is_up_to_date() -> None:
         ), key
 
 
-@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("locale", COMPLETE_LOCALES)
 def test_translates_every_message_the_documents_use(locale: str) -> None:
     catalog = read_catalog(po_path(locale), locale)
     po = messages(catalog)
@@ -96,10 +105,27 @@ def test_translates_every_message_the_documents_use(locale: str) -> None:
     assert sorted(po) == sorted(messages(extracted())), "the catalog has messages no source uses: make messages-update"
 
 
+@pytest.mark.parametrize("locale", PARTIAL_LOCALES)
+def test_a_partial_catalog_is_in_step_and_translates_only_what_it_changes(locale: str) -> None:
+    """en-US holds every message, as `make messages-update` leaves it, but translates only what US English spells
+    otherwise; an empty one reads as the (British) source, which is right for a US reader too."""
+    po = messages(read_catalog(po_path(locale), locale))
+    assert sorted(po) == sorted(messages(extracted())), "the catalog lags behind the sources: make messages-update"
+    changed = {message_id(message): message.string for message in po.values() if is_translated(message)}
+    assert changed == {
+        "Evergreen, billed %(frequency)s until cancelled (%(notice)s)":
+            "Evergreen, billed %(frequency)s until canceled (%(notice)s)",
+        "E-mail": "Email",
+        "Billing e-mail": "Billing email",
+    }
+    assert translator(locale).gettext("Quote number") == "Quote number"
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 def test_translations_keep_the_placeholders_of_their_message(locale: str) -> None:
+    """Of the messages a catalog translates: an empty one (in en-US) is the source, placeholders and all."""
     for message in messages(read_catalog(po_path(locale), locale)).values():
-        for text in forms(message):
+        for text in filter(None, forms(message)):
             assert conversions(text) == conversions(message_id(message)), (locale, message.id, text)
 
 
@@ -118,7 +144,7 @@ def test_plural_forms_header_gives_one_form_per_cldr_category(locale: str) -> No
     plural = c2py(catalog.plural_expr)
     categories: dict[int, set[str]] = {}
     for n in range(1000):  # fr's CLDR "many" starts at 1 000 000; the documents count months and days
-        categories.setdefault(plural(n), set()).add(Locale.parse(locale).plural_form(n))
+        categories.setdefault(plural(n), set()).add(Locale.parse(catalogs.gettext_name(locale)).plural_form(n))
     assert sorted(categories) == list(range(catalog.num_plurals))
     assert all(len(names) == 1 for names in categories.values()), categories
 
@@ -130,6 +156,7 @@ def test_plural_forms_header_gives_one_form_per_cldr_category(locale: str) -> No
         ("fr", {0: "0 mois", 1: "1 mois", 2: "2 mois"}),
         ("de", {1: "1 Monat", 2: "2 Monate"}),
         ("en", {1: "1 month", 2: "2 months"}),
+        ("en-US", {1: "1 month", 2: "2 months"}),
     ],
 )
 def test_counts_in_each_locale_plural_form(locale: str, counts: dict[int, str]) -> None:

@@ -17,10 +17,11 @@ from tests.unit.test_amendment_documents import full_document
 from tests.unit.test_documents import DATA, pdf_text, quote_document
 from tests.unit.test_renewal_documents import renewal_document
 
-LOCALES = ("en", "fr", "de", "pl")
+LOCALES = ("en", "en-US", "fr", "de", "pl")
 #: locale → the note beside the totals that the amounts are net of tax.
 NET_OF_VAT = {
     "en": "All amounts in EUR, excluding VAT.",
+    "en-US": "All amounts in EUR, excluding VAT.",
     "fr": "Tous les montants sont en EUR, hors taxes (HT).",
     "de": "Alle Beträge in EUR netto, zzgl. MwSt.",
     "pl": "Wszystkie kwoty w EUR netto (bez VAT).",
@@ -95,6 +96,7 @@ def test_german_validity_reads_bis_zum(document: QuoteDocument | AmendmentDocume
         ("fr", date(2027, 1, 2), "2 janvier 2027"),
         ("fr", date(2026, 12, 31), "31 décembre 2026"),
         ("en", date(2027, 1, 1), "1 January 2027"),
+        ("en-US", date(2026, 12, 1), "December 1, 2026"),
         ("de", date(2027, 1, 1), "1. Januar 2027"),
         ("pl", date(2027, 1, 1), "1 stycznia 2027"),
     ],

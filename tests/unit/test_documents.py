@@ -181,6 +181,22 @@ class TestTranslatedQuotePdf:
         assert "Q-2026-000042" in text
 
 
+class TestUsEnglishQuotePdf:
+    def test_writes_us_dates_numbers_and_percentages(self) -> None:
+        text = pdf_text(render_quote_pdf(quote_document(locale="en-US", currency="USD"), DATA).pdf)
+        for expected in ("Valid until February 9, 2026", "12 months from January 15, 2026 to January 15, 2027",
+                         "$5,040.00", "$79.333333", "Total contract value $17,964.00", "16%", "$11,424.00"):
+            assert expected in text, expected
+        assert "€1,372.00" in pdf_text(render_quote_pdf(quote_document(locale="en-US"), DATA).pdf)
+
+    def test_spells_as_us_english_and_tags_the_html_en_us(self) -> None:
+        html = render_quote_html(quote_document(locale="en-US", evergreen=True))
+        assert '<html lang="en-US">' in html
+        assert "until canceled (30 days&#39; notice)" in html
+        assert "Billing email" in html and "Quote number" in html
+        assert "until cancelled" in render_quote_html(quote_document(evergreen=True))
+
+
 class TestBuildContext:
     @pytest.mark.parametrize(
         ("locale", "unit_price", "round_price"),

@@ -34,7 +34,8 @@ def _country(code: str) -> str:
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Email = Annotated[str, Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)]
-Locale = Literal["en", "fr", "de", "pl"]
+#: A literal so the schema lists the values; app.services.accounts.LOCALES is the same list (a test checks).
+Locale = Literal["en", "en-US", "fr", "de", "pl"]
 LegalName = Annotated[str, Field(min_length=1, max_length=200, description="the name printed on documents; "
                                                                            "null: the account's name")]
 TaxId = Annotated[str, Field(min_length=2, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./-]*$",
