@@ -127,7 +127,7 @@ def test_migration_0009_counts_the_document_a_finalized_quote_issued(scratch_url
     engine = make_engine(scratch_url)
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT type, status, document_revision FROM quotes ORDER BY type")).all()
-        products = connection.execute(text("SELECT DISTINCT translations FROM products")).scalars().all()
+        products = connection.execute(text("SELECT translations FROM products")).scalars().all()
     engine.dispose()
     assert [tuple(row) for row in rows] == [("amendment", "draft", 0), ("new", "accepted", 1)]
-    assert products in (["{}"], [{}])  # JSON text on SQLite, decoded on PostgreSQL
+    assert products and all(value in ("{}", {}) for value in products)  # JSON text on SQLite, decoded on PostgreSQL
