@@ -67,7 +67,7 @@ def _data(lines: int) -> bytes:
 
 def _document(lines: int) -> QuoteDocument:
     line = DocumentLine(sku="TIX-PRO", name="Ticketing Pro", unit="seat", quantity=20, recurring=True,
-                        list_unit_price=D("25.00"), net_unit_price=D("21.00"), discount_percent=D(16),
+                        list_unit_price=D("25.00"), net_unit_price=D("21.00"),
                         total=D("5040.00"))
     n = D(lines)
     return QuoteDocument(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from app.documents.amendment_context import (
     AmendmentDocument,
@@ -20,10 +20,11 @@ from app.documents.amendment_context import (
 from app.documents.catalogs import N_
 from app.documents.formatting import NO_VALUE, Formatter, choice
 from app.documents.parties import Party, masthead_context
-from app.domain.money import period_amount
+from app.domain import money
+from app.domain.catalog import TierUse
 from app.domain.periods import period_months
-from app.domain.price_steps import PriceStep, TierUse
-from app.domain.pricing import first_invoice_months
+from app.domain.price_steps import PriceStep
+from app.domain.pricing import first_invoice_months, percent_below
 
 __all__ = [
     "NO_VALUE",
@@ -56,7 +57,6 @@ class DocumentLine:
     recurring: bool
     list_unit_price: Decimal
     net_unit_price: Decimal
-    discount_percent: Decimal
     total: Decimal
     #: Why net differs from list, in order (app/domain/price_steps.py).
     steps: tuple[PriceStep, ...] = ()
@@ -160,10 +160,10 @@ class BilledPeriod:
         return cls(label, months, document.currency)
 
     def amount(self, line: DocumentLine) -> Decimal:
-        return period_amount(line.net_unit_price, line.quantity, self.months, self.currency)
+        return money.period_amount(line.net_unit_price, line.quantity, self.months, self.currency)
 
     def total(self, lines: tuple[DocumentLine, ...]) -> Decimal:
-        return sum((self.amount(line) for line in lines if line.recurring), Decimal(0))
+        return money.total((self.amount(line) for line in lines if line.recurring), self.currency)
 
 
 def line_fields(line: DocumentLine, period: BilledPeriod, f: Formatter) -> dict[str, object]:
@@ -191,23 +191,18 @@ _STEPS: dict[str, str] = {
 }
 
 
-def _percent_2(value: Decimal, f: Formatter) -> str:
-    """A percentage to at most 2 decimals (16 %, 14.5 %, 16.67 %): a compounded or derived share."""
-    return f.percent(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
 def step_wording(step: PriceStep, f: Formatter) -> str:
-    value = f.unit_price(step.value) if step.kind in ("contracted", "rep_amount") else _percent_2(step.value, f)
+    value = f.unit_price(step.value) if step.kind in ("contracted", "rep_amount") else f.share(step.value)
     return f.t.gettext(choice(_STEPS, step.kind, "price step")) % {"value": value}
 
 
 def _line(line: DocumentLine, period: BilledPeriod, f: Formatter) -> dict[str, object]:
     """The Discount column is the whole way from list to net; the steps under the name say what made it."""
-    off = line.list_unit_price - line.net_unit_price
+    off = percent_below(line.list_unit_price, line.net_unit_price)
     return {
         **line_fields(line, period, f),
         "list_unit_price": f.unit_price(line.list_unit_price),
-        "discount": _percent_2(off / line.list_unit_price * 100, f) if off > 0 else NO_VALUE,
+        "discount": f.share(off) if off > 0 else NO_VALUE,
         "steps": [*_tiers(line, f), *(step_wording(step, f) for step in line.steps)],
     }
 

@@ -31,6 +31,7 @@ FREQUENCIES: dict[str, str] = {
 }
 
 _FRACTION_QUANTUM = Decimal("0.0001")  # a fraction shown as a percentage with 2 decimals
+_SHARE_QUANTUM = Decimal("0.01")  # a percentage shown with at most 2 decimals
 
 
 def choice(table: dict[str, str], key: str, what: str) -> str:
@@ -67,6 +68,10 @@ class Formatter:
     def percent(self, value: Decimal) -> str:
         """A percentage given in percent (16 → 16%), with the digits it carries."""
         return self._percent(value.normalize() / HUNDRED)
+
+    def share(self, value: Decimal) -> str:
+        """A derived percentage, given in percent, to at most 2 decimals half-up: 16%, 14.5%, 16.67%."""
+        return self.percent(value.quantize(_SHARE_QUANTUM, rounding=ROUND_HALF_UP))
 
     def fraction(self, value: Decimal) -> str:
         """A ratio as a percentage with exactly 2 decimals, half-up, in the locale's pattern: 0.791780822 → 79.18%."""

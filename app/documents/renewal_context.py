@@ -65,9 +65,9 @@ def _line(line: RenewalDocumentLine, uplift_percent: Decimal | None, period: Bil
 
 def build_renewal_context(document: RenewalDocument) -> dict[str, object]:
     """The quote's context with the renewed contract and the lines' previous and new prices."""
-    f = Formatter(document.locale, document.currency)
+    f, period = Formatter(document.locale, document.currency), BilledPeriod.of(document)
     return {
         **build_context(document),
         "contract_number": document.contract_number,
-        "lines": [_line(line, document.uplift_percent, BilledPeriod.of(document), f) for line in document.lines],
+        "lines": [_line(line, document.uplift_percent, period, f) for line in document.lines],
     }

@@ -46,6 +46,32 @@ class PriceTier:
 
 
 @dataclass(frozen=True)
+class TierUse:
+    """Units `first`..`last` of a graduated quantity, each at `unit_price`."""
+
+    first: int
+    last: int
+    unit_price: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return self.unit_price * (self.last - self.first + 1)
+
+
+def graduated_uses(tiers: Sequence[PriceTier], quantity: int) -> tuple[TierUse, ...]:
+    """The tiers a graduated price puts `quantity` units in: each tier prices the units inside it."""
+    uses, below = [], 0
+    for tier in tiers:
+        top = quantity if tier.up_to is None else min(quantity, tier.up_to)
+        if top > below:
+            uses.append(TierUse(below + 1, top, tier.unit_price))
+        below = max(below, top)
+        if below >= quantity:
+            break
+    return tuple(uses)
+
+
+@dataclass(frozen=True)
 class PriceEntry:
     """A list price of one SKU in one currency for `[effective_from, effective_to)`."""
 

@@ -1,20 +1,19 @@
 """The steps of a priced line's waterfall, as a customer's document names them: why net differs from list.
 
 Derived from the prices the quote stored, so a document never contradicts its quote: a volume or term band
-is named on its own only when the catalog's schedules still reproduce the stored regular price; otherwise
-the two are named together, from the stored prices.
+is named on its own, and a graduated price's tiers shown, only while the catalog still gives the prices the
+quote stored; otherwise the bands are named together from the stored prices, and the tiers left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Protocol
 
-from app.domain import money
-from app.domain.catalog import DiscountSchedule, PriceEntry, band_discount
-from app.domain.pricing import regular_unit_price
+from app.domain.catalog import DiscountSchedule, MissingPrice, PriceEntry, TierUse, entry_in_effect, graduated_uses
+from app.domain.pricing import compounded, list_unit_price, percent_below, schedule_discounts
 
 StepKind = Literal["volume", "term", "volume_and_term", "contracted", "rep_percent", "rep_amount"]
 
@@ -27,67 +26,64 @@ class PriceStep:
     value: Decimal
 
 
-@dataclass(frozen=True)
-class LinePrices:
-    sku: str
-    quantity: int
-    list_unit_price: Decimal
-    regular_unit_price: Decimal
-    contracted_unit_price: Decimal | None
-    discount_percent: Decimal
-    discount_amount: Decimal | None
+class PricedLine(Protocol):
+    """What a priced quote line (the API's line view) tells of its waterfall."""
+
+    @property
+    def sku(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def start_date(self) -> date: ...
+    @property
+    def list_unit_price(self) -> Decimal: ...
+    @property
+    def regular_unit_price(self) -> Decimal: ...
+    @property
+    def contracted_unit_price(self) -> Decimal | None: ...
+    @property
+    def discount_percent(self) -> Decimal: ...
+    @property
+    def discount_amount(self) -> Decimal | None: ...
 
 
-def rep_steps(line: LinePrices) -> tuple[PriceStep, ...]:
+def rep_steps(line: PricedLine) -> tuple[PriceStep, ...]:
     """The rep's own discount on the line, off the price before it."""
     if line.discount_amount:
         return (PriceStep("rep_amount", line.discount_amount),)
     return (PriceStep("rep_percent", line.discount_percent),) if line.discount_percent else ()
 
 
-def price_steps(line: LinePrices, schedules: Iterable[DiscountSchedule], term_months: int | None,
-                ) -> tuple[PriceStep, ...]:
-    """From list to net: the schedules' bands (or the negotiated price that replaces them), then the rep's."""
-    if line.contracted_unit_price is not None:
-        return (PriceStep("contracted", line.contracted_unit_price), *rep_steps(line))
-    return (*_schedule_steps(line, tuple(schedules), term_months), *rep_steps(line))
-
-
-def _schedule_steps(line: LinePrices, schedules: tuple[DiscountSchedule, ...],
-                    term_months: int | None) -> tuple[PriceStep, ...]:
-    listed, regular = line.list_unit_price, line.regular_unit_price
-    if regular == listed or listed == 0:
-        return ()
-    if regular_unit_price(listed, schedules, line.sku, line.quantity, term_months) != regular:
-        return (PriceStep("volume_and_term", (listed - regular) / listed * money.HUNDRED),)
-    volume = _band(schedules, line.sku, "volume", line.quantity)
-    term = _band(schedules, line.sku, "term", term_months or 0)
-    return (*((PriceStep("volume", volume),) if volume else ()), *((PriceStep("term", term),) if term else ()))
-
-
-def _band(schedules: tuple[DiscountSchedule, ...], sku: str, kind: str, value: int) -> Decimal:
-    return band_discount([band for s in schedules if s.sku == sku and s.type == kind for band in s.bands], value)
-
-
 @dataclass(frozen=True)
-class TierUse:
-    """Units `first`..`last` of a graduated line, each at `unit_price`: what its average list price is made of."""
+class PriceBook:
+    """The catalog a new-business quote was priced from: its SKUs' schedules and price book entries."""
 
-    first: int
-    last: int
-    unit_price: Decimal
+    schedules: tuple[DiscountSchedule, ...]
+    entries: tuple[PriceEntry, ...]
+    currency: str
+    term_months: int | None
 
+    def steps(self, line: PricedLine) -> tuple[PriceStep, ...]:
+        """From list to net: the schedules' bands (or the negotiated price that replaces them), then the rep's."""
+        if line.contracted_unit_price is not None:
+            return (PriceStep("contracted", line.contracted_unit_price), *rep_steps(line))
+        return (*self._bands(line), *rep_steps(line))
 
-def graduated_uses(entry: PriceEntry, quantity: int) -> tuple[TierUse, ...]:
-    """The tiers a graduated entry prices `quantity` with (none for other models, whose unit price is exact)."""
-    if entry.pricing_model != "graduated":
-        return ()
-    uses, below = [], 0
-    for tier in entry.tiers:
-        top = quantity if tier.up_to is None else min(quantity, tier.up_to)
-        if top > below:
-            uses.append(TierUse(below + 1, top, tier.unit_price))
-        below = max(below, top)
-        if below >= quantity:
-            break
-    return tuple(uses)
+    def _bands(self, line: PricedLine) -> tuple[PriceStep, ...]:
+        listed, regular = line.list_unit_price, line.regular_unit_price
+        if regular == listed:
+            return ()
+        bands = schedule_discounts(self.schedules, line.sku, line.quantity, self.term_months)
+        if compounded(listed, (percent for _, percent in bands)) != regular:
+            return (PriceStep("volume_and_term", percent_below(listed, regular)),)
+        return tuple(PriceStep(kind, percent) for kind, percent in bands if percent)
+
+    def tiers(self, line: PricedLine) -> tuple[TierUse, ...]:
+        """A graduated line's tiers, which its average list unit price is made of."""
+        try:
+            entry = entry_in_effect(self.entries, line.sku, self.currency, line.start_date)
+        except MissingPrice:
+            return ()
+        if entry.pricing_model != "graduated" or list_unit_price(entry, line.quantity) != line.list_unit_price:
+            return ()
+        return graduated_uses(entry.tiers, line.quantity)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from app.domain import money
 from app.domain.catalog import (
@@ -20,12 +20,15 @@ from app.domain.catalog import (
     band_discount,
     check_product_rules,
     entry_in_effect,
+    graduated_uses,
 )
 from app.domain.contracts import annual
 from app.domain.errors import Conflict, InvalidInput, ViolationList
 from app.domain.periods import MAX_DATE, overlaps, period_months, term_end
 
 ZERO = Decimal(0)
+#: A discount schedule's type, which says what its bands measure: the line's quantity or the quote's term.
+ScheduleKind = Literal["volume", "term"]
 #: Months of value counted for an evergreen line's total: its first year.
 EVERGREEN_VALUE_MONTHS = 12
 
@@ -113,8 +116,12 @@ class PricedLine:
 
 def rep_discount_percent(regular: Decimal, contracted: Decimal | None, net: Decimal) -> Decimal:
     """The rep's line discount as a percentage of the price before it: what approval is about."""
-    base = regular if contracted is None else contracted
-    return ZERO if base == 0 else (base - net) / base * money.HUNDRED
+    return percent_below(regular if contracted is None else contracted, net)
+
+
+def percent_below(base: Decimal, price: Decimal) -> Decimal:
+    """How far `price` is below `base`, in percent of `base` (0 for a zero base)."""
+    return ZERO if base == 0 else (base - price) / base * money.HUNDRED
 
 
 @dataclass(frozen=True)
@@ -185,15 +192,7 @@ def list_amount(entry: PriceEntry, quantity: int) -> Decimal:
     if entry.pricing_model == "volume":
         tier = next(t for t in entry.tiers if t.up_to is None or quantity <= t.up_to)
         return tier.unit_price * quantity
-    amount, below = ZERO, 0
-    for tier in entry.tiers:
-        top = quantity if tier.up_to is None else min(quantity, tier.up_to)
-        if top > below:
-            amount += tier.unit_price * (top - below)
-        below = top
-        if below >= quantity:
-            break
-    return amount
+    return sum((use.amount for use in graduated_uses(entry.tiers, quantity)), ZERO)
 
 
 def _required(value: Decimal | None) -> Decimal:
@@ -206,16 +205,28 @@ def list_unit_price(entry: PriceEntry, quantity: int) -> Decimal:
     return money.round_unit_price(list_amount(entry, quantity) / quantity)
 
 
+def schedule_discounts(
+    schedules: Iterable[DiscountSchedule], sku: str, quantity: int, term_months: int | None
+) -> tuple[tuple[ScheduleKind, Decimal], ...]:
+    """The band each of the SKU's schedules gives the line, as (volume | term, percent), in compounding order."""
+    measured: tuple[tuple[ScheduleKind, int], ...] = (("volume", quantity), ("term", term_months or 0))
+    return tuple((kind, band_discount(schedule.bands, value)) for kind, value in measured
+                 for schedule in schedules if schedule.sku == sku and schedule.type == kind)
+
+
+def compounded(price: Decimal, percents: Iterable[Decimal]) -> Decimal:
+    """`price` less each percentage in turn, each off the price the one before left."""
+    for percent in percents:
+        price = money.percent_off(price, percent)
+    return price
+
+
 def regular_unit_price(
     list_price: Decimal, schedules: Iterable[DiscountSchedule], sku: str, quantity: int, term_months: int | None
 ) -> Decimal:
     """List less the volume band, then the term band, compounded."""
-    price = list_price
-    for schedule_type, value in (("volume", quantity), ("term", term_months or 0)):
-        for schedule in schedules:
-            if schedule.sku == sku and schedule.type == schedule_type:
-                price = money.percent_off(price, band_discount(schedule.bands, value))
-    return price
+    return compounded(list_price, (percent for _, percent in schedule_discounts(schedules, sku, quantity,
+                                                                                 term_months)))
 
 
 def contracted_unit_price(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal as D
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from app.services.documents import DocumentSettings, QuoteJson
 from app.services.quotes import QuoteDraft
 
 PLANS = ("TIX-STARTER", "TIX-PRO", "TIX-ENT")
-PRODUCTS = [
+PRODUCTS: list[dict[str, Any]] = [
     {"sku": "TIX-STARTER", "name": "Ticketing Starter", "family": "ticketing", "kind": "plan", "tier_rank": 1, "unit": "seat",
          "excludes": ["TIX-PRO", "TIX-ENT"]},
     {"sku": "TIX-PRO", "name": "Ticketing Pro", "family": "ticketing", "kind": "plan", "tier_rank": 2, "unit": "seat",
@@ -41,26 +42,21 @@ PRODUCTS = [
     {"sku": "ONBOARDING", "name": "Onboarding and training", "family": "services", "kind": "one_time", "unit": "package"},
 ]
 #: What the French, German and Polish documents print instead of the English names and units.
-TRANSLATIONS: dict[str, dict[str, dict[str, str]]] = {
-    "TIX-STARTER": {"fr": {"name": "Billetterie Starter", "unit": "poste"},
-                    "de": {"name": "Ticketing Starter", "unit": "Arbeitsplatz"},
-                    "pl": {"name": "Bileteria Starter", "unit": "stanowisko"}},
-    "TIX-PRO": {"fr": {"name": "Billetterie Pro", "unit": "poste"}, "de": {"name": "Ticketing Pro", "unit": "Arbeitsplatz"},
-                "pl": {"name": "Bileteria Pro", "unit": "stanowisko"}},
-    "TIX-ENT": {"fr": {"name": "Billetterie Entreprise", "unit": "poste"},
-                "de": {"name": "Ticketing Enterprise", "unit": "Arbeitsplatz"},
-                "pl": {"name": "Bileteria Enterprise", "unit": "stanowisko"}},
-    "MKT-SMS": {"fr": {"name": "Module marketing (campagnes SMS et e-mail)", "unit": "site"},
-                "de": {"name": "Marketingmodul (SMS- und E-Mail-Kampagnen)", "unit": "Standort"},
-                "pl": {"name": "Moduł marketingowy (kampanie SMS i e-mail)", "unit": "obiekt"}},
-    "MKT-CONTACTS": {"fr": {"name": "Pack de contacts e-mail", "unit": "contact"},
-                     "de": {"name": "E-Mail-Kontaktpaket", "unit": "Kontakt"},
-                     "pl": {"name": "Pakiet kontaktów e-mail", "unit": "kontakt"}},
-    "CRM-MOD": {"fr": {"name": "Module CRM", "unit": "poste"}, "de": {"name": "CRM-Modul", "unit": "Arbeitsplatz"},
-                "pl": {"name": "Moduł CRM", "unit": "stanowisko"}},
-    "ONBOARDING": {"fr": {"name": "Mise en service et formation", "unit": "forfait"},
-                   "de": {"name": "Einführung und Schulung", "unit": "Paket"},
-                   "pl": {"name": "Wdrożenie i szkolenie", "unit": "pakiet"}},
+NAMES: dict[str, dict[str, str]] = {
+    "TIX-STARTER": {"fr": "Billetterie Starter", "de": "Ticketing Starter", "pl": "Bileteria Starter"},
+    "TIX-PRO": {"fr": "Billetterie Pro", "de": "Ticketing Pro", "pl": "Bileteria Pro"},
+    "TIX-ENT": {"fr": "Billetterie Entreprise", "de": "Ticketing Enterprise", "pl": "Bileteria Enterprise"},
+    "MKT-SMS": {"fr": "Module marketing (campagnes SMS et e-mail)", "de": "Marketingmodul (SMS- und E-Mail-Kampagnen)",
+                "pl": "Moduł marketingowy (kampanie SMS i e-mail)"},
+    "MKT-CONTACTS": {"fr": "Pack de contacts e-mail", "de": "E-Mail-Kontaktpaket", "pl": "Pakiet kontaktów e-mail"},
+    "CRM-MOD": {"fr": "Module CRM", "de": "CRM-Modul", "pl": "Moduł CRM"},
+    "ONBOARDING": {"fr": "Mise en service et formation", "de": "Einführung und Schulung", "pl": "Wdrożenie i szkolenie"},
+}
+UNITS: dict[str, dict[str, str]] = {
+    "seat": {"fr": "poste", "de": "Arbeitsplatz", "pl": "stanowisko"},
+    "site": {"fr": "site", "de": "Standort", "pl": "obiekt"},
+    "contact": {"fr": "contact", "de": "Kontakt", "pl": "kontakt"},
+    "package": {"fr": "forfait", "de": "Paket", "pl": "pakiet"},
 }
 #: Per-unit monthly list prices (ONBOARDING: once) in EUR, PLN, USD.
 PER_UNIT = {
@@ -93,8 +89,9 @@ def load_demo(session: Session, *, settings: Settings, today: date, quote_json: 
 def load_catalog(session: Session) -> None:
     """The demo catalog alone (tests build on it too)."""
     for product in PRODUCTS:
-        wording = TRANSLATIONS[product["sku"]]  # type: ignore[index]
-        catalog.create_product(session, caller=OPERATOR, translations=wording, **product)  # type: ignore[arg-type]
+        units = UNITS[product["unit"]]
+        translations = {locale: {"name": name, "unit": units[locale]} for locale, name in NAMES[product["sku"]].items()}
+        catalog.create_product(session, caller=OPERATOR, translations=translations, **product)
     for sku, prices in PER_UNIT.items():
         for currency, price in zip(CURRENCIES, prices, strict=True):
             catalog.create_price_entry(

@@ -15,7 +15,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -42,17 +42,17 @@ from app.documents.render import RenderedDocument, render_pdf, template_version
 from app.documents.renewal_context import RenewalDocument, RenewalDocumentLine
 from app.documents.storage import DocumentMissing, DocumentStorage, StorageError
 from app.domain.addresses import Address
-from app.domain.catalog import DiscountSchedule, PriceEntry, entry_in_effect, product_wording
+from app.domain.catalog import product_wording
 from app.domain.contracts import contract_mrr
 from app.domain.errors import Conflict, IntegrityFailure, InvalidInput, NotFound, Unavailable
 from app.domain.periods import term_end
-from app.domain.price_steps import LinePrices, graduated_uses, price_steps, rep_steps
+from app.domain.price_steps import PriceBook, rep_steps
 from app.domain.quote_states import QuoteTransitionRefused, can, transition
 from app.services import audit
 from app.services.auth import Caller
 from app.services.quotes import check_version, load_quote, lock_quote
 from app.services.retry import retry_transient
-from app.services.views import QuoteLineView, QuoteView, quote_view, to_segment
+from app.services.views import QuoteView, quote_view, to_segment
 
 logger = logging.getLogger("cpq.documents")
 
@@ -236,10 +236,11 @@ def _document(session: Session, row: Quote, account: Account, today: date, selle
     if row.type == "amendment":
         return _amendment_document(session, row, view, products, account, issue)
     if row.type == "renewal":
-        return _renewal_document(session, row, view, _quote_document(row, view, products, account, issue, (), ()))
-    schedules = catalog_repo.schedules_for(session, products.keys())
-    entries = catalog_repo.price_entries_for(session, skus=products.keys(), currency=row.currency)
-    return _quote_document(row, view, products, account, issue, schedules, entries)
+        return _renewal_document(session, row, view, _quote_document(row, view, products, account, issue, None))
+    book = PriceBook(tuple(catalog_repo.schedules_for(session, products.keys())),
+                     tuple(catalog_repo.price_entries_for(session, skus=products.keys(), currency=row.currency)),
+                     row.currency, row.term_months)
+    return _quote_document(row, view, products, account, issue, book)
 
 
 def _renewal_document(session: Session, row: Quote, view: QuoteView, quote: QuoteDocument) -> RenewalDocument:
@@ -288,9 +289,9 @@ def _amendment_document(session: Session, row: Quote, view: QuoteView, products:
 
 
 def _quote_document(row: Quote, view: QuoteView, products: dict[str, ProductRow], account: Account,
-                    issue: _Issue, schedules: Sequence[DiscountSchedule], entries: Sequence[PriceEntry],
-                    ) -> QuoteDocument:
-    """A renewal quote's lines (no schedules given) name the rep's discount only: their method sets the rest."""
+                    issue: _Issue, book: PriceBook | None) -> QuoteDocument:
+    """A new-business quote's lines name their waterfall from the price book; a renewal quote's (no book) the
+    rep's discount only, as their renewal pricing method sets the rest."""
     return QuoteDocument(
         number=row.number, version=issue.version, quote_type=row.type, locale=account.locale, currency=row.currency,
         issue_date=issue.issue_date, valid_until=issue.valid_until, seller=issue.seller,
@@ -302,11 +303,8 @@ def _quote_document(row: Quote, view: QuoteView, products: dict[str, ProductRow]
             DocumentLine(
                 sku=line.sku, **_wording(products[line.sku], account.locale), quantity=line.quantity,
                 recurring=line.recurring, list_unit_price=line.list_unit_price, net_unit_price=line.net_unit_price,
-                discount_percent=line.discount_percent, total=line.total,
-                steps=(price_steps(_prices(line), schedules, row.term_months) if row.type == "new"
-                       else rep_steps(_prices(line))),
-                tiers=graduated_uses(entry_in_effect(entries, line.sku, row.currency, line.start_date), line.quantity)
-                if entries else (),
+                total=line.total, steps=book.steps(line) if book else rep_steps(line),
+                tiers=book.tiers(line) if book else (),
             )
             for line in view.lines
         ),
@@ -314,11 +312,6 @@ def _quote_document(row: Quote, view: QuoteView, products: dict[str, ProductRow]
                               total_contract_value=view.totals.total_contract_value,
                               first_invoice=view.totals.first_invoice),
     )
-
-
-def _prices(line: QuoteLineView) -> LinePrices:
-    return LinePrices(line.sku, line.quantity, line.list_unit_price, line.regular_unit_price,
-                      line.contracted_unit_price, line.discount_percent, line.discount_amount)
 
 
 def _wording(product: ProductRow, locale: str) -> dict[str, str]:

@@ -4,11 +4,9 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-02 21:00:00
 
-`quotes.document_revision` is the version a customer reads on a document: 1 for the first document a quote
-issued, 2 when it was finalized again after being repriced. It replaces the quote's edit count, which
-made the first document sent say "Version 2". A quote already finalized counts as having issued one
-document (an earlier, replaced document of a repriced renewal quote was not recorded apart, so it is
-not counted).
+`quotes.document_revision` is the version a customer reads on a document: each finalize issues one more
+(1 for the first document sent). It replaces the quote's edit count, which made the first document sent
+say "Version 2". A quote already finalized counts as having issued one document.
 
 `products.translations` maps a document locale to the product's name and unit in that language; a
 product without one prints its default name and unit.

@@ -32,17 +32,17 @@ from app.domain.addresses import Address
 
 TIX_PRO = DocumentLine(
     sku="TIX-PRO", name="Ticketing Pro", unit="seat", quantity=20, recurring=True,
-    list_unit_price=Decimal("25.00"), net_unit_price=Decimal("21.00"), discount_percent=Decimal(16),
+    list_unit_price=Decimal("25.00"), net_unit_price=Decimal("21.00"),
     total=Decimal("5040.00"),
 )
 CONTACTS = DocumentLine(
     sku="MKT-CONTACTS", name="Marketing contacts", unit="contact", quantity=12, recurring=True,
-    list_unit_price=Decimal("95.20"), net_unit_price=Decimal("79.333333"), discount_percent=Decimal(0),
+    list_unit_price=Decimal("95.20"), net_unit_price=Decimal("79.333333"),
     total=Decimal("11424.00"),
 )
 ONBOARDING = DocumentLine(
     sku="ONBOARDING", name="Onboarding package", unit="package", quantity=1, recurring=False,
-    list_unit_price=Decimal("1500.00"), net_unit_price=Decimal("1500.00"), discount_percent=Decimal(0),
+    list_unit_price=Decimal("1500.00"), net_unit_price=Decimal("1500.00"),
     total=Decimal("1500.00"),
 )
 SELLER = Party("cpq demo publisher SAS", Address("12 rue de la République", "69002", "Lyon", "FR"),

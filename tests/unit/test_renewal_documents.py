@@ -16,14 +16,14 @@ from tests.unit.test_documents import DATA, TIX_PRO, pdf_text, quote_document, s
 
 #: net 21.00 → 22.05 (+5 %, under the list price of 25.00), as in the domain's worked example.
 UPLIFTED = RenewalDocumentLine(
-    **{**vars(TIX_PRO), "net_unit_price": Decimal("22.05"), "discount_percent": Decimal(0),
+    **{**vars(TIX_PRO), "net_unit_price": Decimal("22.05"),
        "total": Decimal("5292.00")},
     previous_net_unit_price=Decimal("21.00"), pricing_method="uplift",
 )
 #: net 90.00 + 5 % would pass the list price of 92.00: capped there.
 CAPPED = RenewalDocumentLine(
     sku="EVT-SUITE", name="Events suite", unit="site", quantity=2, recurring=True,
-    list_unit_price=Decimal("92.00"), net_unit_price=Decimal("92.00"), discount_percent=Decimal(0),
+    list_unit_price=Decimal("92.00"), net_unit_price=Decimal("92.00"),
     total=Decimal("2208.00"),
     previous_net_unit_price=Decimal("90.00"), pricing_method="uplift", price_capped=True,
 )
@@ -85,7 +85,7 @@ class TestLayout:
         assert line["change"] == "-4.76%"
 
     def test_the_reps_discount_on_top_of_the_method_is_worded_and_printed(self) -> None:
-        discounted = replace(UPLIFTED, net_unit_price=Decimal("21.3885"), discount_percent=Decimal(3),
+        discounted = replace(UPLIFTED, net_unit_price=Decimal("21.3885"),
                              steps=(PriceStep("rep_percent", Decimal(3)),))
         (line,) = build_renewal_context(renewal_document(lines=(discounted,)))["lines"]  # type: ignore[misc]
         assert (line["method"], line["steps"]) == ("uplift of 5%", ["Additional discount 3%"])
