@@ -23,11 +23,11 @@ from app.documents.renewal_context import RenewalDocument, build_renewal_context
 from app.documents.signature import add_signature_field, signature_place
 
 #: Bump whenever quote.html, base.css or a catalog changes what a PDF shows; stamped in the footer and stored.
-TEMPLATE_VERSION = "quote-2026.4"
+TEMPLATE_VERSION = "quote-2026.5"
 #: The same for amendment.html (and the partials and base.css it shares with quotes).
-AMENDMENT_TEMPLATE_VERSION = "amendment-2026.6"
+AMENDMENT_TEMPLATE_VERSION = "amendment-2026.7"
 #: The same for renewal.html.
-RENEWAL_TEMPLATE_VERSION = "renewal-2026.3"
+RENEWAL_TEMPLATE_VERSION = "renewal-2026.4"
 
 #: fontTools, which WeasyPrint subsets fonts with when HarfBuzz-subset is missing, stamps each subset font's
 #: `head.modified` with the current second unless SOURCE_DATE_EPOCH (the reproducible-builds standard) is set;

@@ -187,7 +187,7 @@ class TestDocument:
         client.patch(f"/v1/accounts/{theatre['id']}", headers=keys.headers("sales"), json={"locale": "en"})
         quote = finalize(client, keys, amend(client, keys, contract["id"], "2026-04-01",
                                              {"action": "swap", "from_sku": "TIX-PRO", "to_sku": "TIX-ENT"})["id"])
-        assert quote["template_version"] == "amendment-2026.6"
+        assert quote["template_version"] == "amendment-2026.7"
         pdf = client.get(f"/v1/quotes/{quote['id']}/document", headers=keys.headers("sales")).content
         (tmp_path / "amendment.pdf").write_bytes(pdf)
         text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)

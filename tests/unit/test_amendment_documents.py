@@ -172,7 +172,7 @@ class TestRenderedAmendment:
         assert rendered.pdf.startswith(b"%PDF-")
         assert rendered.pdf == english_pdf
         assert rendered.sha256 == hashlib.sha256(rendered.pdf).hexdigest()
-        assert rendered.template_version == AMENDMENT_TEMPLATE_VERSION == "amendment-2026.6"
+        assert rendered.template_version == AMENDMENT_TEMPLATE_VERSION == "amendment-2026.7"
 
     def test_is_the_same_when_rendered_in_the_process_pool(self, english_pdf: bytes) -> None:
         configure_pool(1)

@@ -68,7 +68,7 @@ class TestRenewalPdf:
 
 class TestLayout:
     def test_a_renewal_document_has_its_own_layout_and_version(self) -> None:
-        assert template_version(renewal_document()) == RENEWAL_TEMPLATE_VERSION == "renewal-2026.3"
+        assert template_version(renewal_document()) == RENEWAL_TEMPLATE_VERSION == "renewal-2026.4"
         assert template_version(quote_document(quote_type="renewal")) != RENEWAL_TEMPLATE_VERSION
 
     def test_keeps_the_signature_block(self) -> None:
