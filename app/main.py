@@ -12,6 +12,7 @@ from app.api import errors, idempotency
 from app.api.accounts.router import router as accounts_router
 from app.api.catalog.router import router as catalog_router
 from app.api.contracts.router import router as contracts_router
+from app.api.finance.metrics import router as metrics_router
 from app.api.finance.router import router as finance_router
 from app.api.idempotency import IdempotencyMiddleware
 from app.api.keys.router import router as keys_router
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     idempotency.install(app)
     app.include_router(system_router)
     for router in (catalog_router, accounts_router, quotes_router, contracts_router, renewals_router, finance_router,
-                   keys_router):
+                   metrics_router, keys_router):
         app.include_router(router, responses=PROBLEM_RESPONSES)
     # Added innermost first: metrics, then the body cap, then authentication run before anything reads the body.
     app.add_middleware(IdempotencyMiddleware)

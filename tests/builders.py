@@ -105,3 +105,12 @@ def amend(client: TestClient, keys: Keys, contract_id: str, effective_date: str,
                            json={"effective_date": effective_date, "changes": list(changes)})
     assert response.status_code == expect, response.text
     return response.json()
+
+
+def set_today(client: TestClient, day: str) -> None:
+    """From now on the API's 'today' is `day` (a quote's date, an acceptance's)."""
+    from datetime import date
+
+    from app.api.deps import get_today
+
+    client.app.dependency_overrides[get_today] = lambda: date.fromisoformat(day)  # type: ignore[attr-defined]

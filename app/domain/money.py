@@ -48,6 +48,16 @@ def total(amounts: Iterable[Decimal], currency: str) -> Decimal:
     return sum(amounts, round_amount(ZERO, currency))
 
 
+def to_minor(amount: Decimal, currency: str) -> int:
+    """An amount already rounded to the currency as a whole number of its minor unit (cents), which SQL sums
+    exactly on every database (SQLite keeps decimals as text)."""
+    return int(amount.scaleb(minor_units(currency)))
+
+
+def from_minor(units: int, currency: str) -> Decimal:
+    return round_amount(Decimal(units).scaleb(-minor_units(currency)), currency)
+
+
 def storable(amount: Decimal) -> bool:
     return abs(amount) < MAX_AMOUNT
 

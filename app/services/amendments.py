@@ -27,6 +27,7 @@ from app.services import audit
 from app.services.auth import Caller
 from app.services.contract_records import ContractRecords, records_of
 from app.services.contract_writes import CARRIED_TERMS, Recorded, quoted_lines, store_change
+from app.services.holdings import account_holdings, scopes
 from app.services.price_lists import price_list
 from app.services.views import QuoteView, quote_view, to_segment
 
@@ -170,8 +171,11 @@ def apply_amendment(session: Session, caller: Caller, quote: Quote, records: Con
     effective = quote.effective_date
     assert effective is not None
     schedule, period_end = _billing(session, contract, effective)
-    change = acceptance.amendment(quoted_lines(quote), effective=effective, term_end=schedule.end,
-                                  schedule=schedule, period_end=period_end, today=today)
+    change = acceptance.amendment(
+        quoted_lines(quote), effective=effective, term_end=schedule.end, schedule=schedule, period_end=period_end,
+        today=today, holdings=account_holdings(session, contract.account_id, effective,
+                                               also=(s.sku for s in records.in_force(effective))),
+        scopes=scopes(session, {line.sku for line in quote.lines}))
     version = store_change(session, records, change, Recorded(caller, quote, today, effective, signer_name))
     event_repo.append(session, Event(
         id=new_id(), type="contract.amended", contract_id=contract.id, contract_version=version, quote_id=quote.id,

@@ -23,6 +23,7 @@ from app.db.models import (
     ScheduledChange,
     SubscriptionSegment,
 )
+from app.domain import money
 from app.domain.acceptance import ZERO, ContractChange, QuotedLine
 from app.domain.contracts import Term
 from app.services.auth import Caller
@@ -53,7 +54,8 @@ def quoted_lines(quote: Quote) -> list[QuotedLine]:
             start_date=line.start_date, end_date=line.end_date, change=line.change,
             quantity_before=line.quantity_before or 0, quantity_after=line.quantity_after or 0,
             scheduled=line.scheduled, proration_due=line.proration_due or ZERO,
-            amount_due_now=line.amount_due_now or ZERO,
+            amount_due_now=line.amount_due_now or ZERO, change_index=line.change_index,
+            mrr_delta=line.mrr_delta or ZERO,
         )
         for line in quote.lines
     ]
@@ -69,12 +71,15 @@ def store_change(session: Session, records: ContractRecords, change: ContractCha
     version = contract.version + 1 if contract.version else 1
     line_ids: Mapping[int, uuid.UUID] = (
         {line.position: line.id for line in recorded.quote.lines} if recorded.quote is not None else {})
-    follows = change.closed or any(opened.replaces for opened in change.opened)
+    follows = change.closed or change.ended or any(opened.replaces for opened in change.opened)
     held = {s.sku: s for s in records.in_force_or_ending(recorded.effective_on)} if follows else {}
     for closing in change.closed:
         segment = held[closing.sku]
         segment.closed_on, segment.closed_in_version = closing.on, version
         segment.closed_by, segment.closure_recorded_on = closing.by, recorded.today
+        segment.closing_change = closing.change
+    for ended in change.ended:
+        held[ended.sku].closing_change, held[ended.sku].closed_in_version = ended.change, version
     for opened in change.opened:
         replaced = held.get(opened.replaces) if opened.replaces else None
         line_id = line_ids[opened.line] if opened.line is not None else (replaced.quote_line_id if replaced else None)
@@ -84,7 +89,10 @@ def store_change(session: Session, records: ContractRecords, change: ContractCha
             quantity=opened.quantity, list_unit_price=opened.list_unit_price, net_unit_price=opened.net_unit_price,
             start_date=opened.start_date, end_date=opened.end_date, origin=opened.origin,
             replaces_id=replaced.id if replaced else None,
-            recorded_on=None if change.origin == "sale" else recorded.today,
+            recorded_on=None if change.origin == "sale" else recorded.today, opening_change=opened.change,
+            mrr_minor=money.to_minor(money.round_amount(opened.net_unit_price * opened.quantity, contract.currency),
+                                     contract.currency),
+            price_change_minor=money.to_minor(opened.price_change, contract.currency),
         )
         bulk.add(session, segment)
         records.segments.append(segment)

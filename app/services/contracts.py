@@ -30,6 +30,7 @@ from app.services.auth import Caller
 from app.services.contract_records import ContractRecords, new_contract, records_of
 from app.services.contract_writes import CARRIED_TERMS, Recorded, quoted_lines, store_change
 from app.services.documents import stored_pdf
+from app.services.holdings import account_holdings, scopes
 from app.services.lifecycle import refresh_due, renew
 from app.services.quotes import check_version, load_quote, lock_quote
 from app.services.renewal_quotes import refresh_renewal_quotes
@@ -184,7 +185,9 @@ def _apply_new(session: Session, caller: Caller, quote: Quote, records: Contract
     session.add(contract)
     session.flush()  # the rows below refer to it; tables without relationships are not ordered by the flush
     records = new_contract(contract)
-    change = acceptance.sale(quoted_lines(quote), term=Term(1, quote.start_date, end))
+    change = acceptance.sale(quoted_lines(quote), term=Term(1, quote.start_date, end),
+                             holdings=account_holdings(session, quote.account_id, quote.start_date),
+                             scopes=scopes(session, {line.sku for line in quote.lines}))
     version = store_change(session, records, change, Recorded(caller, quote, today, quote.start_date, signer_name))
     event_repo.append(session, Event(
         id=new_id(), type="contract.created", contract_id=contract.id, contract_version=version, quote_id=quote.id,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.db.base import new_id
 from app.db.models import Contract, ContractTerm, Event, Quote
 from app.db.repositories import events as event_repo
-from app.domain import acceptance, renewals
+from app.domain import acceptance, changes, renewals
 from app.domain.catalog import entry_in_effect
 from app.domain.contracts import Term
 from app.domain.errors import Conflict
@@ -26,6 +26,7 @@ from app.services import audit
 from app.services.auth import Caller
 from app.services.contract_records import ContractRecords
 from app.services.contract_writes import Recorded, quoted_lines, store_change
+from app.services.holdings import account_holdings, scopes
 from app.services.price_lists import price_entries
 from app.services.views import to_segment
 
@@ -79,7 +80,13 @@ def renew(session: Session, caller: Caller, records: ContractRecords, quote: Quo
                        f"but contract {contract.number} is {contract.status} in term {term.number} ending "
                        f"{term.end}; it can no longer renew it")
     assert term.end is not None
-    change = acceptance.renewal(quoted_lines(quote), term=Term(term.number + 1, term.end, quote.end_date))
+    day_before = term.end - timedelta(days=1)
+    ending = [to_segment(s) for s in records.in_force_or_ending(term.end) if s.end_date == term.end]
+    change = acceptance.renewal(
+        quoted_lines(quote), term=Term(term.number + 1, term.end, quote.end_date), ending=ending,
+        holdings=account_holdings(session, contract.account_id, day_before,
+                                  also=(s.sku for s in records.in_force(day_before))),
+        scopes=scopes(session, {line.sku for line in quote.lines}), currency=contract.currency)
     version = store_change(session, records, change, Recorded(caller, quote, today, term.end, signer_name))
     contract.renewal_quote_id, records.renewal_quote = None, None
     event_repo.append(session, Event(
@@ -127,6 +134,10 @@ def _end(session: Session, caller: Caller, records: ContractRecords, status: str
     contract = records.contract
     contract.status = _term(records).outcome = status
     contract.next_due_on = None
+    ending = changes.EXPIRY if status == "expired" else changes.CANCELLATION
+    for segment in records.segments:  # what reaches its planned end that day ends with the contract
+        if segment.end_date == on and segment.closing_change is None and (segment.closed_on or on) >= on:
+            segment.closing_change, segment.closed_in_version = ending, contract.version
     event_repo.append(session, Event(
         id=new_id(), type=f"contract.{status}", contract_id=contract.id, contract_version=contract.version,
         payload={"number": contract.number, "effective_on": on.isoformat(), "currency": contract.currency},
@@ -147,7 +158,8 @@ def anniversary(session: Session, caller: Caller, records: ContractRecords, on: 
     for decrease in records.scheduled_after(on - timedelta(days=1)):
         if decrease.effective_on == on:
             will_hold[decrease.sku] = min(decrease.quantity_after, will_hold.get(decrease.sku, decrease.quantity_after))
-    change = acceptance.anniversary(held, percent=percent, list_prices=list_prices, will_hold=will_hold, on=on)
+    change = acceptance.anniversary(held, percent=percent, list_prices=list_prices, will_hold=will_hold, on=on,
+                                    currency=contract.currency)
     version = store_change(session, records, change, Recorded(caller, None, on, on))
     contract.last_uplift_on = on
     event_repo.append(session, Event(

@@ -1,5 +1,6 @@
-""""In force on a day" is written three times: in SQL (API reads), over a contract's loaded records (the renewal
-run and amendments) and in the domain (billing). On random segments and days, the three must agree."""
+""""In force on a day" is written four times: in SQL (API reads, and the metrics' aggregations), over a
+contract's loaded records (the renewal run and amendments) and in the domain (billing). On random segments and days,
+the four must agree."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Contract, SubscriptionSegment
 from app.db.repositories import contracts as contract_repo
+from app.db.repositories import metrics as metrics_repo
 from app.services import contract_records
 from app.services.views import to_segment
 from tests.builders import Keys, signed_contract
@@ -40,7 +42,7 @@ def test_sql_records_and_domain_agree_on_what_is_in_force(client: TestClient, ke
                 quantity=1, list_unit_price=sold.list_unit_price, net_unit_price=sold.net_unit_price,
                 start_date=start, end_date=end, origin="amendment", recorded_on=start,
                 closed_on=rng.choice([None, None, start + timedelta(days=rng.randrange(400))]),
-                closed_by="amendment",
+                closed_by="amendment", opening_change="seat_expansion", mrr_minor=100,
             ))
     with session.begin():
         contract = session.get(Contract, contract_id)
@@ -53,5 +55,7 @@ def test_sql_records_and_domain_agree_on_what_is_in_force(client: TestClient, ke
             in_sql = {s.id for s in contract_repo.segments_in_force(session, contract_id, day)}
             in_records = {s.id for s in records.in_force(day)}
             in_domain = {s.id for s in records.segments if to_segment(s).in_force(day)}
-            assert in_sql == in_records == in_domain, day
+            in_metrics = set(session.scalars(select(SubscriptionSegment.id).where(
+                SubscriptionSegment.contract_id == contract_id, metrics_repo.in_force(day))))
+            assert in_sql == in_records == in_domain == in_metrics, day
         assert any(contract_repo.segments_in_force(session, contract_id, day) for day in days)

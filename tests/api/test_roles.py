@@ -55,6 +55,8 @@ ALLOWED: dict[str, set[str]] = {
     "GET /v1/renewal-runs": {"admin", "scheduler"},
     "GET /v1/renewal-runs/{run_id}": {"admin", "scheduler"},
     "GET /v1/invoice-lines": {"admin", "finance"},
+    "GET /v1/metrics/mrr": {"admin", "finance"},
+    "GET /v1/metrics/movements": {"admin", "finance"},
     "GET /v1/events": {"admin", "finance", "scheduler"},
     "POST /v1/api-keys": {"admin"},
     "GET /v1/api-keys": {"admin"},

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, TimestampMixin, written_after
@@ -114,11 +114,20 @@ class SubscriptionSegment(IdMixin, TimestampMixin, Base):
     origin: Mapped[str] = mapped_column(String(16), default="sale")
     #: The segment it follows (same SKU, closed or ended where this one starts).
     replaces_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("subscription_segments.id"))
-    #: When a change ended it early: from which date, by which version and kind of change, recorded on which date.
+    #: When a change ended it early: from which date, by which kind of change, recorded on which date.
     closed_on: Mapped[date | None] = mapped_column(Date)
-    closed_in_version: Mapped[int | None] = mapped_column(Integer)
     closed_by: Mapped[str | None] = mapped_column(String(16))
     closure_recorded_on: Mapped[date | None] = mapped_column(Date)
+    #: The version that ended it: early (with `closed_on`), or at its planned end by the renewal that follows it,
+    #: the expiry or the cancellation.
+    closed_in_version: Mapped[int | None] = mapped_column(Integer)
+    #: What opened it and what ended it, to finance (`app.domain.changes`); null `closing_change` while it runs.
+    opening_change: Mapped[str] = mapped_column(String(16))
+    closing_change: Mapped[str | None] = mapped_column(String(16))
+    #: Its MRR (net unit price × quantity, rounded once) in the currency's minor unit, and the part of it its
+    #: new price made against the segment it replaces: integers, so SQL sums them exactly on SQLite too.
+    mrr_minor: Mapped[int] = mapped_column(BigInteger)
+    price_change_minor: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class OneTimeCharge(IdMixin, TimestampMixin, Base):

@@ -56,6 +56,13 @@ def segments_in_force(session: Session, contract_id: uuid.UUID, on: date) -> lis
     return list(session.scalars(statement))
 
 
+def account_skus_in_force(session: Session, account_id: uuid.UUID, on: date) -> set[str]:
+    """The products an account holds on `on`, over all its contracts (what a new line is classified against)."""
+    statement = (select(SubscriptionSegment.sku).join(Contract, Contract.id == SubscriptionSegment.contract_id)
+                 .where(Contract.account_id == account_id, *_in_force_on(on)).distinct())
+    return set(session.scalars(statement))
+
+
 def _in_force_on(on: date) -> tuple[ColumnElement[bool], ...]:
     """Started by `on`, and neither at its planned end nor closed early by then."""
     return (

@@ -1,0 +1,186 @@
+"""Finance metrics: MRR and ARR on a day, MRR movements between two days, NRR and GRR, per currency.
+
+The figures are SQL aggregations (`app.db.repositories.metrics`) of what each segment recorded when it was
+written; this module turns the minor units into amounts, names the accounts, contracts and quotes behind
+each figure, and cuts a window into months. Currencies are never converted into one another.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from itertools import pairwise
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.models import Contract, ContractVersion, Quote
+from app.db.repositories import metrics as repo
+from app.db.session import reading
+from app.domain import money
+from app.domain.contracts import annual
+from app.domain.errors import InvalidInput
+from app.domain.metrics import MOVEMENTS, AccountMovements, Movements
+from app.domain.periods import add_months
+
+#: The longest month-by-month series one request may ask for (ten years).
+MAX_PERIODS = 120
+
+
+@dataclass(frozen=True)
+class CurrencyMrr:
+    currency: str
+    mrr: Decimal
+    arr: Decimal
+    accounts: int
+
+
+@dataclass(frozen=True)
+class MrrGroup:
+    currency: str
+    mrr: Decimal
+    arr: Decimal
+    accounts: int
+    account_id: uuid.UUID | None = None
+    account_name: str | None = None
+    family: str | None = None
+
+
+@dataclass(frozen=True)
+class MrrReport:
+    as_of: date
+    currencies: list[CurrencyMrr]
+    groups: list[MrrGroup] | None = None
+
+
+@dataclass(frozen=True)
+class MovementFigures:
+    """One currency's movements; the movements add up to `mrr_to` − `mrr_from`."""
+
+    currency: str
+    mrr_from: Decimal
+    mrr_to: Decimal
+    amounts: dict[str, Decimal]
+    nrr: Decimal | None = None
+    grr: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ChangeBehind:
+    """A contract version behind one of an account's figures."""
+
+    movement: str
+    amount: Decimal
+    contract_id: uuid.UUID
+    contract_number: str
+    version: int | None
+    quote_id: uuid.UUID | None
+    quote_number: str | None
+
+
+@dataclass(frozen=True)
+class AccountFigures(MovementFigures):
+    account_id: uuid.UUID | None = None
+    account_name: str = ""
+    changes: list[ChangeBehind] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+    currencies: list[MovementFigures]
+
+
+@dataclass(frozen=True)
+class MovementsReport:
+    start: date
+    end: date
+    currencies: list[MovementFigures]
+    series: list[Period] | None = None
+    accounts: list[AccountFigures] | None = None
+
+
+def mrr_report(session: Session, *, as_of: date, group_by: str | None = None) -> MrrReport:
+    with reading(session):
+        totals = [CurrencyMrr(row.currency, *_mrr_arr(row.mrr, row.currency), row.accounts)
+                  for row in repo.mrr(session, as_of)]
+        if group_by is None:
+            return MrrReport(as_of, totals)
+        rows = repo.mrr(session, as_of, group_by=group_by)
+        names = repo.account_names(session, {row.group for row in rows}) if group_by == "account" else {}
+        groups = [MrrGroup(row.currency, *_mrr_arr(row.mrr, row.currency), row.accounts,
+                           account_id=row.group if group_by == "account" else None,
+                           account_name=names.get(row.group) if group_by == "account" else None,
+                           family=row.group if group_by == "family" else None)
+                  for row in rows]
+        return MrrReport(as_of, totals, groups)
+
+
+def movements_report(session: Session, *, start: date, end: date, interval: str | None = None,
+                     detail: bool = False) -> MovementsReport:
+    """Movements from `start` to `end`; month by month too with `interval="month"`; per account with `detail`."""
+    if start >= end:
+        raise InvalidInput(f"from ({start}) must be before to ({end})")
+    periods = months(start, end) if interval == "month" else None
+    with reading(session):
+        currencies = [_figures(m) for m in repo.movement_totals(session, start, end).values()]
+        series = None if periods is None else [
+            Period(a, b, [_figures(m) for m in repo.movement_totals(session, a, b).values()]) for a, b in periods]
+        accounts = _accounts(session, repo.account_movements(session, start, end)) if detail else None
+    return MovementsReport(start, end, currencies, series, accounts)
+
+
+def months(start: date, end: date) -> list[tuple[date, date]]:
+    """`[start, end)` cut at each month from `start` (the day of month kept, clamped to the month's end)."""
+    bounds = [start]
+    while (step := add_months(start, len(bounds))) < end:
+        bounds.append(step)
+        if len(bounds) > MAX_PERIODS:
+            raise InvalidInput(f"a month-by-month series covers at most {MAX_PERIODS} months; "
+                               f"ask for a shorter window than {start} to {end}")
+    bounds.append(end)
+    return list(pairwise(bounds))
+
+
+def _mrr_arr(minor: int, currency: str) -> tuple[Decimal, Decimal]:
+    amount = money.from_minor(minor, currency)
+    return amount, annual(amount)
+
+
+def _amounts(movements: Movements | AccountMovements) -> dict[str, Decimal]:
+    return {name: money.from_minor(movements.amounts[name], movements.currency) for name in MOVEMENTS}
+
+
+def _figures(totals: Movements) -> MovementFigures:
+    c = totals.currency
+    return MovementFigures(c, money.from_minor(totals.mrr_from, c), money.from_minor(totals.mrr_to, c),
+                           _amounts(totals), totals.nrr, totals.grr)
+
+
+def _accounts(session: Session, accounts: list[AccountMovements]) -> list[AccountFigures]:
+    """Each account's figures, with the contract numbers, versions and quotes behind them."""
+    contract_ids = {c.contract_id for a in accounts for c in a.contributions}
+    numbers = dict(session.execute(select(Contract.id, Contract.number).where(Contract.id.in_(contract_ids))).all()
+                   ) if contract_ids else {}
+    quotes: dict[tuple[uuid.UUID, int], tuple[uuid.UUID | None, str | None]] = {}
+    if contract_ids:
+        statement = (select(ContractVersion.contract_id, ContractVersion.version, Quote.id, Quote.number)
+                     .join(Quote, Quote.id == ContractVersion.quote_id)
+                     .where(ContractVersion.contract_id.in_(contract_ids)))
+        quotes = {(contract, version): (quote, number) for contract, version, quote, number in session.execute(statement)}
+    names = repo.account_names(session, {a.account_id for a in accounts})
+    result = []
+    for account in accounts:
+        c = account.currency
+        behind = [ChangeBehind(
+            item.movement, money.from_minor(item.amount, c), item.contract_id, numbers.get(item.contract_id, ""),
+            item.version, *quotes.get((item.contract_id, item.version or 0), (None, None)))
+            for item in account.contributions]
+        result.append(AccountFigures(
+            c, money.from_minor(account.mrr_from, c), money.from_minor(account.mrr_to, c), _amounts(account),
+            account_id=account.account_id, account_name=names.get(account.account_id, ""),
+            changes=behind))
+    return result
