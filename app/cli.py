@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
+from app.cli_metrics import metrics_app
 from app.config import get_settings
 
 app = typer.Typer(help="cpq: configure-price-quote and contracts", no_args_is_help=True,
@@ -17,6 +18,7 @@ keys_app = typer.Typer(help="API keys", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 renewals_app = typer.Typer(help="renewal runs", no_args_is_help=True)
 app.add_typer(renewals_app, name="renewals")
+app.add_typer(metrics_app, name="metrics")
 
 
 @app.command()

@@ -59,3 +59,28 @@ def test_a_setting_given_wrongly_stops_the_command_with_one_line(tmp_path: Path)
     reason = f"CPQ_SELLER_LOGO {tmp_path / 'logo.png'}: cannot be read (No such file or directory)"
     assert result.stderr.strip().splitlines() == [f"error: settings: Value error, {reason}"]
     assert not (tmp_path / "cpq.db").exists()
+
+
+def test_metrics_print_the_demo_s_mrr_and_movements_as_tables_and_csv(tmp_path: Path) -> None:
+    """After a renewal run over the demo's first renewals: Théâtre's 5 % uplift (420.00 → 441.00), Riverside's
+    3 % on its CRM module (121.50 → 125.15), Filharmonia's expiry (churn); the same figures the API answers."""
+    env = {"CPQ_DATABASE_URL": f"sqlite:///{tmp_path / 'cpq.db'}", "CPQ_DOCUMENTS_DIR": str(tmp_path / "docs"),
+           "CPQ_PDF_WORKERS": "0"}
+    assert _cpq("migrate", env=env).returncode == 0
+    assert _cpq("demo", "--today", "2026-01-10", env=env).returncode == 0
+    assert _cpq("renewals", "run", "--as-of", "2027-03-01", env=env).returncode == 0
+    table = _cpq("metrics", "mrr", "--as-of", "2026-06-01", "--group-by", "family", env=env)
+    assert table.returncode == 0 and "MRR as of 2026-06-01" in table.stdout and "ticketing" in table.stdout
+    moved = _cpq("metrics", "movements", "--from", "2026-06-01", "--to", "2027-06-01", "--csv", env=env)
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stdout.splitlines() == [
+        ("from,to,currency,account_id,account_name,mrr_from,new,reactivation,seat_expansion,upsell,cross_sell,"
+        "price_increase,contraction,churn,mrr_to,nrr,grr"),
+        "2026-06-01,2027-06-01,EUR,,,840.00,0.00,0.00,0.00,0.00,0.00,21.00,0.00,0.00,861.00,102.50,100.00",
+        "2026-06-01,2027-06-01,PLN,,,1200.00,0.00,0.00,0.00,0.00,0.00,0.00,0.00,-1200.00,0.00,0.00,0.00",
+        "2026-06-01,2027-06-01,USD,,,781.50,0.00,0.00,0.00,0.00,0.00,3.65,0.00,0.00,785.15,100.47,100.00"]
+    detail = _cpq("metrics", "movements", "--from", "2026-06-01", "--to", "2027-06-01", "--detail", env=env)
+    assert "Théâtre du Rhône" in detail.stdout and "price increase" in detail.stdout
+    reversed_window = _cpq("metrics", "movements", "--from", "2027-06-01", "--to", "2026-06-01", env=env)
+    assert (reversed_window.returncode, reversed_window.stderr.strip()) == (
+        2, "error: from (2027-06-01) must be before to (2026-06-01)")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, Literal
 
@@ -11,19 +9,11 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 
 from app.api.deps import SessionDep
-from app.api.finance.metrics_schemas import (
-    MOVEMENT_COLUMNS,
-    MRR_COLUMNS,
-    MovementsReportOut,
-    MrrOut,
-    account_fields,
-    movement_fields,
-    report_out,
-)
+from app.api.finance.metrics_schemas import MovementsReportOut, MrrOut, report_out
 from app.api.finance.router import Finance
 from app.api.schemas import CalendarDate, QueryBool
 from app.services import metrics
-from app.services.metrics import MovementsReport, MrrReport
+from app.services.metrics_export import MOVEMENT_COLUMNS, MRR_COLUMNS, csv_text, movement_rows, mrr_rows
 
 router = APIRouter(prefix="/v1/metrics", tags=["finance"])
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -37,7 +27,7 @@ def mrr(session: SessionDep, _caller: Finance, as_of: CalendarDate,
     """MRR and ARR of the segments in force on `as_of`, per currency (never converted), optionally grouped."""
     report = metrics.mrr_report(session, as_of=as_of, group_by=group_by)
     if _wants_csv(accept):
-        return _csv(f"mrr-{as_of.isoformat()}.csv", MRR_COLUMNS, _mrr_rows(report))
+        return _csv(f"mrr-{as_of.isoformat()}.csv", MRR_COLUMNS, mrr_rows(report))
     return report
 
 
@@ -53,7 +43,7 @@ def movements(session: SessionDep, _caller: Finance,
     currency, per month of the series, and per account."""
     report = metrics.movements_report(session, start=start, end=end, interval=interval, detail=bool(detail))
     if _wants_csv(accept):
-        return _csv(f"movements-{start.isoformat()}-{end.isoformat()}.csv", MOVEMENT_COLUMNS, _movement_rows(report))
+        return _csv(f"movements-{start.isoformat()}-{end.isoformat()}.csv", MOVEMENT_COLUMNS, movement_rows(report))
     return report_out(report)
 
 
@@ -62,26 +52,5 @@ def _wants_csv(accept: str | None) -> bool:
 
 
 def _csv(filename: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> Response:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+    return Response(csv_text(columns, rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def _mrr_rows(report: MrrReport) -> Iterable[dict[str, Any]]:
-    for total in report.currencies:
-        yield {"as_of": report.as_of, **vars(total)}
-    for group in report.groups or ():
-        yield {"as_of": report.as_of, **vars(group)}
-
-
-def _movement_rows(report: MovementsReport) -> Iterable[dict[str, Any]]:
-    for figures in report.currencies:
-        yield {"from": report.start, "to": report.end, **movement_fields(figures)}
-    for period in report.series or ():
-        for figures in period.currencies:
-            yield {"from": period.start, "to": period.end, **movement_fields(figures)}
-    for account in report.accounts or ():
-        yield {"from": report.start, "to": report.end, **account_fields(account)}

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
 
 from pydantic import Field
 
 from app.api.schemas import MoneyOut, Out
-from app.domain.metrics import MOVEMENTS
-from app.services.metrics import AccountFigures, MovementFigures, MovementsReport
+from app.services.metrics import MovementsReport
+from app.services.metrics_export import account_fields, movement_fields
 
 
 class CurrencyMrrOut(Out):
@@ -78,16 +77,6 @@ class MovementsReportOut(Out):
     accounts: list[AccountMovementsOut] | None = Field(None, description="only with detail=true")
 
 
-def movement_fields(figures: MovementFigures) -> dict[str, Any]:
-    return {"currency": figures.currency, "mrr_from": figures.mrr_from, "mrr_to": figures.mrr_to,
-            **figures.amounts, "nrr": figures.nrr, "grr": figures.grr}
-
-
-def account_fields(figures: AccountFigures) -> dict[str, Any]:
-    return {**movement_fields(figures), "account_id": figures.account_id, "account_name": figures.account_name,
-            "changes": figures.changes}
-
-
 def report_out(report: MovementsReport) -> MovementsReportOut:
     return MovementsReportOut.model_validate({
         "from": report.start, "to": report.end,
@@ -98,8 +87,3 @@ def report_out(report: MovementsReport) -> MovementsReportOut:
         "accounts": None if report.accounts is None else [account_fields(a) for a in report.accounts],
     })
 
-
-#: The CSV columns, in a fixed order: a finance sheet can rely on them.
-MRR_COLUMNS = ("as_of", "currency", "account_id", "account_name", "family", "mrr", "arr", "accounts")
-MOVEMENT_COLUMNS = ("from", "to", "currency", "account_id", "account_name", "mrr_from", *MOVEMENTS, "mrr_to",
-                    "nrr", "grr")
