@@ -49,7 +49,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -68,7 +68,7 @@ from bench.common import (
     libpq_url,
     migrate,
     postgres_database,
-    postgres_reachable,
+    postgres_skipped,
     print_table,
     proc_status_kb,
     session_for,
@@ -214,12 +214,13 @@ def line_rows(spec: Spec) -> Iterator[str]:
 
 
 CONTRACT_COLUMNS = (f"id, created_at, updated_at, {RENEWAL_COLUMNS}, number, account_id, currency, status, "
-                    "start_date, term_months, end_date, version, source_quote_id")
+                    "start_date, term_months, end_date, version, source_quote_id, billing_anchor, term_start")
 
 
 def contract_rows(spec: Spec) -> Iterator[str]:
     yield (f"{spec.contract_id}\t{NOW}\t{NOW}\t{_renewal(spec)}\tC-BENCH-{spec.index:07d}\t{spec.account_id}\t"
-           f"EUR\tactive\t{spec.start}\t{_null(spec.term_months)}\t{_null(spec.end)}\t1\t{spec.quote_id}")
+           f"EUR\tactive\t{spec.start}\t{_null(spec.term_months)}\t{_null(spec.end)}\t1\t{spec.quote_id}\t"
+           f"{spec.start}\t{spec.start}")
 
 
 VERSION_COLUMNS = "id, created_at, updated_at, contract_id, version, quote_id, api_key_id, signer_name, accepted_on"
@@ -231,16 +232,19 @@ def version_rows(spec: Spec) -> Iterator[str]:  # accepted a week before the sta
 
 
 SEGMENT_COLUMNS = ("id, created_at, updated_at, contract_id, contract_version, quote_line_id, sku, quantity, "
-                   "list_unit_price, net_unit_price, start_date, end_date, closed_in_version")
+                   "list_unit_price, net_unit_price, start_date, end_date, closed_in_version, opening_change, "
+                   "mrr_minor")
 
 
 def segment_rows(spec: Spec) -> Iterator[str]:
     for s in spec.segments:
         yield (f"{s.segment_id}\t{NOW}\t{NOW}\t{spec.contract_id}\t1\t{s.line_id}\t{s.sku}\t{s.quantity}\t"
-               f"{money(s.list_cents)}\t{money(s.net_cents)}\t{spec.start}\t{_null(spec.end)}\t\\N")
+               f"{money(s.list_cents)}\t{money(s.net_cents)}\t{spec.start}\t{_null(spec.end)}\t\\N\t"
+               f"new_business\t{s.net_cents * s.quantity}")
 
 
-TABLES = (  # in foreign-key order; quotes.contract_id is set afterwards (the two tables refer to each other)
+Table = tuple[str, str, Callable[[Spec], Iterator[str]]]
+TABLES: tuple[Table, ...] = (  # in foreign-key order; quotes.contract_id is set afterwards (the two tables refer to each other)
     ("quotes", QUOTE_COLUMNS, quote_rows),
     ("quote_lines", LINE_COLUMNS, line_rows),
     ("contracts", CONTRACT_COLUMNS, contract_rows),
@@ -271,26 +275,28 @@ def seed_reference_data(url: str) -> list[str]:
         engine.dispose()
 
 
-def check_columns(cursor: Any) -> None:
+def check_columns(cursor: Any, tables: Sequence[Table]) -> None:
     """Fail clearly if the schema gained a NOT NULL column (without default) that these rows do not fill."""
     cursor.execute("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
                    "AND is_nullable = 'NO' AND column_default IS NULL AND table_name = ANY(%s)",
-                   ([table for table, _c, _r in TABLES],))
-    filled = {table: {c.strip() for c in columns.split(",")} for table, columns, _r in TABLES}
+                   ([table for table, _c, _r in tables],))
+    filled = {table: {c.strip() for c in columns.split(",")} for table, columns, _r in tables}
     missing = sorted(f"{table}.{column}" for table, column in cursor.fetchall() if column not in filled[table])
     if missing:
         raise RuntimeError(f"the schema has NOT NULL columns the bulk load does not fill: {', '.join(missing)}; "
-                           "update bench/bench_invoice_lines.py")
+                           "update the bench's rows")
 
 
-def bulk_load(url: str, specs: list[Spec]) -> dict[str, int]:
+def bulk_load(url: str, specs: list[Spec], tables: Sequence[Table] = ()) -> dict[str, int]:
+    """COPY the rows of `tables` (default: TABLES) made from each spec, in order."""
     import psycopg
 
+    tables = tables or TABLES
     counts: dict[str, int] = {}
     with psycopg.connect(libpq_url(url)) as connection:
         with connection.cursor() as cursor:
-            check_columns(cursor)
-            for table, columns, rows in TABLES:
+            check_columns(cursor, tables)
+            for table, columns, rows in tables:
                 count = 0
                 with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                     chunk: list[str] = []
@@ -524,10 +530,9 @@ def mb(kb: int | None) -> str:
 def run(contracts: int = DEFAULT_CONTRACTS, profile: bool = False) -> list[Result]:
     header(f"bench_invoice_lines: invoice lines for {FROM:%B %Y} over {contracts:,} contracts on PostgreSQL, "
            f"CSV (target ≤ {TARGET_S:g} s, streamed, flat memory)")
-    reason = postgres_reachable()
-    if reason is not None:
-        print(f"   skipped: PostgreSQL not reachable at 127.0.0.1:5432 ({reason})")
-        return [Result("invoice_lines", "invoice lines postgresql", "skipped", "", "unreachable")]
+    skipped = postgres_skipped("invoice_lines", "invoice lines postgresql")
+    if skipped is not None:
+        return skipped
     results: list[Result] = []
     with postgres_database("invoices") as url, tempfile.TemporaryDirectory(prefix="cpq-bench-inv-") as tmp:
         # ------------------------------------------------------------------------------------ data

@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from bench.common import Result, header, libpq_url, migrate, postgres_database, postgres_reachable, print_table
+from bench.common import Result, header, libpq_url, migrate, postgres_database, postgres_skipped, print_table
 
 AS_OF = date(2027, 1, 15)
 SIZES = tuple(int(n) for n in os.environ.get("CPQ_BENCH_RENEWALS", "10000,100000").split(","))
@@ -162,10 +162,9 @@ def run(sizes: tuple[int, ...] = SIZES) -> list[Result]:
     configured = os.environ.get("CPQ_DATABASE_URL", "")
     if configured and not configured.startswith("postgresql"):
         print("   note: CPQ_DATABASE_URL is not PostgreSQL; this benchmark uses its own PostgreSQL databases")
-    reason = postgres_reachable()
-    if reason is not None:
-        print(f"   skipped: PostgreSQL not reachable at 127.0.0.1:5432 ({reason})")
-        return [Result("renewal_run", "renewal run postgresql", "skipped", "", "unreachable")]
+    skipped = postgres_skipped("renewal_run", "renewal run postgresql")
+    if skipped is not None:
+        return skipped
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="cpq-bench-renewals-") as tmp:
         results += _compare(min(COMPARE, min(sizes)), Path(tmp))

@@ -122,6 +122,15 @@ def postgres_reachable() -> str | None:
     return None
 
 
+def postgres_skipped(bench: str, what: str) -> list[Result] | None:
+    """The result row of a PostgreSQL-only benchmark skipped because PostgreSQL does not answer, else None."""
+    reason = postgres_reachable()
+    if reason is None:
+        return None
+    print(f"   skipped: PostgreSQL not reachable at 127.0.0.1:5432 ({reason})")
+    return [Result(bench, what, "skipped", "", "unreachable")]
+
+
 @contextlib.contextmanager
 def postgres_database(label: str) -> Iterator[str]:
     """A freshly created, uniquely named PostgreSQL database (SQLAlchemy URL), dropped on exit."""

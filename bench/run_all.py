@@ -17,6 +17,7 @@ from bench import (
     bench_documents,
     bench_get_throughput,
     bench_invoice_lines,
+    bench_metrics,
     bench_pricing,
     bench_quotes_api,
     bench_renewal_run,
@@ -30,6 +31,7 @@ BENCHMARKS: list[tuple[str, Callable[[], list[Result]]]] = [
     ("amendments", bench_amendments.run),
     ("documents", bench_documents.run),
     ("invoice_lines", bench_invoice_lines.run),  # 100 000 contracts on PostgreSQL: about a minute
+    ("metrics", bench_metrics.run),  # 1 000 000 segments on PostgreSQL: a few minutes
     # 10 000 and 100 000 contracts; at the present ~30 contracts/s the larger takes about an hour:
     # CPQ_BENCH_RENEWALS=10000 for a shorter run.
     ("renewal_run", bench_renewal_run.run),

@@ -13,10 +13,8 @@ from datetime import date
 from decimal import Decimal
 from itertools import pairwise
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Contract, ContractVersion, Quote
 from app.db.repositories import metrics as repo
 from app.db.session import reading
 from app.domain import money
@@ -163,14 +161,8 @@ def _figures(totals: Movements) -> MovementFigures:
 def _accounts(session: Session, accounts: list[AccountMovements]) -> list[AccountFigures]:
     """Each account's figures, with the contract numbers, versions and quotes behind them."""
     contract_ids = {c.contract_id for a in accounts for c in a.contributions}
-    numbers = dict(session.execute(select(Contract.id, Contract.number).where(Contract.id.in_(contract_ids))).all()
-                   ) if contract_ids else {}
-    quotes: dict[tuple[uuid.UUID, int], tuple[uuid.UUID | None, str | None]] = {}
-    if contract_ids:
-        statement = (select(ContractVersion.contract_id, ContractVersion.version, Quote.id, Quote.number)
-                     .join(Quote, Quote.id == ContractVersion.quote_id)
-                     .where(ContractVersion.contract_id.in_(contract_ids)))
-        quotes = {(contract, version): (quote, number) for contract, version, quote, number in session.execute(statement)}
+    numbers = repo.contract_numbers(session, contract_ids)
+    quotes = repo.version_quotes(session, contract_ids)
     names = repo.account_names(session, {a.account_id for a in accounts})
     result = []
     for account in accounts:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.db.repositories import metrics as metrics_repo
 from tests.builders import Keys, accept, amend, create_account, finalize, set_today, signed_contract
 from tests.problems import assert_problem
 
@@ -77,9 +78,12 @@ def test_the_worked_example_of_domain(client: TestClient, keys: Keys, worked: di
         {"currency": "EUR", "mrr": "695.00", "arr": "8340.00", "accounts": 3}], "groups": None}
 
 
+@pytest.mark.parametrize("bound", [1000, 0])
 def test_each_account_drills_down_to_the_contract_versions_and_quotes_behind_its_figures(
-    client: TestClient, keys: Keys, worked: dict[str, dict[str, Any]]
+    client: TestClient, keys: Keys, worked: dict[str, dict[str, Any]], bound: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """With the ids bound in the lookups, and past the bound (every row read, the ids kept in Python)."""
+    monkeypatch.setattr(metrics_repo, "MAX_BOUND_IDS", bound)
     accounts = {a["account_name"]: a for a in get(client, keys, f"/v1/metrics/movements?{WINDOW}&detail=true")
                 .json()["accounts"]}
     assert sorted(accounts) == ["A", "B", "C", "D"]

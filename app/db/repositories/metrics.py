@@ -12,13 +12,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select, Subquery
 
-from app.db.models import Account, Contract, ProductRow, SubscriptionSegment
+from app.db.models import Account, Contract, ContractVersion, ProductRow, Quote, SubscriptionSegment
 from app.domain import changes
 from app.domain.metrics import MOVEMENTS, AccountMovements, Contribution, Movements, retention
 
@@ -60,10 +60,38 @@ def mrr(session: Session, day: date, *, group_by: str | None = None) -> list[Mrr
             for currency, grouping, total, accounts in session.execute(statement)]
 
 
+#: Past this many ids, a lookup reads the whole table rather than binding each id (PostgreSQL takes at most
+#: 65 535 parameters a statement; a drill-down over 100 000 accounts names more).
+MAX_BOUND_IDS = 1000
+Row = TypeVarTuple("Row")
+
+
+def _among(statement: Select[*Row], column: Any, ids: set[uuid.UUID]) -> Select[*Row]:
+    return statement.where(column.in_(ids)) if len(ids) <= MAX_BOUND_IDS else statement
+
+
 def account_names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(Account.id, Account.name).where(Account.id.in_(ids))).all())
+    rows = session.execute(_among(select(Account.id, Account.name), Account.id, ids))
+    return {account: name for account, name in rows if account in ids}
+
+
+def contract_numbers(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = session.execute(_among(select(Contract.id, Contract.number), Contract.id, ids))
+    return {contract: number for contract, number in rows if contract in ids}
+
+
+def version_quotes(session: Session, ids: set[uuid.UUID]) -> dict[tuple[uuid.UUID, int], tuple[uuid.UUID, str]]:
+    """(contract, version) → the quote behind that version (its id and number), for the contracts `ids`."""
+    if not ids:
+        return {}
+    statement = (select(ContractVersion.contract_id, ContractVersion.version, Quote.id, Quote.number)
+                 .join(Quote, Quote.id == ContractVersion.quote_id))
+    rows = session.execute(_among(statement, ContractVersion.contract_id, ids))
+    return {(contract, version): (quote, number) for contract, version, quote, number in rows if contract in ids}
 
 
 def _levels(start: date, end: date) -> Subquery:
