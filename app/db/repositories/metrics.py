@@ -1,10 +1,11 @@
 """MRR and MRR movements as SQL aggregations over segments (the reference is `app.domain.metrics`).
 
-Per account and currency, one aggregation gives MRR on both days and whether the account had MRR before
-(`_levels`); a second sums the openings and ends inside `(from, to]` per movement (`_edges`, pivoted); the
-account's movements are those sums, or its whole MRR when it starts or stops buying, decided in the same
-statement; totals per currency aggregate the accounts' rows. Amounts are the stored integers in minor units,
-so both databases sum them exactly.
+One pass over the segments groups them per account and currency into MRR on both days, whether the account
+had MRR before, and per movement the MRR the openings and ends inside `(from, to]` moved (`_levels`); the
+account's movements are those sums, or its whole MRR when it starts or stops buying, decided over those rows
+(`_accounts`); totals per currency aggregate them. The drill-down groups the same openings and ends per
+contract version (`_edges`). Amounts are the stored integers in minor units, so both databases sum them
+exactly.
 """
 
 from __future__ import annotations
@@ -95,13 +96,29 @@ def version_quotes(session: Session, ids: set[uuid.UUID]) -> dict[tuple[uuid.UUI
 
 
 def _levels(start: date, end: date) -> Subquery:
-    """Per account and currency: MRR on `start` and on `end`, and whether it had MRR on some day before `start`."""
+    """Per account and currency, in one pass over the segments: MRR on `start` and on `end`, whether it had MRR
+    on some day before `start`, and per movement what the openings and ends inside `(start, end]` added."""
     had = and_(S.mrr_minor > 0, S.start_date < start, or_(ENDS_ON.is_(None), S.start_date < ENDS_ON))
+    opened = and_(S.start_date > start, S.start_date <= end)
+    ended = and_(ENDS_ON > start, ENDS_ON <= end)
+
+    def moved(name: str) -> ColumnElement[Any]:
+        counted = [change for change, movement in changes.MOVEMENT_OF.items() if movement == name]
+        closing: ColumnElement[bool] = S.closing_change.in_(counted)
+        if name == changes.MOVEMENT_OF[changes.EXPIRY]:  # an end no change reached counts as an expiry
+            closing = or_(closing, S.closing_change.is_(None))
+        price = S.price_change_minor > 0 if name == "price_increase" else S.price_change_minor < 0
+        parts = [case((and_(opened, S.opening_change.in_(counted)), S.mrr_minor - S.price_change_minor), else_=0),
+                 case((and_(ended, closing), -S.mrr_minor), else_=0)]
+        if name in ("price_increase", "contraction"):
+            parts.append(case((and_(opened, price), S.price_change_minor), else_=0))
+        return func.sum(sum(parts[1:], parts[0])).label(name)
+
     return (
         select(Contract.account_id.label("account_id"), Contract.currency.label("currency"),
                func.sum(case((in_force(start), S.mrr_minor), else_=0)).label("mrr_from"),
                func.sum(case((in_force(end), S.mrr_minor), else_=0)).label("mrr_to"),
-               func.max(case((had, 1), else_=0)).label("had"))
+               func.max(case((had, 1), else_=0)).label("had"), *(moved(name) for name in CHANGED))
         .join(Contract, Contract.id == S.contract_id)
         .where(S.start_date <= end)
         .group_by(Contract.account_id, Contract.currency)
@@ -136,14 +153,10 @@ def _edge(movement: ColumnElement[str], version: Any, amount: Any, where: Column
 
 def _accounts(start: date, end: date) -> Subquery:
     """Per account and currency: both MRRs and every movement, decided as DOMAIN defines them."""
-    levels, edges = _levels(start, end), _edges(start, end)
-    pivot = (select(edges.c.account_id, edges.c.currency,
-                    *(func.sum(case((edges.c.movement == name, edges.c.amount), else_=0)).label(name)
-                      for name in CHANGED))
-             .group_by(edges.c.account_id, edges.c.currency).subquery("pivot"))
+    levels = _levels(start, end)
     both = and_(levels.c.mrr_from > 0, levels.c.mrr_to > 0)
     starts = and_(levels.c.mrr_from == 0, levels.c.mrr_to > 0)
-    changed = {name: case((both, func.coalesce(pivot.c[name], 0)), else_=0) for name in CHANGED}
+    changed = {name: case((both, levels.c[name]), else_=0) for name in CHANGED}
     whole = {
         "new": case((and_(starts, levels.c.had == 0), levels.c.mrr_to), else_=0),
         "reactivation": case((and_(starts, levels.c.had == 1), levels.c.mrr_to), else_=0) + changed["reactivation"],
@@ -154,7 +167,6 @@ def _accounts(start: date, end: date) -> Subquery:
         select(levels.c.account_id, levels.c.currency, levels.c.mrr_from, levels.c.mrr_to,
                case((levels.c.mrr_from > 0, levels.c.mrr_to), else_=0).label("retained"),
                *(columns[name].label(name) for name in MOVEMENTS))
-        .outerjoin(pivot, and_(pivot.c.account_id == levels.c.account_id, pivot.c.currency == levels.c.currency))
         .subquery("accounts")
     )
 
