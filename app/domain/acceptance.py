@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from app.domain import changes
+from app.domain import changes, money
 from app.domain.changes import Holdings, Scope
 from app.domain.contracts import Segment, Term
 from app.domain.invoicing import BillingSchedule, Charge, catch_up_charges
@@ -64,6 +64,10 @@ class OpenedSegment:
     replaces: str | None = None
     #: The part of its MRR its new price made, against the segment it replaces (renewals and anniversaries).
     price_change: Decimal = ZERO
+
+    def mrr(self, currency: str) -> Decimal:
+        """Net unit price × quantity, rounded once (DOMAIN, Finance)."""
+        return money.round_amount(self.net_unit_price * self.quantity, currency)
 
 
 @dataclass(frozen=True)

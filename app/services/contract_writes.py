@@ -90,8 +90,7 @@ def store_change(session: Session, records: ContractRecords, change: ContractCha
             start_date=opened.start_date, end_date=opened.end_date, origin=opened.origin,
             replaces_id=replaced.id if replaced else None,
             recorded_on=None if change.origin == "sale" else recorded.today, opening_change=opened.change,
-            mrr_minor=money.to_minor(money.round_amount(opened.net_unit_price * opened.quantity, contract.currency),
-                                     contract.currency),
+            mrr_minor=money.to_minor(opened.mrr(contract.currency), contract.currency),
             price_change_minor=money.to_minor(opened.price_change, contract.currency),
         )
         bulk.add(session, segment)
