@@ -19,11 +19,14 @@ def scope(row: ProductRow) -> Scope:
 
 
 def scopes(session: Session, skus: Collection[str]) -> dict[str, Scope]:
-    return {sku: scope(row) for sku, row in catalog_repo.products_by_sku(session, skus).items()}
+    with session.no_autoflush:
+        return {sku: scope(row) for sku, row in catalog_repo.products_by_sku(session, skus).items()}
 
 
 def account_holdings(session: Session, account_id: uuid.UUID, on: date, also: Iterable[str] = ()) -> Holdings:
     """What the account holds on `on`, over all its contracts, with `also` (SKUs a contract holds that day in
-    rows not written yet: the renewal run writes a batch at its end)."""
-    skus = repo.account_skus_in_force(session, account_id, on) | set(also)
+    rows not written yet: the renewal run writes a batch at its end). Read without flushing: a batch kept aside
+    for COPY would be half written (a contract pointing at a renewal quote not yet inserted)."""
+    with session.no_autoflush:
+        skus = repo.account_skus_in_force(session, account_id, on) | set(also)
     return holdings(scopes(session, skus).values())
