@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from bench.bench_invoice_lines import (
     NOW,
@@ -53,6 +53,7 @@ DEFAULT_CONTRACTS = 100_000
 CHAIN, STEP_DAYS = 5, 60
 AS_OF, FROM, TO = date(2026, 6, 15), date(2026, 1, 1), date(2026, 12, 31)
 RUNS = 5
+T = TypeVar("T")
 
 ACCOUNT_COLUMNS = "id, created_at, updated_at, name, currency, locale, billing_email"
 SEGMENT_COLUMNS = ("id, created_at, updated_at, contract_id, contract_version, quote_line_id, sku, quantity, "
@@ -112,8 +113,8 @@ def expected_mrr_cents(specs: list[Spec], day: date, seed: int) -> int:
     return total
 
 
-def _timed(call: Callable[[], object], runs: int = RUNS) -> tuple[list[float], object]:
-    samples, result = [], None
+def _timed(call: Callable[[], T], runs: int = RUNS) -> tuple[list[float], T]:
+    samples = []
     for _ in range(runs):
         began = time.perf_counter()
         result = call()
@@ -155,9 +156,9 @@ def run(contracts: int = DEFAULT_CONTRACTS) -> list[Result]:
                 detail_s, detailed = _timed(lambda: movements_report(session, start=FROM, end=TO, detail=True), 2)
         finally:
             engine.dispose()
-    (eur,) = report.currencies  # type: ignore[attr-defined]
-    (figures,) = moves.currencies  # type: ignore[attr-defined]
-    accounts = len(detailed.accounts or [])  # type: ignore[attr-defined]
+    (eur,) = report.currencies
+    (figures,) = moves.currencies
+    accounts = len(detailed.accounts or [])
     floor_p50 = summary_ms(floor)["p50"] / 1000
     print(f"   floor, SELECT sum(mrr_minor) over every segment: {fmt_summary(summary_ms(floor))}")
     print(f"   MRR as of {AS_OF}: {fmt_summary(summary_ms(mrr_s))}; {eur.mrr} EUR over {eur.accounts:,} accounts "

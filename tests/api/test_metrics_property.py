@@ -180,6 +180,10 @@ def test_sql_agrees_with_the_reference_on_random_histories(
             assert [(c["movement"], c["contract_id"], c["version"], c["amount"]) for c in answered["changes"]] == [
                 (c.movement, str(c.contract_id), c.version, str(money.from_minor(c.amount, account.currency)))
                 for c in account.contributions]
+        totals = client.get(f"/v1/metrics/mrr?as_of={end}", headers=keys.headers("finance")).json()["currencies"]
+        paying = metrics.paying_accounts(segments, end)
+        assert {(t["currency"], t["mrr"], t["accounts"]) for t in totals} == {
+            (c, str(money.from_minor(v, c)), paying.get(c, 0)) for (c, _), v in metrics.mrr(segments, end).items()}
         for key in ("account", "family"):
             grouped = client.get(f"/v1/metrics/mrr?as_of={end}&group_by={key}", headers=keys.headers("finance"))
             answered_groups = {(g["currency"], g["account_id"] if key == "account" else g["family"]): g["mrr"]
