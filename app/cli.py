@@ -74,16 +74,28 @@ def revoke_key(key_id: Annotated[str, typer.Argument(metavar="ID", help="the id 
 @app.command()
 def demo(
     today: Annotated[str | None, typer.Option(help="the date the demo quotes are accepted on (YYYY-MM-DD)")] = None,
+    history: Annotated[bool, typer.Option(
+        "--history", help="then play a scripted year (2026-07 → 2027-04) of sales, amendments, renewals and a churn")
+    ] = False,
 ) -> None:
-    """Load the demo catalog, accounts and contracts into an empty database."""
+    """Load the demo catalog, accounts and contracts into an empty database (and, with --history, their year)."""
     from app.api.quotes.schemas import quote_json
+    from app.db.session import make_engine, make_session_factory
     from app.services.demo import load_demo
+    from app.services.demo_history import play_history
 
     settings = get_settings()
-    with _session() as session:
+    factory = make_session_factory(make_engine(settings.database_url))
+    with factory() as session:
         loaded = load_demo(session, settings=settings, today=_date(today) if today else date.today(),
                            quote_json=quote_json)
-    typer.echo("demo data loaded" if loaded else "the database already has data; demo not loaded")
+    if not loaded:
+        typer.echo("the database already has data; demo not loaded")
+    elif history:
+        summary = play_history(factory, settings=settings, quote_json=quote_json)
+        typer.echo(f"demo data loaded, then its history: {summary}")
+    else:
+        typer.echo("demo data loaded")
 
 
 @app.command("invoice-lines")

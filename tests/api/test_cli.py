@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import subprocess
 import sys
@@ -84,3 +86,24 @@ def test_metrics_print_the_demo_s_mrr_and_movements_as_tables_and_csv(tmp_path: 
     reversed_window = _cpq("metrics", "movements", "--from", "2027-06-01", "--to", "2026-06-01", env=env)
     assert (reversed_window.returncode, reversed_window.stderr.strip()) == (
         2, "error: from (2027-06-01) must be before to (2026-06-01)")
+
+
+def test_demo_with_history_plays_the_scripted_year_once(tmp_path: Path) -> None:
+    """The year of tests/api/test_demo_history.py; a database with data is left alone, history or not."""
+    env = {"CPQ_DATABASE_URL": f"sqlite:///{tmp_path / 'cpq.db'}", "CPQ_DOCUMENTS_DIR": str(tmp_path / "docs"),
+           "CPQ_PDF_WORKERS": "0"}
+    assert _cpq("migrate", env=env).returncode == 0
+    demo = _cpq("demo", "--today", "2026-01-10", "--history", env=env)
+    assert demo.returncode == 0, demo.stderr
+    assert demo.stdout.splitlines() == [
+        ("demo data loaded, then its history: 11 steps from 2026-07-15 to 2027-04-06 (3 amendments, 2 sales, "
+         "4 renewal runs, 1 cancellation, 1 renewal edit)")]
+    again = _cpq("demo", "--history", env=env)
+    assert (again.returncode, again.stdout.strip()) == (0, "the database already has data; demo not loaded")
+    moved = _cpq("metrics", "movements", "--from", "2026-06-01", "--to", "2027-06-01", "--csv", env=env)
+    assert moved.returncode == 0, moved.stderr
+    totals = {row["currency"]: row for row in csv.DictReader(io.StringIO(moved.stdout))}
+    assert sorted(totals) == ["EUR", "PLN", "USD"]
+    assert [totals["EUR"][name] for name in ("mrr_from", "seat_expansion", "upsell", "cross_sell", "price_increase",
+                                             "contraction", "mrr_to", "nrr", "grr")] == [
+        "840.00", "105.00", "380.00", "83.30", "30.42", "-160.00", "1278.72", "152.23", "80.95"]
