@@ -10,6 +10,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from app.cli_metrics import metrics_app
+from app.cli_webhooks import webhooks_app
 from app.config import get_settings
 
 app = typer.Typer(help="cpq: configure-price-quote and contracts", no_args_is_help=True,
@@ -19,6 +20,7 @@ app.add_typer(keys_app, name="keys")
 renewals_app = typer.Typer(help="renewal runs", no_args_is_help=True)
 app.add_typer(renewals_app, name="renewals")
 app.add_typer(metrics_app, name="metrics")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 @app.command()
@@ -26,11 +28,20 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
     workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    webhooks: Annotated[bool | None, typer.Option(
+        "--webhooks/--no-webhooks", help="run a webhook worker beside the API (default: CPQ_WEBHOOKS_WORKER, on)")] = None,
 ) -> None:
-    """Serve the REST API with uvicorn."""
+    """Serve the REST API with uvicorn, and a webhook worker in a process of its own unless disabled."""
     import uvicorn
 
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+    from app.cli_webhooks import start_worker, stop_worker
+
+    worker = start_worker() if (get_settings().webhooks_worker if webhooks is None else webhooks) else None
+    try:
+        uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+    finally:
+        if worker is not None:
+            stop_worker(worker)
 
 
 @app.command()

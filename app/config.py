@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     #: Proxies whose X-Forwarded-For is believed for the client address of an acceptance (addresses or CIDRs,
     #: comma-separated). None by default: a client could write any address into that header itself.
     trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()
+    #: Webhook endpoints may be loopback or private addresses (a receiver on this machine, in tests and the demo).
+    #: Off by default: an admin key could otherwise make the worker probe the internal network.
+    webhook_allow_private_urls: bool = False
+    #: One attempt to deliver a webhook waits this long for the receiver's answer.
+    webhook_timeout_seconds: float = 10.0
+    #: Webhooks one worker sends at once.
+    webhook_concurrency: int = 8
+    #: `cpq serve` starts a webhook worker beside the API (off: run `cpq webhooks deliver` elsewhere).
+    webhooks_worker: bool = True
 
     _seller_logo_uri: str | None = PrivateAttr(default=None)
 

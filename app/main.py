@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app import __version__
 from app.api import errors, idempotency
 from app.api.accounts.router import router as accounts_router
 from app.api.catalog.router import router as catalog_router
@@ -21,6 +22,7 @@ from app.api.quotes.router import router as quotes_router
 from app.api.renewals.router import router as renewals_router
 from app.api.schemas import PROBLEM_RESPONSES
 from app.api.system.router import router as system_router
+from app.api.webhooks.router import router as webhooks_router
 from app.config import Settings, get_settings
 from app.db.session import make_engine, make_session_factory
 from app.documents.render import configure_pool, pool_size, shutdown_pool
@@ -42,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="cpq",
-        version="1.0.0",
+        version=__version__,
         summary="Configure-price-quote and contracts for subscription software publishers",
         lifespan=lifespan,
     )
@@ -53,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     idempotency.install(app)
     app.include_router(system_router)
     for router in (catalog_router, accounts_router, quotes_router, contracts_router, renewals_router, finance_router,
-                   metrics_router, keys_router):
+                   metrics_router, keys_router, webhooks_router):
         app.include_router(router, responses=PROBLEM_RESPONSES)
     # Added innermost first: metrics, then the body cap, then authentication run before anything reads the body.
     app.add_middleware(IdempotencyMiddleware)

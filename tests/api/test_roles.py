@@ -61,6 +61,12 @@ ALLOWED: dict[str, set[str]] = {
     "POST /v1/api-keys": {"admin"},
     "GET /v1/api-keys": {"admin"},
     "DELETE /v1/api-keys/{key_id}": {"admin"},
+    "POST /v1/webhook-endpoints": {"admin"},
+    "GET /v1/webhook-endpoints": {"admin"},
+    "GET /v1/webhook-endpoints/{endpoint_id}": {"admin"},
+    "DELETE /v1/webhook-endpoints/{endpoint_id}": {"admin"},
+    "GET /v1/webhook-endpoints/{endpoint_id}/deliveries": {"admin"},
+    "POST /v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/replay": {"admin"},
 }
 
 
@@ -71,7 +77,7 @@ def _endpoints(app: FastAPI) -> list[str]:
 def _call(client: TestClient, endpoint: str, headers: dict[str, str]) -> httpx.Response:
     method, path = endpoint.split(" ")
     url = path.format(sku="TIX-PRO", account_id=uuid.uuid4(), quote_id=uuid.uuid4(), contract_id=uuid.uuid4(),
-                      key_id=uuid.uuid4(), run_id=uuid.uuid4())
+                      key_id=uuid.uuid4(), run_id=uuid.uuid4(), endpoint_id=uuid.uuid4(), delivery_id=uuid.uuid4())
     body = None if method in ("GET", "DELETE") else {}
     return client.request(method, url, headers=headers, json=body)
 

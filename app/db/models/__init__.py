@@ -15,6 +15,7 @@ from app.db.models.contracts import (
 )
 from app.db.models.quotes import NumberSequence, Quote, QuoteAcceptance, QuoteLine
 from app.db.models.renewals import RenewalRun, RenewalRunError
+from app.db.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -39,4 +40,6 @@ __all__ = [
     "RenewalRunError",
     "ScheduledChange",
     "SubscriptionSegment",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

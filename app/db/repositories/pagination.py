@@ -35,13 +35,19 @@ def decode_cursor(cursor: str) -> uuid.UUID:
 
 
 def fetch_page(
-    session: Session, statement: Select[Any], id_column: InstrumentedAttribute[uuid.UUID], *,
-    limit: int, cursor: str | None,
+    session: Session, statement: Select[Any], id_column: InstrumentedAttribute[uuid.UUID] | InstrumentedAttribute[int],
+    *, limit: int, cursor: str | None,
 ) -> Page[Any]:
-    """Rows after the cursor in id order; one extra row tells whether a next page exists."""
+    """Rows after the cursor in the order of a unique column (an id, or a sequence number, carried in the cursor
+    as the integer of a UUID so every cursor looks alike); one extra row tells whether a next page exists."""
+    numeric = id_column.type.python_type is int
     if cursor is not None:
-        statement = statement.where(id_column > decode_cursor(cursor))
+        position = decode_cursor(cursor)
+        statement = statement.where(id_column > (position.int if numeric else position))
     rows = list(session.scalars(statement.order_by(id_column).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+    if not (more and rows):
+        return Page(rows, None)
+    last = getattr(rows[-1], id_column.key)
+    return Page(rows, encode_cursor(uuid.UUID(int=last) if numeric else last))
