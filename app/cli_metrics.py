@@ -40,7 +40,8 @@ def movements(
     detail: Annotated[bool, typer.Option("--detail", help="also per account")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV (the API's columns) instead of a table")] = False,
 ) -> None:
-    """New, reactivation, seat expansion, upsell, cross-sell, price increase, contraction and churn, NRR, GRR."""
+    """New, reactivation, seat expansion, upsell, cross-sell, price increase, contraction and churn, NRR, GRR,
+    ARPA; with --detail, each account's lifetime value."""
     from app.cli import _date, _session
     from app.services.metrics import movements_report
     from app.services.metrics_export import MOVEMENT_COLUMNS, movement_rows
@@ -82,8 +83,9 @@ def _print_movements(title: str, rows: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     from app.domain.metrics import MOVEMENTS
+    from app.services.metrics_export import LIFETIME
 
-    figures = ("mrr_from", *MOVEMENTS, "mrr_to", "nrr", "grr")
+    figures = ("mrr_from", *MOVEMENTS, "mrr_to", "nrr", "grr", "arpa", *LIFETIME)
     console = Console()
     for currency in dict.fromkeys(row["currency"] for row in rows):
         table = Table(title=f"{title}, {currency}")

@@ -7,7 +7,10 @@ openings and ends inside the window are exactly what separates the two days, so 
 to MRR(to) − MRR(from) by construction, whatever happened in between. Accounts that start or stop buying are
 counted whole: new or reactivation for MRR(to), churn for −MRR(from) (DOMAIN, Finance).
 
-Amounts are integers in the currency's minor unit, as stored; callers turn them into Decimals.
+ARPA on a day is that day's MRR over the accounts with MRR then.
+
+Amounts are integers in the currency's minor unit, as stored; callers turn them into Decimals (ARPA, an average
+rounded once, is one already).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from app.domain import changes
+from app.domain import changes, money
 
 #: The movements of DOMAIN's definition, in the order finance reads them.
 MOVEMENTS = ("new", "reactivation", "seat_expansion", "upsell", "cross_sell", "price_increase", "contraction",
@@ -81,6 +84,8 @@ class Movements:
     amounts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MOVEMENTS, 0))
     #: Σ MRR(to) of the accounts that had MRR at `from`: NRR's numerator.
     retained: int = 0
+    #: How many accounts have MRR at `to`: ARPA's denominator.
+    paying: int = 0
     nrr: Decimal | None = None
     grr: Decimal | None = None
     accounts: list[AccountMovements] = field(default_factory=list)
@@ -115,6 +120,14 @@ def paying_accounts(segments: Iterable[MetricSegment], day: date) -> dict[str, i
     return dict(counts)
 
 
+def arpa(mrr_minor: int, accounts: int, currency: str) -> Decimal | None:
+    """Average revenue per account: MRR over the accounts paying it, half-up to the currency's minor unit like
+    every amount (DOMAIN); None when no account pays (an average of nobody is not zero)."""
+    if accounts <= 0:
+        return None
+    return money.round_amount(Decimal(mrr_minor).scaleb(-money.minor_units(currency)) / accounts, currency)
+
+
 def movements(segments: Sequence[MetricSegment], start: date, end: date) -> dict[str, Movements]:
     """Per currency, the movements from `start` to `end` (`start` < `end`), with each account's."""
     accounts: dict[tuple[uuid.UUID, str], AccountMovements] = {}
@@ -143,6 +156,7 @@ def movements(segments: Sequence[MetricSegment], start: date, end: date) -> dict
         totals.mrr_from += account.mrr_from
         totals.mrr_to += account.mrr_to
         totals.retained += account.mrr_to if account.mrr_from > 0 else 0
+        totals.paying += 1 if account.mrr_to > 0 else 0
         for name, amount in account.amounts.items():
             totals.amounts[name] += amount
         if any(account.amounts.values()):

@@ -77,21 +77,26 @@ def stream_invoice_lines(
     One streamed query reads the segments; the range's charges (few) are read at once and merged in.
     """
     check_range(start, end)
-    scope = repo.Scope(start, end, contract_id, account_id, resume_at)
     with reading(session):
-        charges: dict[uuid.UUID, list[InvoiceLineView]] = defaultdict(list)
-        for row in repo.charge_rows(session, scope):
-            charges[row.contract_id].append(_line(row, row.sku, row.kind, row.invoice_date, row.period_start,
-                                                  row.period_end, row.quantity, row.unit_price, row.amount))
-        charged = sorted(charges, reverse=True)  # a stack: the smallest contract id last
-        for contract, rows in groupby(repo.segment_rows(session, scope), key=attrgetter("contract_id")):
-            while charged and charged[-1] < contract:
-                yield from _ordered(charges.pop(charged.pop()))
-            if charged and charged[-1] == contract:
-                charged.pop()
-            yield from _ordered(_recurring(list(rows), start, end) + charges.pop(contract, []))
-        while charged:
+        yield from lines_in(session, repo.Scope(start, end, contract_id, account_id, resume_at))
+
+
+def lines_in(session: Session, scope: repo.Scope) -> Generator[InvoiceLineView]:
+    """The lines of `scope`, as `stream_invoice_lines` orders them, in the caller's transaction (a report that
+    reads other figures in the same one)."""
+    charges: dict[uuid.UUID, list[InvoiceLineView]] = defaultdict(list)
+    for row in repo.charge_rows(session, scope):
+        charges[row.contract_id].append(_line(row, row.sku, row.kind, row.invoice_date, row.period_start,
+                                              row.period_end, row.quantity, row.unit_price, row.amount))
+    charged = sorted(charges, reverse=True)  # a stack: the smallest contract id last
+    for contract, rows in groupby(repo.segment_rows(session, scope), key=attrgetter("contract_id")):
+        while charged and charged[-1] < contract:
             yield from _ordered(charges.pop(charged.pop()))
+        if charged and charged[-1] == contract:
+            charged.pop()
+        yield from _ordered(_recurring(list(rows), scope.start, scope.end) + charges.pop(contract, []))
+    while charged:
+        yield from _ordered(charges.pop(charged.pop()))
 
 
 def _recurring(rows: list[Any], start: date, end: date) -> list[InvoiceLineView]:

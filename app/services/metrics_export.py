@@ -8,12 +8,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from app.domain.metrics import MOVEMENTS
-from app.services.metrics import AccountFigures, MovementFigures, MovementsReport, MrrReport
+from app.services.metrics import AccountFigures, CurrencyFigures, MovementFigures, MovementsReport, MrrReport
 
-#: Fixed, in this order: a finance sheet can rely on them.
-MRR_COLUMNS = ("as_of", "currency", "account_id", "account_name", "family", "mrr", "arr", "accounts")
+#: Fixed, in this order: a finance sheet can rely on them. New columns are only ever appended.
+MRR_COLUMNS = ("as_of", "currency", "account_id", "account_name", "family", "mrr", "arr", "accounts", "arpa")
+LIFETIME = ("invoiced_to_date", "remaining_committed", "lifetime_value")
 MOVEMENT_COLUMNS = ("from", "to", "currency", "account_id", "account_name", "mrr_from", *MOVEMENTS, "mrr_to",
-                    "nrr", "grr")
+                    "nrr", "grr", "arpa", *LIFETIME)
 
 
 def movement_fields(figures: MovementFigures) -> dict[str, Any]:
@@ -21,9 +22,13 @@ def movement_fields(figures: MovementFigures) -> dict[str, Any]:
             **figures.amounts, "nrr": figures.nrr, "grr": figures.grr}
 
 
+def currency_fields(figures: CurrencyFigures) -> dict[str, Any]:
+    return {**movement_fields(figures), "arpa": figures.arpa}
+
+
 def account_fields(figures: AccountFigures) -> dict[str, Any]:
     return {**movement_fields(figures), "account_id": figures.account_id, "account_name": figures.account_name,
-            "changes": figures.changes}
+            "changes": figures.changes, **{name: getattr(figures, name) for name in LIFETIME}}
 
 
 def mrr_rows(report: MrrReport) -> Iterator[dict[str, Any]]:
@@ -37,10 +42,10 @@ def mrr_rows(report: MrrReport) -> Iterator[dict[str, Any]]:
 def movement_rows(report: MovementsReport) -> Iterator[dict[str, Any]]:
     """One row per currency for the window, then per month of the series, then per account."""
     for figures in report.currencies:
-        yield {"from": report.start, "to": report.end, **movement_fields(figures)}
+        yield {"from": report.start, "to": report.end, **currency_fields(figures)}
     for period in report.series or ():
         for figures in period.currencies:
-            yield {"from": period.start, "to": period.end, **movement_fields(figures)}
+            yield {"from": period.start, "to": period.end, **currency_fields(figures)}
     for account in report.accounts or ():
         yield {"from": report.start, "to": report.end, **account_fields(account)}
 

@@ -77,10 +77,10 @@ def test_metrics_print_the_demo_s_mrr_and_movements_as_tables_and_csv(tmp_path: 
     assert moved.returncode == 0, moved.stderr
     assert moved.stdout.splitlines() == [
         ("from,to,currency,account_id,account_name,mrr_from,new,reactivation,seat_expansion,upsell,cross_sell,"
-        "price_increase,contraction,churn,mrr_to,nrr,grr"),
-        "2026-06-01,2027-06-01,EUR,,,840.00,0.00,0.00,0.00,0.00,0.00,21.00,0.00,0.00,861.00,102.50,100.00",
-        "2026-06-01,2027-06-01,PLN,,,1200.00,0.00,0.00,0.00,0.00,0.00,0.00,0.00,-1200.00,0.00,0.00,0.00",
-        "2026-06-01,2027-06-01,USD,,,781.50,0.00,0.00,0.00,0.00,0.00,3.65,0.00,0.00,785.15,100.47,100.00"]
+        "price_increase,contraction,churn,mrr_to,nrr,grr,arpa,invoiced_to_date,remaining_committed,lifetime_value"),
+        "2026-06-01,2027-06-01,EUR,,,840.00,0.00,0.00,0.00,0.00,0.00,21.00,0.00,0.00,861.00,102.50,100.00,430.50,,,",
+        "2026-06-01,2027-06-01,PLN,,,1200.00,0.00,0.00,0.00,0.00,0.00,0.00,0.00,-1200.00,0.00,0.00,0.00,,,,",
+        "2026-06-01,2027-06-01,USD,,,781.50,0.00,0.00,0.00,0.00,0.00,3.65,0.00,0.00,785.15,100.47,100.00,785.15,,,"]
     detail = _cpq("metrics", "movements", "--from", "2026-06-01", "--to", "2027-06-01", "--detail", env=env)
     assert "Théâtre du Rhône" in detail.stdout and "price increase" in detail.stdout
     reversed_window = _cpq("metrics", "movements", "--from", "2027-06-01", "--to", "2026-06-01", env=env)

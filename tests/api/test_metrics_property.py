@@ -142,6 +142,17 @@ def _figures(currency: str, amounts: dict[str, int], mrr_from: int, mrr_to: int)
     return {name: str(money.from_minor(value, currency)) for name, value in values.items()}
 
 
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _invoiced(client: TestClient, keys: Keys, account_id: str, end: date) -> str:
+    """What `GET /v1/invoice-lines` sums for the account (one currency) before `end`."""
+    totals = client.get(f"/v1/invoice-lines?from={FIRST}&to={end}&account_id={account_id}&limit=1",
+                        headers=keys.headers("finance")).json()["totals"]
+    return totals[0]["amount"] if totals else "0.00"
+
+
 def _answered(row: dict[str, Any]) -> dict[str, str]:
     return {name: row[name] for name in ("mrr_from", "mrr_to", *MOVEMENTS)}
 
@@ -169,6 +180,7 @@ def test_sql_agrees_with_the_reference_on_random_histories(
             assert _answered(answered) == _figures(totals.currency, totals.amounts, totals.mrr_from, totals.mrr_to)
             assert (answered["nrr"], answered["grr"]) == tuple(None if v is None else str(v)
                                                                for v in (totals.nrr, totals.grr))
+            assert answered["arpa"] == _text(metrics.arpa(totals.mrr_to, totals.paying, totals.currency))
             moved = sum(Decimal(answered[name]) for name in MOVEMENTS)
             assert moved == Decimal(answered["mrr_to"]) - Decimal(answered["mrr_from"])
         reference = {(str(a.account_id), a.currency): a for t in expected.values() for a in t.accounts}
@@ -180,10 +192,14 @@ def test_sql_agrees_with_the_reference_on_random_histories(
             assert [(c["movement"], c["contract_id"], c["version"], c["amount"]) for c in answered["changes"]] == [
                 (c.movement, str(c.contract_id), c.version, str(money.from_minor(c.amount, account.currency)))
                 for c in account.contributions]
+            assert answered["invoiced_to_date"] == _invoiced(client, keys, answered["account_id"], end)
+            assert Decimal(answered["remaining_committed"]) + Decimal(answered["invoiced_to_date"]) == Decimal(
+                answered["lifetime_value"])
         totals = client.get(f"/v1/metrics/mrr?as_of={end}", headers=keys.headers("finance")).json()["currencies"]
         paying = metrics.paying_accounts(segments, end)
-        assert {(t["currency"], t["mrr"], t["accounts"]) for t in totals} == {
-            (c, str(money.from_minor(v, c)), paying.get(c, 0)) for (c, _), v in metrics.mrr(segments, end).items()}
+        assert {(t["currency"], t["mrr"], t["accounts"], t["arpa"]) for t in totals} == {
+            (c, str(money.from_minor(v, c)), paying.get(c, 0), _text(metrics.arpa(v, paying.get(c, 0), c)))
+            for (c, _), v in metrics.mrr(segments, end).items()}
         for key in ("account", "family"):
             grouped = client.get(f"/v1/metrics/mrr?as_of={end}&group_by={key}", headers=keys.headers("finance"))
             answered_groups = {(g["currency"], g["account_id"] if key == "account" else g["family"]): g["mrr"]

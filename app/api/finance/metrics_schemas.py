@@ -1,4 +1,5 @@
-"""Metrics payloads: MRR and ARR per currency (and per account or family), MRR movements, NRR and GRR."""
+"""Metrics payloads: MRR, ARR and ARPA per currency (and per account or family), MRR movements, NRR and GRR,
+and per account its lifetime value."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pydantic import Field
 
 from app.api.schemas import MoneyOut, Out
 from app.services.metrics import MovementsReport
-from app.services.metrics_export import account_fields, movement_fields
+from app.services.metrics_export import account_fields, currency_fields
 
 
 class CurrencyMrrOut(Out):
@@ -17,6 +18,8 @@ class CurrencyMrrOut(Out):
     mrr: MoneyOut
     arr: MoneyOut = Field(description="12 × MRR")
     accounts: int = Field(description="accounts with MRR that day")
+    arpa: MoneyOut | None = Field(description="average revenue per account: mrr / accounts, rounded half-up to "
+                                              "the currency's minor unit; null without accounts")
 
 
 class MrrGroupOut(CurrencyMrrOut):
@@ -31,7 +34,9 @@ class MrrOut(Out):
     groups: list[MrrGroupOut] | None = Field(None, description="only with group_by")
 
 
-class MovementsOut(Out):
+class MovementFiguresOut(Out):
+    """What a currency's totals and an account's figures share."""
+
     currency: str
     mrr_from: MoneyOut
     new: MoneyOut = Field(description="accounts that never had MRR before `from`: their MRR at `to`")
@@ -47,6 +52,11 @@ class MovementsOut(Out):
     grr: MoneyOut | None = Field(None, description="percent; null without MRR at `from`")
 
 
+class MovementsOut(MovementFiguresOut):
+    arpa: MoneyOut | None = Field(None, description="average revenue per account at `to`: mrr_to / accounts with "
+                                                    "MRR at `to`, half-up to the minor unit; null without any")
+
+
 class ChangeBehindOut(Out):
     movement: str
     amount: MoneyOut
@@ -57,10 +67,16 @@ class ChangeBehindOut(Out):
     quote_number: str | None
 
 
-class AccountMovementsOut(MovementsOut):
+class AccountMovementsOut(MovementFiguresOut):
     account_id: uuid.UUID
     account_name: str
     changes: list[ChangeBehindOut]
+    invoiced_to_date: MoneyOut = Field(description="the invoice lines of the account's contracts in this currency "
+                                                   "dated before `to` (credits and prorations included)")
+    remaining_committed: MoneyOut = Field(description="the lines dated from `to` to the end of each contract's "
+                                                      "commitment on `to`: its term in force (not a renewal); "
+                                                      "evergreen, the earliest end of a cancellation asked on `to`")
+    lifetime_value: MoneyOut = Field(description="invoiced_to_date + remaining_committed")
 
 
 class PeriodOut(Out):
@@ -80,9 +96,9 @@ class MovementsReportOut(Out):
 def report_out(report: MovementsReport) -> MovementsReportOut:
     return MovementsReportOut.model_validate({
         "from": report.start, "to": report.end,
-        "currencies": [movement_fields(f) for f in report.currencies],
+        "currencies": [currency_fields(f) for f in report.currencies],
         "series": None if report.series is None else [
-            {"from": p.start, "to": p.end, "currencies": [movement_fields(f) for f in p.currencies]}
+            {"from": p.start, "to": p.end, "currencies": [currency_fields(f) for f in p.currencies]}
             for p in report.series],
         "accounts": None if report.accounts is None else [account_fields(a) for a in report.accounts],
     })

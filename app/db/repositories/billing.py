@@ -21,13 +21,15 @@ _Columns = TypeVarTuple("_Columns")
 
 @dataclass(frozen=True)
 class Scope:
-    """Which lines: invoice dates in [start, end), optionally one contract or account, from a contract on."""
+    """Which lines: invoice dates in [start, end), optionally one contract, one account or a few accounts, from a
+    contract on."""
 
     start: date
     end: date
     contract_id: uuid.UUID | None = None
     account_id: uuid.UUID | None = None
     resume_at: uuid.UUID | None = None
+    account_ids: frozenset[uuid.UUID] | None = None
 
 
 def _scoped(statement: Select[*_Columns], scope: Scope) -> Select[*_Columns]:
@@ -35,6 +37,8 @@ def _scoped(statement: Select[*_Columns], scope: Scope) -> Select[*_Columns]:
         statement = statement.where(Contract.id == scope.contract_id)
     if scope.account_id is not None:
         statement = statement.where(Contract.account_id == scope.account_id)
+    if scope.account_ids is not None:
+        statement = statement.where(Contract.account_id.in_(scope.account_ids))
     if scope.resume_at is not None:
         statement = statement.where(Contract.id >= scope.resume_at)
     return statement.order_by(Contract.id)

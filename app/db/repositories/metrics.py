@@ -19,8 +19,9 @@ from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, se
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select, Subquery
 
-from app.db.models import Account, Contract, ContractVersion, ProductRow, Quote, SubscriptionSegment
+from app.db.models import Account, Contract, ContractTerm, ContractVersion, ProductRow, Quote, SubscriptionSegment
 from app.domain import changes
+from app.domain.lifetime import Commitment
 from app.domain.metrics import MOVEMENTS, AccountMovements, Contribution, Movements, retention
 
 S = SubscriptionSegment
@@ -93,6 +94,22 @@ def version_quotes(session: Session, ids: set[uuid.UUID]) -> dict[tuple[uuid.UUI
                  .join(Quote, Quote.id == ContractVersion.quote_id))
     rows = session.execute(_among(statement, ContractVersion.contract_id, ids))
     return {(contract, version): (quote, number) for contract, version, quote, number in rows if contract in ids}
+
+
+def commitments(session: Session, day: date, ids: set[uuid.UUID]) -> list[Commitment]:
+    """The contracts of the accounts `ids`, each with the term in force on `day` (if any)."""
+    if not ids:
+        return []
+    term = and_(ContractTerm.contract_id == Contract.id, ContractTerm.start_date <= day,
+                or_(ContractTerm.end_date.is_(None), ContractTerm.end_date > day))
+    statement = (select(Contract.id, Contract.account_id, Contract.currency, Contract.billing_anchor,
+                        Contract.billing_frequency, Contract.notice_days, ContractTerm.id, ContractTerm.end_date,
+                        Contract.end_date, Contract.cancellation_effective_on)
+                 .outerjoin(ContractTerm, term))
+    return [Commitment(contract, account, currency, anchor, frequency, notice, term_id is not None, term_end, end,
+                       cancelled)
+            for contract, account, currency, anchor, frequency, notice, term_id, term_end, end, cancelled
+            in session.execute(_among(statement, Contract.account_id, ids)) if account in ids]
 
 
 def _levels(start: date, end: date) -> Subquery:
@@ -172,15 +189,16 @@ def _accounts(start: date, end: date) -> Subquery:
 
 
 def movement_totals(session: Session, start: date, end: date) -> dict[str, Movements]:
-    """Per currency: MRR on both days, each movement, NRR and GRR."""
+    """Per currency: MRR on both days, each movement, NRR and GRR, and how many accounts have MRR on `end`."""
     accounts = _accounts(start, end)
+    paying = func.sum(case((accounts.c.mrr_to > 0, 1), else_=0))
     statement = (select(accounts.c.currency, func.sum(accounts.c.mrr_from), func.sum(accounts.c.mrr_to),
-                        func.sum(accounts.c.retained), *(func.sum(accounts.c[name]) for name in MOVEMENTS))
+                        func.sum(accounts.c.retained), paying, *(func.sum(accounts.c[name]) for name in MOVEMENTS))
                  .group_by(accounts.c.currency).order_by(accounts.c.currency))
     result: dict[str, Movements] = {}
-    for currency, mrr_from, mrr_to, retained, *amounts in session.execute(statement):
+    for currency, mrr_from, mrr_to, retained, payers, *amounts in session.execute(statement):
         totals = Movements(currency, int(mrr_from), int(mrr_to), dict(zip(MOVEMENTS, map(int, amounts), strict=True)),
-                           int(retained))
+                           int(retained), int(payers))
         totals.nrr, totals.grr = retention(totals.mrr_from, totals.retained, totals.amounts)
         result[currency] = totals
     return result
