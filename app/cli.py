@@ -32,11 +32,17 @@ def serve(
         "--webhooks/--no-webhooks", help="run a webhook worker beside the API (default: CPQ_WEBHOOKS_WORKER, on)")] = None,
 ) -> None:
     """Serve the REST API with uvicorn, and a webhook worker in a process of its own unless disabled."""
+    import signal
+    import sys
+
     import uvicorn
 
     from app.cli_webhooks import start_worker, stop_worker
 
     worker = start_worker() if (get_settings().webhooks_worker if webhooks is None else webhooks) else None
+    # uvicorn handles SIGTERM, shuts down, then raises the signal again for the handler it found: make that an
+    # exit, so the worker is stopped below instead of being left running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
     finally:

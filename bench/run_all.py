@@ -21,6 +21,7 @@ from bench import (
     bench_pricing,
     bench_quotes_api,
     bench_renewal_run,
+    bench_webhooks,
 )
 from bench.common import CPU_COUNT, Result, print_table
 
@@ -32,6 +33,7 @@ BENCHMARKS: list[tuple[str, Callable[[], list[Result]]]] = [
     ("documents", bench_documents.run),
     ("invoice_lines", bench_invoice_lines.run),  # 100 000 contracts on PostgreSQL: about a minute
     ("metrics", bench_metrics.run),  # 1 000 000 segments on PostgreSQL: a few minutes
+    ("webhooks", bench_webhooks.run),  # 2 × 5 000 deliveries to a local receiver: about a minute
     # 10 000 and 100 000 contracts; at the present ~30 contracts/s the larger takes about an hour:
     # CPQ_BENCH_RENEWALS=10000 for a shorter run.
     ("renewal_run", bench_renewal_run.run),

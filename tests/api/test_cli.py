@@ -107,3 +107,66 @@ def test_demo_with_history_plays_the_scripted_year_once(tmp_path: Path) -> None:
     assert [totals["EUR"][name] for name in ("mrr_from", "seat_expansion", "upsell", "cross_sell", "price_increase",
                                              "contraction", "mrr_to", "nrr", "grr")] == [
         "840.00", "105.00", "380.00", "83.30", "30.42", "-160.00", "1278.72", "152.23", "80.95"]
+
+
+def test_cpq_serve_runs_a_webhook_worker_and_cpq_webhooks_deliver_sends_what_is_due(tmp_path: Path) -> None:
+    """The README's receiver gets the renewal run's events from the worker `cpq serve` starts; once it is
+    stopped, `cpq webhooks deliver --once` sends what came after."""
+    import time
+
+    from sqlalchemy import func, select
+
+    from app.db.models import Event
+    from app.db.session import make_engine, make_session_factory
+    from app.services.auth import OPERATOR
+    from app.services.webhooks import create_endpoint
+    from examples.webhook_receiver import Receiver
+
+    env = {"CPQ_DATABASE_URL": f"sqlite:///{tmp_path / 'cpq.db'}", "CPQ_DOCUMENTS_DIR": str(tmp_path / "docs"),
+           "CPQ_PDF_WORKERS": "0", "CPQ_WEBHOOK_ALLOW_PRIVATE_URLS": "true"}
+    assert _cpq("migrate", env=env).returncode == 0
+    assert _cpq("demo", "--today", "2026-01-10", env=env).returncode == 0
+    engine = make_engine(env["CPQ_DATABASE_URL"])
+    factory = make_session_factory(engine)
+    receiver = Receiver()
+    with factory() as session:
+        receiver.trust(create_endpoint(session, caller=OPERATOR, url=receiver.url, event_types=["*"],
+                                       description=None, allow_private=True).secret)
+    receiver.start()
+    assert _cpq("renewals", "run", "--as-of", "2026-12-01", env=env).returncode == 0  # renewal quotes
+
+    def events() -> int:
+        with factory() as session:
+            return session.scalar(select(func.count()).select_from(Event)) or 0
+
+    demo_events = 4
+    port = receiver.server_address[1] + 1
+    server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+                              env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (len(receiver.applied) == events() - demo_events and _up(port)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _up(port)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    served = len(receiver.applied)
+    assert served == events() - demo_events > 0
+    assert _cpq("renewals", "run", "--as-of", "2027-02-01", env=env).returncode == 0  # renewals and an expiry
+    delivered = _cpq("webhooks", "deliver", "--once", env=env)
+    receiver.stop()
+    engine.dispose()
+    assert delivered.returncode == 0, delivered.stderr
+    assert delivered.stdout.startswith(f"{events() - demo_events - served} delivered, 0 to retry, 0 failed")
+    assert len(receiver.applied) == len(receiver.requests) == events() - demo_events and receiver.rejected == 0
+    assert {e["type"] for _, e in receiver.requests} >= {"renewal_quote.created", "contract.renewed"}
+
+
+def _up(port: int) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False

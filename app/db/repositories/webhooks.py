@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import Table, and_, bindparam, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from app.db.bulk import insert_rows
@@ -119,8 +119,16 @@ def claim_due(session: Session, *, now: datetime, lease_until: datetime, limit: 
     return [Claimed(row[0], row[1], row[2], row[3], row[4], row[5]) for row in rows]
 
 
-def record_outcome(session: Session, delivery_id: uuid.UUID, **values: Any) -> None:
-    """Write an attempt's outcome on a delivery still pending (a cancelled one stays cancelled)."""
-    session.execute(update(WebhookDelivery)
-                    .where(and_(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending"))
-                    .values(attempts=WebhookDelivery.attempts + 1, **values))
+_OUTCOME_COLUMNS = ("status", "attempts", "next_attempt_at", "last_attempt_at", "last_response_status", "last_error",
+                    "delivered_at")
+_table = cast(Table, WebhookDelivery.__table__)
+_RECORD_OUTCOME = (update(_table).where(and_(_table.c.id == bindparam("delivery_id"), _table.c.status == "pending"))
+                   .values({name: bindparam(f"new_{name}") for name in _OUTCOME_COLUMNS}))
+
+
+def record_outcomes(session: Session, outcomes: list[dict[str, Any]]) -> None:
+    """Write each attempt's outcome (`delivery_id` and every column of _OUTCOME_COLUMNS) on deliveries still
+    pending (a cancelled one stays cancelled): one statement run for all, pipelined by the driver."""
+    session.execute(_RECORD_OUTCOME, [{"delivery_id": outcome["delivery_id"],
+                                       **{f"new_{name}": outcome[name] for name in _OUTCOME_COLUMNS}}
+                                      for outcome in outcomes])
