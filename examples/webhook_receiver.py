@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -106,6 +107,8 @@ def main() -> None:
     parser.add_argument("--quiet", action="store_true", help="print the counts when stopped, not each event")
     arguments = parser.parse_args()
     receiver = Receiver(arguments.secret, port=arguments.port, echo=not arguments.quiet)
+    for number in (signal.SIGINT, signal.SIGTERM):  # also when started in the background (`&` ignores SIGINT)
+        signal.signal(number, signal.default_int_handler)
     print(f"listening on {receiver.url}", flush=True)
     try:
         receiver.serve_forever()
