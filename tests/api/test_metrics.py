@@ -259,6 +259,29 @@ def test_an_evergreen_owes_its_notice_and_a_termed_cancellation_its_term(client:
     assert (eur["mrr_to"], eur["arpa"]) == ("260.00", "130.00")  # (60.00 + 200.00) / 2
 
 
+def test_a_notice_given_and_a_renewal_made_after_to_are_not_owed(client: TestClient, keys: Keys) -> None:
+    """As of 2027-06-10: Noticed evergreen 2 × 20.00 from 03-01, cancellation asked on 05-20 (effective 07-01,
+    before a notice given on 06-10 would end it); Renewing 2 × 60.00 for 3 months from 05-01, auto-renewing on
+    08-01: the term after `to`'s is not owed on `to`, even once the renewal is made."""
+    add_products(client, keys)
+    noticed = evergreen_of(client, keys, "Noticed", 2, start="2027-03-01")
+    set_today(client, "2027-04-15")
+    account = create_account(client, keys, name="Renewing")
+    renewing = signed_contract(client, keys, account_id=account["id"], start_date="2027-05-01", term_months=3,
+                               renewal={"auto_renew": True}, lines=[{"sku": "EVENTS-60", "quantity": 2}])
+    cancel(client, keys, noticed, "2027-05-20")
+    url = "/v1/metrics/movements?from=2027-02-01&to=2027-06-10&detail=true"
+    for renewed in (False, True):
+        if renewed:
+            run_renewals(client, keys, "2027-08-01")  # the cancellation takes effect, the renewal is made
+            assert invoiced(client, keys, renewing, "2027-08-01", "2027-09-01") == Decimal("120.00")
+        accounts = {a["account_name"]: a for a in get(client, keys, url).json()["accounts"]}
+        # Noticed: 4 × 40.00 invoiced (03-01 … 06-01); nothing dated from 06-10 to 07-01.
+        assert lifetime(accounts["Noticed"]) == ("160.00", "0.00", "160.00")
+        # Renewing: 2 × 120.00 invoiced (05-01, 06-01); owed 07-01, the last period of its term [05-01, 08-01).
+        assert lifetime(accounts["Renewing"]) == ("240.00", "120.00", "360.00")
+
+
 def test_arpa_is_null_when_no_account_pays(client: TestClient, keys: Keys) -> None:
     add_products(client, keys)
     contract_of(client, keys, "Lapsed", "EVENTS-60", 5, "2027-01-01", months=3)
