@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__
-from app.api import errors, idempotency
+from app.api import errors, idempotency, openapi
 from app.api.accounts.router import router as accounts_router
 from app.api.catalog.router import router as catalog_router
 from app.api.contracts.router import router as contracts_router
@@ -47,7 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Configure-price-quote and contracts for subscription software publishers",
         lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
     )
+    openapi.install(app)
     app.state.settings = settings
     app.state.session_factory = make_session_factory(engine)
     app.state.storage = FileStorage(settings.documents_dir)

@@ -127,3 +127,26 @@ class TestPatternsMeanTheSameEverywhere:
         assert response.status_code == 422
         assert [e["loc"] for e in response.json()["errors"]] == [["body", "billing_email"]]
         assert client.get("/v1/accounts", headers=keys.headers("sales")).json()["data"] == []
+
+
+class TestGeneratedClients:
+    def test_operation_ids_are_the_endpoint_names_unique_and_snake_case(self, spec: dict[str, Any]) -> None:
+        ids = [op["operationId"] for item in spec["paths"].values() for op in item.values()]
+        assert len(ids) == len(set(ids)) and all(re.fullmatch(r"[a-z]+(_[a-z]+)*", i) for i in ids), ids
+        assert {"create_quote", "accept_quote", "download_quote_document", "list_invoice_lines", "get_mrr",
+                "create_webhook_endpoint", "get_health"} <= set(ids)
+
+    def test_every_v1_operation_needs_the_bearer_key_and_the_rest_none(self, spec: dict[str, Any]) -> None:
+        assert spec["components"]["securitySchemes"]["bearer"] == {
+            "type": "http", "scheme": "bearer", "bearerFormat": "cpq_…",
+            "description": spec["components"]["securitySchemes"]["bearer"]["description"]}
+        assert spec["security"] == [{"bearer": []}]
+        public = {path for path, item in spec["paths"].items() for op in item.values() if op.get("security") == []}
+        assert public == {"/health", "/metrics"}
+
+    def test_tags_are_declared_with_a_description_and_the_version_is_the_package_s(self, spec: dict[str, Any]) -> None:
+        from app import __version__
+
+        used = {tag for item in spec["paths"].values() for op in item.values() for tag in op["tags"]}
+        assert used == {tag["name"] for tag in spec["tags"]} and all(tag["description"] for tag in spec["tags"])
+        assert spec["info"]["version"] == __version__ != "0.0.0"

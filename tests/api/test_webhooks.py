@@ -140,3 +140,23 @@ class TestWhatAnEndpointGets:
 
         assert types(everything) == ["contract.amended", "contract.cancellation_requested"]
         assert types(amendments) == ["contract.amended"]
+
+
+class TestDeliveryPages:
+    def test_pages_follow_the_feed_and_a_cursor_past_every_row_is_an_empty_page(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any], session_factory: sessionmaker[Session],
+    ) -> None:
+        endpoint = _create(client, keys).json()
+        contract = signed_contract(client, keys, account_id=theatre["id"])
+        for day in ("2026-03-01", "2026-04-01"):
+            accept(client, keys, finalize(client, keys, amend(client, keys, contract["id"], day, {
+                "action": "add_quantity", "sku": "TIX-PRO", "quantity": 1})["id"]))
+        fan_out(session_factory, now=utc_now())
+        path = f"/v1/webhook-endpoints/{endpoint['id']}/deliveries"
+        first = client.get(f"{path}?limit=2", headers=keys.headers("admin")).json()
+        rest = client.get(f"{path}?limit=2&cursor={first['next_cursor']}", headers=keys.headers("admin")).json()
+        sequences = [d["event_sequence"] for d in first["data"] + rest["data"]]
+        assert len(sequences) == 3 and sequences == sorted(sequences) and rest["next_cursor"] is None
+        for cursor in ("0000000000000000000000", "_" * 22):  # more than any BIGINT: past the end
+            beyond = client.get(f"{path}?cursor={cursor}", headers=keys.headers("admin"))
+            assert beyond.status_code == 200 and beyond.json() == {"data": [], "next_cursor": None}

@@ -63,7 +63,7 @@ def create_amendment(contract_id: uuid.UUID, body: AmendmentIn, session: Session
 
 
 @router.get("/{contract_id}/versions", response_model=list[ContractVersionOut])
-def contract_versions(contract_id: uuid.UUID, session: SessionDep, caller: ContractReader) -> object:
+def list_contract_versions(contract_id: uuid.UUID, session: SessionDep, caller: ContractReader) -> object:
     return contracts.contract_versions(session, caller=caller, contract_id=contract_id)
 
 
@@ -93,7 +93,7 @@ def cancel_contract(contract_id: uuid.UUID, body: CancelIn, session: SessionDep,
 
 @router.post("/{contract_id}/renewal-quote", status_code=201, response_model=QuoteOut,
              responses={200: {"model": QuoteOut, "description": "the renewal quote already made for this term"}})
-def renewal_quote(contract_id: uuid.UUID, session: SessionDep, settings: SettingsDep, caller: Sales, today: Today,
+def create_renewal_quote(contract_id: uuid.UUID, session: SessionDep, settings: SettingsDep, caller: Sales, today: Today,
                   response: Response) -> object:
     """The current term's renewal quote, made now whatever the lead window (the run prices it the same way)."""
     view, made = renewal_quotes.renewal_quote_now(session, caller=caller, contract_id=contract_id, today=today,

@@ -21,7 +21,7 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/mrr", response_model=MrrOut, responses=CSV_RESPONSE)
-def mrr(session: SessionDep, _caller: Finance, as_of: CalendarDate,
+def get_mrr(session: SessionDep, _caller: Finance, as_of: CalendarDate,
         group_by: Annotated[Literal["account", "family"] | None, Query()] = None,
         accept: Annotated[str | None, Header()] = None) -> object:
     """MRR and ARR of the segments in force on `as_of`, per currency (never converted), optionally grouped."""
@@ -32,7 +32,7 @@ def mrr(session: SessionDep, _caller: Finance, as_of: CalendarDate,
 
 
 @router.get("/movements", response_model=MovementsReportOut, responses=CSV_RESPONSE)
-def movements(session: SessionDep, _caller: Finance,
+def get_mrr_movements(session: SessionDep, _caller: Finance,
               start: Annotated[CalendarDate, Query(alias="from", description="the first day compared")],
               end: Annotated[CalendarDate, Query(alias="to", description="the second day compared, after from")],
               interval: Annotated[Literal["month"] | None, Query(description="also month by month")] = None,

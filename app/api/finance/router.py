@@ -30,7 +30,7 @@ LineCursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{27}$", descrip
 
 @router.get("/invoice-lines", response_model=InvoiceLinePageOut,
             responses={200: {"content": {"text/csv": {}}, "description": "JSON page, or every line as CSV"}})
-def invoice_lines(
+def list_invoice_lines(
     request: Request, session: SessionDep, _caller: Finance, start: From, end: To,
     contract_id: uuid.UUID | None = None, account_id: uuid.UUID | None = None, limit: Limit = 50,
     cursor: LineCursor = None, accept: Annotated[str | None, Header()] = None,

@@ -40,19 +40,19 @@ class NewApiKeyOut(ApiKeyOut):
 
 
 @router.post("", status_code=201, response_model=NewApiKeyOut)
-def create_key(body: ApiKeyIn, session: SessionDep, caller: Admin, request: Request) -> object:
+def create_api_key(body: ApiKeyIn, session: SessionDep, caller: Admin, request: Request) -> object:
     idempotency.withhold(request, "key")
     key, token = auth.create_key(session, caller=caller, role=body.role, account_id=body.account_id, name=body.name)
     return {**ApiKeyOut.model_validate(key).model_dump(), "key": token}
 
 
 @router.delete("/{key_id}", status_code=204, response_class=Response)
-def revoke_key(key_id: uuid.UUID, session: SessionDep, caller: Admin) -> Response:
+def revoke_api_key(key_id: uuid.UUID, session: SessionDep, caller: Admin) -> Response:
     """Revoke a key: its very next request is a 401. Revoking a revoked key again is a 204 too."""
     auth.revoke_key(session, caller=caller, key_id=key_id, now=utc_now())
     return Response(status_code=204)
 
 
 @router.get("", response_model=PageOut[ApiKeyOut])
-def list_keys(session: SessionDep, _caller: Admin, limit: Limit = 50, cursor: Cursor = None) -> object:
+def list_api_keys(session: SessionDep, _caller: Admin, limit: Limit = 50, cursor: Cursor = None) -> object:
     return auth.list_keys(session, limit=limit, cursor=cursor)

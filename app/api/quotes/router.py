@@ -123,7 +123,7 @@ def finalize_quote(quote_id: QuoteId, session: SessionDep, settings: SettingsDep
 
 @router.get("/{quote_id}/document", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}, "description": "the finalized PDF"}, **STORAGE_PROBLEMS})
-def quote_document(quote_id: QuoteId, session: SessionDep, storage: StorageDep, caller: DocumentReader) -> Response:
+def download_quote_document(quote_id: QuoteId, session: SessionDep, storage: StorageDep, caller: DocumentReader) -> Response:
     stored = documents.quote_document(session, caller=caller, quote_id=quote_id, storage=storage)
     return Response(stored.content, media_type="application/pdf", headers={
         "X-Document-SHA256": stored.sha256, "Content-Disposition": f'inline; filename="{stored.filename}"',
@@ -145,7 +145,7 @@ def accept_quote(quote_id: QuoteId, body: AcceptIn, request: Request, session: S
 @router.get("/{quote_id}/acceptance", response_model=AcceptanceTrailOut, responses={
     404: {"model": Problem, "description": "unknown_quote, or not_accepted: nobody has signed this quote",
           "content": {"application/problem+json": {}}}})
-def acceptance_trail(quote_id: QuoteId, session: SessionDep, caller: DocumentReader) -> object:
+def get_quote_acceptance(quote_id: QuoteId, session: SessionDep, caller: DocumentReader) -> object:
     """Who accepted the quote, when, from where, with which key, and the hash of the document they signed."""
     return contracts.acceptance_trail(session, caller=caller, quote_id=quote_id)
 

@@ -26,10 +26,10 @@ def run_renewals(body: RenewalRunIn, request: Request, settings: SettingsDep, ca
 
 
 @router.get("", response_model=list[RenewalRunOut])
-def list_runs(session: SessionDep, caller: Scheduler, limit: Limit = 50) -> object:
+def list_renewal_runs(session: SessionDep, caller: Scheduler, limit: Limit = 50) -> object:
     return renewal_runs.list_runs(session, limit=limit)
 
 
 @router.get("/{run_id}", response_model=RenewalRunOut)
-def get_run(run_id: uuid.UUID, session: SessionDep, caller: Scheduler) -> object:
+def get_renewal_run(run_id: uuid.UUID, session: SessionDep, caller: Scheduler) -> object:
     return renewal_runs.get_run(session, run_id)

@@ -20,7 +20,7 @@ class HealthOut(Out):
 
 
 @router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut, "description": "unhealthy"}})
-def health(session: SessionDep, storage: StorageDep, response: Response) -> object:
+def get_health(session: SessionDep, storage: StorageDep, response: Response) -> object:
     """503 unless the database answers and a document can be stored: finalize needs both."""
     try:
         with session.begin():
@@ -35,5 +35,5 @@ def health(session: SessionDep, storage: StorageDep, response: Response) -> obje
 
 
 @router.get("/metrics", response_class=Response)
-def metrics() -> Response:
+def get_metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -62,7 +62,7 @@ class WebhookDeliveryOut(Out):
 
 
 @router.post("", status_code=201, response_model=NewWebhookEndpointOut)
-def create_endpoint(body: WebhookEndpointIn, session: SessionDep, caller: Admin, settings: SettingsDep,
+def create_webhook_endpoint(body: WebhookEndpointIn, session: SessionDep, caller: Admin, settings: SettingsDep,
                     request: Request) -> object:
     idempotency.withhold(request, "secret")
     endpoint = webhooks.create_endpoint(session, caller=caller, url=body.url, event_types=body.event_types,
@@ -72,24 +72,24 @@ def create_endpoint(body: WebhookEndpointIn, session: SessionDep, caller: Admin,
 
 
 @router.get("", response_model=PageOut[WebhookEndpointOut])
-def list_endpoints(session: SessionDep, _caller: Admin, limit: Limit = 50, cursor: Cursor = None) -> object:
+def list_webhook_endpoints(session: SessionDep, _caller: Admin, limit: Limit = 50, cursor: Cursor = None) -> object:
     return webhooks.list_endpoints(session, limit=limit, cursor=cursor)
 
 
 @router.get("/{endpoint_id}", response_model=WebhookEndpointOut)
-def get_endpoint(endpoint_id: uuid.UUID, session: SessionDep, _caller: Admin) -> object:
+def get_webhook_endpoint(endpoint_id: uuid.UUID, session: SessionDep, _caller: Admin) -> object:
     return webhooks.get_endpoint(session, endpoint_id)
 
 
 @router.delete("/{endpoint_id}", status_code=204, response_class=Response)
-def delete_endpoint(endpoint_id: uuid.UUID, session: SessionDep, caller: Admin) -> Response:
+def delete_webhook_endpoint(endpoint_id: uuid.UUID, session: SessionDep, caller: Admin) -> Response:
     """Stop sending to the endpoint; its pending deliveries are cancelled. A deleted endpoint is a 404 after."""
     webhooks.delete_endpoint(session, caller=caller, endpoint_id=endpoint_id, now=utc_now())
     return Response(status_code=204)
 
 
 @router.get("/{endpoint_id}/deliveries", response_model=PageOut[WebhookDeliveryOut])
-def list_deliveries(endpoint_id: uuid.UUID, session: SessionDep, _caller: Admin,
+def list_webhook_deliveries(endpoint_id: uuid.UUID, session: SessionDep, _caller: Admin,
                     status: Literal["pending", "delivered", "failed", "cancelled"] | None = None,
                     limit: Limit = 50, cursor: Cursor = None) -> object:
     page = webhooks.list_deliveries(session, endpoint_id=endpoint_id, status=status, limit=limit, cursor=cursor)
@@ -97,7 +97,7 @@ def list_deliveries(endpoint_id: uuid.UUID, session: SessionDep, _caller: Admin,
 
 
 @router.post("/{endpoint_id}/deliveries/{delivery_id}/replay", status_code=202, response_model=WebhookDeliveryOut)
-def replay_delivery(endpoint_id: uuid.UUID, delivery_id: uuid.UUID, session: SessionDep, caller: Admin) -> object:
+def replay_webhook_delivery(endpoint_id: uuid.UUID, delivery_id: uuid.UUID, session: SessionDep, caller: Admin) -> object:
     """Send the delivery again as soon as a worker is free, with a new 24-hour retry window."""
     delivery = webhooks.replay_delivery(session, caller=caller, endpoint_id=endpoint_id, delivery_id=delivery_id,
                                         now=utc_now())

@@ -14,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from app.domain.errors import InvalidInput, Violation
 
 T = TypeVar("T")
+_MAX_BIGINT = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ def fetch_page(
     numeric = id_column.type.python_type is int
     if cursor is not None:
         position = decode_cursor(cursor)
-        statement = statement.where(id_column > (position.int if numeric else position))
+        # A cursor this API did not issue may hold more than a BIGINT: past every row, as any such cursor is.
+        statement = statement.where(id_column > (min(position.int, _MAX_BIGINT) if numeric else position))
     rows = list(session.scalars(statement.order_by(id_column).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
