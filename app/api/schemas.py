@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -111,6 +111,9 @@ EMAIL_PATTERN = rf"^[^@{SPACES}]+@[^@{SPACES}]+$"
 NO_NUL = r"^[^\x00]*$"
 #: A free-text query filter (family, sku…).
 Filter = Annotated[str | None, Query(max_length=64, pattern=NO_NUL)]
+#: A quote's or contract's human number, as its documents print it (Q-2026-000042, C-2026-000001).
+Number = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$",
+                             examples=["C-2026-000001"])]
 #: Marks an integer query parameter as digits only; put it after `Query(...)`, whose bounds then stay in OpenAPI.
 DIGITS_ONLY = BeforeValidator(_query_integer)
 #: A boolean query parameter: `true` or `false` only (not 1, yes or on).

@@ -25,7 +25,13 @@ from app.domain.periods import term_end
 from app.domain.quote_states import can, transition
 from app.services import audit
 from app.services.accounts import account_filter
-from app.services.amendments import CatchUpChanged, apply_amendment, catch_up_changed, visible_contract
+from app.services.amendments import (
+    CatchUpChanged,
+    UnknownContract,
+    apply_amendment,
+    catch_up_changed,
+    visible_contract,
+)
 from app.services.auth import Caller
 from app.services.contract_records import ContractRecords, new_contract, records_of
 from app.services.contract_writes import CARRIED_TERMS, Recorded, quoted_lines, store_change
@@ -59,6 +65,15 @@ class DocumentMismatch(InvalidInput):
 
 def get_contract(session: Session, *, caller: Caller, contract_id: uuid.UUID, as_of: date) -> ContractView:
     with reading(session):
+        return contract_as_of(session, visible_contract(session, caller, contract_id), as_of)
+
+
+def get_contract_by_number(session: Session, *, caller: Caller, number: str, as_of: date) -> ContractView:
+    """The contract a CRM or a signed order form names by its number (`C-2026-000001`)."""
+    with reading(session):
+        contract_id = repo.contract_id_by_number(session, number)
+        if contract_id is None:
+            raise UnknownContract(f"no contract {number}")
         return contract_as_of(session, visible_contract(session, caller, contract_id), as_of)
 
 

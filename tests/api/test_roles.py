@@ -36,6 +36,7 @@ ALLOWED: dict[str, set[str]] = {
     "POST /v1/quotes": {"admin", "sales"},
     "GET /v1/quotes": {"admin", "sales", "finance", "approver", "portal"},
     "GET /v1/quotes/{quote_id}": {"admin", "sales", "finance", "approver", "portal"},
+    "GET /v1/quotes/by-number/{number}": {"admin", "sales", "finance", "approver", "portal"},
     "PATCH /v1/quotes/{quote_id}": {"admin", "sales"},
     "POST /v1/quotes/{quote_id}/approve": {"admin", "approver"},
     "POST /v1/quotes/{quote_id}/finalize": {"admin", "sales"},
@@ -46,6 +47,7 @@ ALLOWED: dict[str, set[str]] = {
     "POST /v1/quotes/{quote_id}/cancel": {"admin", "sales", "portal"},
     "GET /v1/contracts": {"admin", "sales", "finance", "portal"},
     "GET /v1/contracts/{contract_id}": {"admin", "sales", "finance", "portal"},
+    "GET /v1/contracts/by-number/{number}": {"admin", "sales", "finance", "portal"},
     "GET /v1/contracts/{contract_id}/versions": {"admin", "sales", "finance", "portal"},
     "POST /v1/contracts/{contract_id}/amendments": {"admin", "sales", "portal"},
     "PATCH /v1/contracts/{contract_id}": {"admin", "sales"},
@@ -77,7 +79,7 @@ def _endpoints(app: FastAPI) -> list[str]:
 def _call(client: TestClient, endpoint: str, headers: dict[str, str]) -> httpx.Response:
     method, path = endpoint.split(" ")
     url = path.format(sku="TIX-PRO", account_id=uuid.uuid4(), quote_id=uuid.uuid4(), contract_id=uuid.uuid4(),
-                      key_id=uuid.uuid4(), run_id=uuid.uuid4(), endpoint_id=uuid.uuid4(), delivery_id=uuid.uuid4())
+                      key_id=uuid.uuid4(), run_id=uuid.uuid4(), endpoint_id=uuid.uuid4(), delivery_id=uuid.uuid4(), number="C-2026-000001")
     body = None if method in ("GET", "DELETE") else {}
     return client.request(method, url, headers=headers, json=body)
 

@@ -20,7 +20,7 @@ from app.api.deps import (
     Today,
 )
 from app.api.quotes.schemas import AmendmentIn, QuoteOut
-from app.api.schemas import CalendarDate, ContractStatus, PageOut
+from app.api.schemas import CalendarDate, ContractStatus, Number, PageOut
 from app.services import amendments, contract_changes, contracts, renewal_quotes
 
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
@@ -40,6 +40,15 @@ def list_contracts(
         session, caller=caller, as_of=as_of or today, limit=limit, cursor=cursor, account_id=account_id,
         status=status, ending_before=ending_before, renewal_due_on=renewal_due_on,
     )
+
+
+@router.get("/by-number/{number}", response_model=ContractOut)
+def get_contract_by_number(number: Number, session: SessionDep, caller: ContractReader, today: Today,
+                           response: Response, as_of: AsOf = None) -> object:
+    """The contract its number names (as printed on its documents), as `GET /v1/contracts/{id}` reads it."""
+    view = contracts.get_contract_by_number(session, caller=caller, number=number, as_of=as_of or today)
+    response.headers["ETag"] = f'"{view.version}"'
+    return view
 
 
 @router.get("/{contract_id}", response_model=ContractOut)

@@ -32,7 +32,7 @@ from app.api.quotes.schemas import (
     ReasonIn,
     quote_json,
 )
-from app.api.schemas import PageOut, Problem, QuoteStatus, QuoteType
+from app.api.schemas import Number, PageOut, Problem, QuoteStatus, QuoteType
 from app.domain.terms import ContractTerms
 from app.services import contracts, documents, quotes
 from app.services.auth import Caller
@@ -83,6 +83,12 @@ def list_quotes(
     and `contract_id`) and contract."""
     return quotes.list_quotes(session, caller=caller, limit=limit, cursor=cursor, account_id=account_id, status=status,
                               quote_type=quote_type, contract_id=contract_id)
+
+
+@router.get("/by-number/{number}", response_model=QuoteOut)
+def get_quote_by_number(number: Number, session: SessionDep, caller: QuoteReader, response: Response) -> object:
+    """The quote its number names (as printed on its document), as `GET /v1/quotes/{id}` reads it."""
+    return _tagged(response, quotes.get_quote_by_number(session, caller=caller, number=number))
 
 
 @router.get("/{quote_id}", response_model=QuoteOut)

@@ -27,6 +27,10 @@ def contract(session: Session, contract_id: uuid.UUID, *, for_update: bool = Fal
     return session.scalars(statement).first()
 
 
+def contract_id_by_number(session: Session, number: str) -> uuid.UUID | None:
+    return session.scalar(select(Contract.id).where(Contract.number == number))
+
+
 def list_contracts(
     session: Session, *, limit: int, cursor: str | None, account_id: uuid.UUID | None, status: str | None,
     ending_before: date | None, renewal_due_on: date | None = None,
