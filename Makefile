@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 export CPQ_DATABASE_URL ?= sqlite:///./var/cpq.db
 export CPQ_DOCUMENTS_DIR ?= ./var/documents
+# `make run PORT=8080` serves on another port (CPQ_PORT, if set, is the default).
+PORT ?= $(or $(CPQ_PORT),8000)
 # The documents' translations: the template every locale's catalog is updated from, and the catalogs.
 LOCALES := app/documents/locales
 POT := $(LOCALES)/messages.pot
@@ -29,7 +31,7 @@ run: $(STAMP) system-deps
 	$(BIN)/cpq demo
 	@echo "Admin API key (shown once; send it as 'Authorization: Bearer <key>'):"
 	@$(BIN)/cpq keys create --role admin --name "make run" 2>/dev/null | tail -n 1
-	$(BIN)/cpq serve --host 127.0.0.1 --port 8000
+	$(BIN)/cpq serve --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP) system-deps lint test-sqlite test-postgres
 

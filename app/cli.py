@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from enum import Enum
 from typing import Annotated
 
 import typer
 from sqlalchemy.orm import Session
 
+from app import __version__
 from app.cli_metrics import metrics_app
 from app.cli_webhooks import webhooks_app
 from app.config import get_settings
@@ -23,28 +25,72 @@ app.add_typer(metrics_app, name="metrics")
 app.add_typer(webhooks_app, name="webhooks")
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"cpq {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="print the version and exit")] = False,
+) -> None:
+    """cpq: configure-price-quote and contracts"""
+
+
+class LogLevel(str, Enum):
+    """uvicorn's levels, spelled out so a typo is refused by the option instead of by uvicorn's traceback."""
+
+    critical = "critical"
+    error = "error"
+    warning = "warning"
+    info = "info"
+    debug = "debug"
+    trace = "trace"
+
+
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port")] = 8000,
+    host: Annotated[str | None, typer.Option(help="interface to listen on (default: CPQ_HOST, 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default: CPQ_PORT, 8000)")] = None,
     workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
     webhooks: Annotated[bool | None, typer.Option(
         "--webhooks/--no-webhooks", help="run a webhook worker beside the API (default: CPQ_WEBHOOKS_WORKER, on)")] = None,
+    log_level: Annotated[LogLevel, typer.Option(help="uvicorn's log level")] = LogLevel.info,
+    proxy_headers: Annotated[bool, typer.Option(
+        "--proxy-headers/--no-proxy-headers",
+        help="take the client address and scheme from X-Forwarded-For/-Proto of --forwarded-allow-ips")] = False,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        help="comma-separated proxies trusted with --proxy-headers (uvicorn's default: 127.0.0.1)")] = None,
+    root_path: Annotated[str, typer.Option(help="the path prefix a proxy mounts the API under, e.g. /cpq")] = "",
 ) -> None:
-    """Serve the REST API with uvicorn, and a webhook worker in a process of its own unless disabled."""
+    """Serve the REST API with uvicorn, and a webhook worker in a process of its own unless disabled. Refuses to
+    start on a database that is unreachable or behind the latest migration, rather than failing every request."""
     import signal
     import sys
 
     import uvicorn
 
+    from app.cli_errors import not_migrated
     from app.cli_webhooks import start_worker, stop_worker
+    from app.db.migrate import schema_revisions
 
-    worker = start_worker() if (get_settings().webhooks_worker if webhooks is None else webhooks) else None
+    settings = get_settings()
+    current, heads = schema_revisions(settings.database_url)
+    if set(current) != set(heads):
+        detail = f" to the latest schema (at {', '.join(current)}, latest {', '.join(heads)})" if current else ""
+        typer.echo(f"error: {not_migrated(settings.database_url, detail)}", err=True)
+        raise SystemExit(2)
+    worker = start_worker() if (settings.webhooks_worker if webhooks is None else webhooks) else None
     # uvicorn handles SIGTERM, shuts down, then raises the signal again for the handler it found: make that an
     # exit, so the worker is stopped below instead of being left running.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+        uvicorn.run("app.main:create_app", factory=True, host=host or settings.host,
+                    port=settings.port if port is None else port,
+                    workers=workers, log_level=log_level.value, proxy_headers=proxy_headers,
+                    forwarded_allow_ips=forwarded_allow_ips, root_path=root_path)
     finally:
         if worker is not None:
             stop_worker(worker)
@@ -86,6 +132,30 @@ def revoke_key(key_id: Annotated[str, typer.Argument(metavar="ID", help="the id 
     with _session() as session:
         key = revoke(session, caller=OPERATOR, key_id=_uuid(key_id), now=utc_now())
     typer.echo(f"revoked {key.role} key {key.prefix}… (id {key.id})")
+
+
+@keys_app.command("list")
+def list_keys() -> None:
+    """Every API key, revoked ones included, as a table; secrets are never stored, so never shown."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from app.services.auth import list_keys as page_of_keys
+
+    table = Table(title="API keys (times in UTC)")
+    for column in ("id", "prefix", "role", "account", "name", "created", "revoked"):
+        table.add_column(column, no_wrap=column in ("id", "prefix"))
+    cursor: str | None = None
+    with _session() as session:
+        while True:
+            page = page_of_keys(session, limit=200, cursor=cursor)
+            for key in page.data:
+                table.add_row(str(key.id), f"{key.prefix}…", key.role, str(key.account_id or ""), key.name or "",
+                              _moment(key.created_at), _moment(key.revoked_at))
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+    Console().print(table)
 
 
 @app.command()
@@ -202,6 +272,10 @@ def _uuid(value: str) -> uuid.UUID:
         raise typer.BadParameter(f"{value!r} is not an id") from None
 
 
+def _moment(value: datetime | None) -> str:
+    return "" if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
 def _session() -> Session:
     from app.db.session import make_engine, make_session_factory
 
@@ -209,9 +283,11 @@ def _session() -> Session:
 
 
 def main() -> None:
-    """The console script: business errors and settings the environment gives wrongly (CPQ_SELLER_LOGO,
-    CPQ_TRUSTED_PROXIES…) end with their message and exit code 2, not a traceback."""
+    """The console script: business errors, settings the environment gives wrongly (CPQ_SELLER_LOGO,
+    CPQ_TRUSTED_PROXIES…) and a database not migrated or unreachable end with their message and exit code 2,
+    not a traceback."""
     from pydantic import ValidationError
+    from sqlalchemy.exc import DBAPIError
 
     from app.domain.errors import DomainError
 
@@ -224,6 +300,14 @@ def main() -> None:
         for problem in error.errors():
             where = ".".join(str(part) for part in problem["loc"]) or "settings"
             typer.echo(f"error: {where}: {problem['msg']}", err=True)
+        raise SystemExit(2) from None
+    except DBAPIError as error:  # OperationalError, ProgrammingError: classified, anything else stays a bug
+        from app.cli_errors import database_problem
+
+        message = database_problem(error, get_settings().database_url)
+        if message is None:
+            raise
+        typer.echo(f"error: {message}", err=True)
         raise SystemExit(2) from None
 
 

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./var/cpq.db"
     documents_dir: Path = Path("./var/documents")
+    #: Where `cpq serve` listens unless --host / --port say otherwise.
+    host: str = "127.0.0.1"
+    port: int = 8000
     #: A rep's line discount above this percentage needs an approver.
     approval_threshold_percent: Decimal = Decimal(20)
     #: Days a finalized quote stays open when it has no explicit valid_until.

@@ -23,3 +23,21 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def downgrade(database_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(database_url), revision)
+
+
+def schema_revisions(database_url: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The database's Alembic revisions and the code's heads, read with one cheap query: `cpq serve` refuses to
+    start on a schema behind the code's, instead of failing on its first request."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from app.db.session import make_engine
+
+    heads = tuple(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            current = tuple(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+    return current, heads
