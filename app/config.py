@@ -6,7 +6,7 @@ from decimal import Decimal
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     webhook_concurrency: int = 8
     #: `cpq serve` starts a webhook worker beside the API (off: run `cpq webhooks deliver` elsewhere).
     webhooks_worker: bool = True
+    #: Log lines of the "cpq" loggers: text for a terminal, json (one object a line) for a log pipeline.
+    log_format: Literal["text", "json"] = "text"
 
     _seller_logo_uri: str | None = PrivateAttr(default=None)
 

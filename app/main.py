@@ -17,7 +17,8 @@ from app.api.finance.metrics import router as metrics_router
 from app.api.finance.router import router as finance_router
 from app.api.idempotency import IdempotencyMiddleware
 from app.api.keys.router import router as keys_router
-from app.api.middleware import AuthenticationMiddleware, BodyLimitMiddleware, MetricsMiddleware
+from app.api.logs import configure_logging
+from app.api.middleware import AuthenticationMiddleware, BodyLimitMiddleware, MetricsMiddleware, RequestIdMiddleware
 from app.api.quotes.router import router as quotes_router
 from app.api.renewals.router import router as renewals_router
 from app.api.schemas import PROBLEM_RESPONSES
@@ -31,6 +32,7 @@ from app.documents.storage import FileStorage
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    configure_logging(settings)
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
@@ -64,4 +66,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AuthenticationMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every answer, refusals included, carries the id
     return app

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from app.api.etags import MalformedIfMatch
+from app.api.logs import current_request_id
 from app.domain.errors import (
     Conflict,
     DomainError,
@@ -50,7 +51,8 @@ def status_of(error: DomainError) -> int:
 
 
 def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> JSONResponse:
-    body = {"type": f"/problems/{code}", "title": title, "status": status, "detail": detail, "code": code, **extra}
+    body = {"type": f"/problems/{code}", "title": title, "status": status, "detail": detail, "code": code, **extra,
+            "request_id": current_request_id()}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
@@ -93,9 +95,14 @@ def allowed_methods(request: Request) -> list[str]:
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+def unexpected_problem(method: str, path: str, exc: BaseException) -> JSONResponse:
+    """Logs the error and answers 500; called inside the request (by `RequestIdMiddleware`) so both carry its id."""
+    logger.error("unexpected error on %s %s", method, path, exc_info=exc)
     return problem(500, "Internal error", "an unexpected error occurred; it has been logged", "internal_error")
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    return unexpected_problem(request.method, request.url.path, exc)
 
 
 def install(app: FastAPI) -> None:

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.logs import current_request_id
 from app.db.base import utc_now
 from app.services import idempotency
 from app.services.auth import Caller
 
-#: Response headers worth replaying; others (date, server) belong to the new response.
+#: Response headers worth replaying; others (date, server, request-id) belong to the new response.
 _REPLAYED_HEADERS = {b"content-type", b"etag", b"location", b"x-document-sha256"}
 _STATE, _WITHHELD = "idempotency", "idempotency_withheld"
 
@@ -60,7 +61,11 @@ def withhold(request: Request, *fields: str) -> None:
 async def _replay(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Replayed)
     stored = exc.response
-    response = Response(stored.body, status_code=stored.status_code, headers=dict(stored.headers))
+    headers = dict(stored.headers)
+    body = stored.body
+    if headers.get("content-type") == "application/problem+json":
+        body = _with_request_id(body)
+    response = Response(body, status_code=stored.status_code, headers=headers)
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
@@ -114,6 +119,14 @@ class IdempotencyMiddleware:
                 headers.append(("idempotent-withheld", ", ".join(withheld)))
             stored = idempotency.StoredResponse(status, headers, body)
             await run_in_threadpool(idempotency.complete, session, pending=pending, response=stored)
+
+
+def _with_request_id(body: bytes) -> bytes:
+    """A replayed problem names this request, as its Request-Id header does: support finds the replay's log lines."""
+    document = json.loads(body)
+    if isinstance(document, dict) and "request_id" in document:
+        document["request_id"] = current_request_id()
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _without(body: bytes, fields: tuple[str, ...]) -> bytes:

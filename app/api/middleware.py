@@ -1,4 +1,5 @@
-"""Pure ASGI middleware, outermost first: request metrics by route, the body size cap, and authentication.
+"""Pure ASGI middleware, outermost first: the request id, request metrics by route, the body size cap, and
+authentication.
 
 The cap and authentication run before anything reads the request body: a hostile client can make the service
 neither read a large body nor do any work (an idempotency record included) without a valid key.
@@ -6,15 +7,18 @@ neither read a large body nor do any work (an idempotency record included) witho
 
 from __future__ import annotations
 
+import secrets
 import time
 
 from prometheus_client import Counter, Histogram
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.errors import domain_problem, problem
+from app.api.errors import domain_problem, problem, unexpected_problem
+from app.api.logs import REQUEST_ID
 from app.domain.errors import Unauthenticated
 from app.services import auth
 from app.services.auth import Caller
@@ -23,6 +27,57 @@ REQUESTS = Counter("cpq_http_requests_total", "HTTP requests", ["method", "route
 LATENCY = Histogram("cpq_http_request_duration_seconds", "HTTP request latency", ["method", "route"])
 #: Methods that carry no body: an anonymous one goes on to its route (404 for an unknown path, else 401 there).
 _BODILESS = {"GET", "HEAD", "OPTIONS"}
+#: A client's own Request-Id is kept up to this length (longer, or not printable ASCII: a new one is made).
+MAX_REQUEST_ID = 200
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (the client's `Request-Id` when sane, else a new one), sets it for the logs and
+    problem bodies while the request is handled, and sends it back in the `Request-Id` header of every answer.
+
+    Outermost, so the refusals of the middleware inside it carry the id too. An unexpected error is answered here
+    (500, logged with the id) rather than by Starlette's outer handler, which runs after the id is unset.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = sane_request_id(_header(scope, b"request-id")) or new_request_id()
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                # Set, not appended: a replayed answer's stored headers never name the original request.
+                MutableHeaders(scope=message)["Request-Id"] = request_id
+            await send(message)
+
+        token = REQUEST_ID.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as error:
+            if started:
+                raise  # the answer is half sent: only the server can end it
+            # Answered and logged once, here; not re-raised, or Starlette's handler and the server log it twice more.
+            await unexpected_problem(scope["method"], scope["path"], error)(scope, receive, send_with_id)
+        finally:
+            REQUEST_ID.reset(token)
+
+
+def sane_request_id(value: str | None) -> str | None:
+    """The client's id when it can go into a header and a log line as is: printable ASCII, at most 200 chars."""
+    if value and len(value) <= MAX_REQUEST_ID and value.isascii() and value.isprintable() and value.strip():
+        return value
+    return None
+
+
+def new_request_id() -> str:
+    return "req_" + secrets.token_urlsafe(18)
 
 
 class MetricsMiddleware:

@@ -217,6 +217,8 @@ class Problem(Out):
     detail: str
     code: str
     errors: list[ProblemError] | None = None
+    request_id: str | None = Field(
+        None, description="The Request-Id of this answer (also in its header): quote it to support.")
 
 
 def _problem(description: str) -> dict[str, Any]:

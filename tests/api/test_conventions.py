@@ -47,7 +47,10 @@ class TestIdempotency:
         headers = keys.headers("sales", **{"Idempotency-Key": "bad"})
         first = client.post("/v1/accounts", headers=headers, json={**ACCOUNT, "currency": "XYZ"})
         again = client.post("/v1/accounts", headers=headers, json={**ACCOUNT, "currency": "XYZ"})
-        assert first.status_code == again.status_code == 422 and again.json() == first.json()
+        assert first.status_code == again.status_code == 422 and again.headers["idempotent-replayed"] == "true"
+        # The same problem, naming the request that got it (its Request-Id), as support will look that one up.
+        assert {**again.json(), "request_id": None} == {**first.json(), "request_id": None}
+        assert again.json()["request_id"] == again.headers["request-id"] != first.json()["request_id"]
 
 
 class TestIfMatch:
