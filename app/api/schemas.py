@@ -99,9 +99,10 @@ Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A
 #: The ISO 4217 codes the service knows the minor units of; the schema lists them so clients need not guess.
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", json_schema_extra={"enum": sorted(MINOR_UNITS)})]
 #: A date `YYYY-MM-DD` within the dates the service handles, in a body or a query.
-#: The bounds are in the schema too, as a pattern (JSON Schema has no date minimum), so clients see them.
+#: The bounds are in the schema too, as a pattern (JSON Schema has no date minimum), so clients see them; months
+#: and days are spelled out so that generators (Schemathesis) draw few strings that are no date at all.
 CalendarDate = Annotated[date, BeforeValidator(_date_text), AfterValidator(_calendar), WithJsonSchema(
-    {"type": "string", "format": "date", "pattern": r"^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"})]
+    {"type": "string", "format": "date", "pattern": r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"})]
 #: Every character Python's or JavaScript's `\s` counts as a space, spelled out: a pattern must mean the same
 #: to the server (Python) and to clients and schema tools (ECMAScript), whose `\s` differ.
 SPACES = r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
