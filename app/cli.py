@@ -248,6 +248,7 @@ def run_renewals(
     table.add_row("processed", str(report.contracts_processed))
     for name in COUNTERS.values():
         table.add_row(name.replace("_", " "), str(getattr(report, name)))
+    table.add_row("quotes expired", str(report.quotes_expired))
     table.add_row("errors", str(len(report.errors)))
     Console().print(table)
     for error in report.errors:

@@ -13,6 +13,7 @@ from app.api import errors, idempotency, openapi
 from app.api.accounts.router import router as accounts_router
 from app.api.catalog.router import router as catalog_router
 from app.api.contracts.router import router as contracts_router
+from app.api.finance import event_schemas
 from app.api.finance.metrics import router as metrics_router
 from app.api.finance.router import router as finance_router
 from app.api.idempotency import IdempotencyMiddleware
@@ -21,7 +22,6 @@ from app.api.logs import configure_logging
 from app.api.middleware import AuthenticationMiddleware, BodyLimitMiddleware, MetricsMiddleware, RequestIdMiddleware
 from app.api.quotes.router import router as quotes_router
 from app.api.renewals.router import router as renewals_router
-from app.api.schemas import PROBLEM_RESPONSES
 from app.api.system.router import router as system_router
 from app.api.webhooks.router import router as webhooks_router
 from app.config import Settings, get_settings
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=openapi.operation_id,
     )
     openapi.install(app)
+    event_schemas.install(app)
     app.state.settings = settings
     app.state.session_factory = make_session_factory(engine)
     app.state.storage = FileStorage(settings.documents_dir)
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(system_router)
     for router in (catalog_router, accounts_router, quotes_router, contracts_router, renewals_router, finance_router,
                    metrics_router, keys_router, webhooks_router):
-        app.include_router(router, responses=PROBLEM_RESPONSES)
+        app.include_router(router)
     # Added innermost first: metrics, then the body cap, then authentication run before anything reads the body.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(AuthenticationMiddleware)

@@ -34,24 +34,31 @@ def main() -> int:
     parser.add_argument("--phases", default="examples,coverage,fuzzing")
     parser.add_argument("--seed", default="1")
     options, extra = parser.parse_known_args()
-    with tempfile.TemporaryDirectory(prefix="cpq-st-") as scratch, _database(Path(scratch)) as url:
+    with tempfile.TemporaryDirectory(prefix="cpq-st-") as scratch, demo_service(Path(scratch)) as (base_url, key):
+        command = [
+            str(BIN / "schemathesis"), "run", f"{base_url}/openapi.json", "--checks", "all",
+            "--max-examples", str(options.max_examples), "--phases", options.phases, "--seed", options.seed,
+            "--workers", "1", "--no-color", "-H", f"Authorization: Bearer {key}", *extra,
+        ]
+        code = subprocess.call(command, cwd=ROOT)
+        if code:
+            print("server log (tail):", *(Path(scratch) / "server.log").read_text().splitlines()[-40:], sep="\n")
+        return code
+
+
+@contextlib.contextmanager
+def demo_service(scratch: Path) -> Iterator[tuple[str, str]]:
+    """`cpq serve` on a free loopback port over a fresh database with the demo data as of DEMO_TODAY: its base
+    URL and an admin key. Also used by tests/api/test_generated_client.py."""
+    with _database(scratch) as url:
         env = {**os.environ, "CPQ_DATABASE_URL": url, "CPQ_DOCUMENTS_DIR": f"{scratch}/documents",
                "CPQ_PDF_WORKERS": "0", "PYTHONPATH": str(ROOT)}
         for args in (["migrate"], ["demo", "--today", DEMO_TODAY]):
             subprocess.run([str(BIN / "cpq"), *args], env=env, check=True, capture_output=True)
         created = subprocess.run([str(BIN / "cpq"), "keys", "create", "--role", "admin", "--name", "schemathesis"],
                                  env=env, check=True, capture_output=True, text=True)
-        key = created.stdout.strip().splitlines()[-1]
-        with _server(env, Path(scratch) / "server.log") as base_url:
-            command = [
-                str(BIN / "schemathesis"), "run", f"{base_url}/openapi.json", "--checks", "all",
-                "--max-examples", str(options.max_examples), "--phases", options.phases, "--seed", options.seed,
-                "--workers", "1", "--no-color", "-H", f"Authorization: Bearer {key}", *extra,
-            ]
-            code = subprocess.call(command, cwd=ROOT, env=env)
-        if code:
-            print("server log (tail):", *(Path(scratch) / "server.log").read_text().splitlines()[-40:], sep="\n")
-        return code
+        with _server(env, scratch / "server.log") as base_url:
+            yield base_url, created.stdout.strip().splitlines()[-1]
 
 
 @contextlib.contextmanager
@@ -77,15 +84,16 @@ def _server(env: dict[str, str], log: Path) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([str(BIN / "cpq"), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=log.open("wb"))
     base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(f"{base_url}/health", server, log)
-        yield base_url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with log.open("wb") as stderr, subprocess.Popen(
+            [str(BIN / "cpq"), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+            stdout=subprocess.DEVNULL, stderr=stderr) as server:
+        try:
+            _wait_for(f"{base_url}/health", server, log)
+            yield base_url
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def _wait_for(url: str, server: subprocess.Popen[bytes], log: Path, seconds: float = 30.0) -> None:

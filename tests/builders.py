@@ -44,10 +44,11 @@ def seed_catalog(session: Session) -> None:
 
 def create_account(
     client: TestClient, keys: Keys, *, name: str = "Théâtre du Rhône", currency: str = "EUR", locale: str = "fr",
-    billing_email: str = "compta@example.org",
+    billing_email: str = "compta@example.org", **extra: Any,
 ) -> dict[str, Any]:
+    """An account; `extra` adds fields to the body (metadata, external_id…)."""
     response = client.post("/v1/accounts", headers=keys.headers("sales"), json={
-        "name": name, "currency": currency, "locale": locale, "billing_email": billing_email,
+        "name": name, "currency": currency, "locale": locale, "billing_email": billing_email, **extra,
     })
     assert response.status_code == 201, response.text
     return response.json()
@@ -105,6 +106,55 @@ def amend(client: TestClient, keys: Keys, contract_id: str, effective_date: str,
                            json={"effective_date": effective_date, "changes": list(changes)})
     assert response.status_code == expect, response.text
     return response.json()
+
+
+def accepted_amendment(client: TestClient, keys: Keys, contract_id: str, effective_date: str,
+                       *changes: dict[str, Any]) -> dict[str, Any]:
+    """An amendment quote made, finalized and accepted: the accepted quote."""
+    quote = finalize(client, keys, amend(client, keys, contract_id, effective_date, *changes)["id"])
+    return accept(client, keys, quote)["quote"]
+
+
+def renew_by_hand(client: TestClient, keys: Keys, contract_id: str) -> dict[str, Any]:
+    """The contract's renewal quote made, finalized and accepted: the renewed contract."""
+    response = client.post(f"/v1/contracts/{contract_id}/renewal-quote", headers=keys.headers("sales"))
+    assert response.status_code == 201, response.text
+    return accept(client, keys, finalize(client, keys, response.json()["id"]))["contract"]
+
+
+def renewal_run(client: TestClient, keys: Keys, as_of: str, *, dry_run: bool = False) -> dict[str, Any]:
+    """The scheduler's renewal run as of `as_of`: its report."""
+    response = client.post("/v1/renewal-runs", headers=keys.headers("scheduler"),
+                           json={"as_of": as_of, "dry_run": dry_run})
+    assert response.status_code == (200 if dry_run else 201), response.text
+    return response.json()
+
+
+def events(client: TestClient, keys: Keys, after: int = 0) -> list[dict[str, Any]]:
+    """The events feed after `after`, as finance polls it."""
+    response = client.get(f"/v1/events?after={after}&limit=500", headers=keys.headers("finance"))
+    assert response.status_code == 200, response.text
+    data: list[dict[str, Any]] = response.json()["data"]
+    return data
+
+
+def invoice_lines(client: TestClient, keys: Keys, query: str) -> dict[str, Any]:
+    """A JSON page of `GET /v1/invoice-lines?{query}`, read with the finance key."""
+    response = client.get(f"/v1/invoice-lines?{query}", headers=keys.headers("finance"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def walk_invoice_lines(client: TestClient, keys: Keys, query: str) -> list[dict[str, Any]]:
+    """Every line of `GET /v1/invoice-lines?{query}`, page after page by `next_cursor`."""
+    walked: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        page = invoice_lines(client, keys, f"{query}{cursor}")
+        walked += page["data"]
+        if page["next_cursor"] is None:
+            return walked
+        cursor = f"&cursor={page['next_cursor']}"
 
 
 def set_today(client: TestClient, day: str) -> None:

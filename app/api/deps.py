@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable, Coroutine
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
@@ -12,10 +14,12 @@ from sqlalchemy.orm import Session
 
 from app.api import idempotency
 from app.api.etags import versions_matching
-from app.api.schemas import DIGITS_ONLY
+from app.api.schemas import DIGITS_ONLY, NO_NUL, ExternalId, Timestamp
 from app.config import Settings
 from app.documents.storage import DocumentStorage
-from app.domain.errors import Forbidden, Unauthenticated
+from app.domain import metadata
+from app.domain.errors import Forbidden, InvalidInput, Unauthenticated, ViolationList
+from app.domain.listing import Narrowing
 from app.services.auth import Caller
 
 # Dependencies that do no I/O are `async`: FastAPI runs a sync dependency in the threadpool, and each hop
@@ -61,6 +65,10 @@ async def get_caller(request: Request) -> Caller:
     return caller
 
 
+#: The roles besides admin each `require(...)` check admits: the OpenAPI document lists a 403 where some are not.
+ADMITTED: dict[Callable[..., Any], frozenset[str]] = {}
+
+
 def require(*roles: str) -> Callable[..., Coroutine[Any, Any, Caller]]:
     """A dependency admitting the given roles; admin may do everything."""
 
@@ -71,6 +79,7 @@ def require(*roles: str) -> Callable[..., Coroutine[Any, Any, Caller]]:
         await idempotency.guard(request, session, caller)
         return caller
 
+    ADMITTED[check] = frozenset(roles)
     return check
 
 
@@ -92,6 +101,72 @@ IfMatch = Annotated[frozenset[int] | None, Depends(if_match)]
 Limit = Annotated[int, Query(ge=1, le=500, description="page size"), DIGITS_ONLY]
 #: A cursor is the last id of a page (a UUID, base64url without padding): any such value is a valid position.
 Cursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{22}$", description="next_cursor of the previous page")]
+
+_METADATA_PARAMETER = re.compile(r"metadata\[(.*)\]", re.DOTALL)
+
+
+async def metadata_filter(request: Request) -> dict[str, str]:
+    """`?metadata[crm_id]=abc&metadata[region]=eu`: the objects holding every pair given. FastAPI reads no
+    deepObject parameter, so this reads the query string; METADATA_QUERY documents it."""
+    pairs: dict[str, str] = {}
+    problems = ViolationList()
+    for name, value in request.query_params.multi_items():
+        if not name.startswith("metadata"):
+            continue
+        match = _METADATA_PARAMETER.fullmatch(name)
+        key = match.group(1) if match else ""
+        if not (match and 0 < len(key) <= metadata.MAX_KEY_LENGTH and re.fullmatch(metadata.KEY_PATTERN, key)):
+            problems.add(("query", name), f"{name!r} is not metadata[key] with a key of 1 to {metadata.MAX_KEY_LENGTH} "
+                                          "characters, without square brackets, quotes, backslashes or controls")
+        elif len(value) > metadata.MAX_VALUE_LENGTH or "\x00" in value:
+            problems.add(("query", name), f"a metadata value has at most {metadata.MAX_VALUE_LENGTH} characters")
+        else:
+            pairs[key] = value
+    problems.raise_if_any(InvalidInput, "the metadata filter is ill-formed")
+    return pairs
+
+
+MetadataFilter = Annotated[dict[str, str], Depends(metadata_filter)]
+#: `openapi_extra` of a list endpoint taking MetadataFilter: the parameter as a deepObject of strings.
+METADATA_QUERY: dict[str, Any] = {"parameters": [{
+    "name": "metadata", "in": "query", "required": False, "style": "deepObject", "explode": True,
+    "description": "only objects whose metadata holds every pair given: metadata[crm_id]=abc",
+    "schema": {"type": "object", "maxProperties": metadata.MAX_KEYS,
+               "propertyNames": {"minLength": 1, "maxLength": metadata.MAX_KEY_LENGTH, "pattern": metadata.KEY_PATTERN},
+               "additionalProperties": {"type": "string", "maxLength": metadata.MAX_VALUE_LENGTH,
+                                        "pattern": NO_NUL}},
+}]}
+
+
+async def listed(
+    created_after: Annotated[Timestamp | None, Query(description="made strictly after this instant")] = None,
+    created_before: Annotated[Timestamp | None, Query(description="made strictly before this instant")] = None,
+) -> Narrowing:
+    """What every list takes: when its objects were made (compared in UTC, as they are stored)."""
+    return Narrowing(None if created_after is None else created_after.astimezone(UTC),
+                     None if created_before is None else created_before.astimezone(UTC))
+
+
+Listed = Annotated[Narrowing, Depends(listed)]
+
+
+async def tagged(by: Listed, pairs: MetadataFilter) -> Narrowing:
+    """What the lists of objects with metadata take: the creation window and metadata pairs."""
+    return replace(by, metadata=pairs)
+
+
+Tagged = Annotated[Narrowing, Depends(tagged)]
+
+
+async def identified(
+    by: Tagged, external_id: Annotated[ExternalId | None, Query(description="only the one with this external_id")]
+    = None,
+) -> Narrowing:
+    """What the lists of objects with external ids take: a tagged list's filters and the external id."""
+    return replace(by, external_id=external_id)
+
+
+Identified = Annotated[Narrowing, Depends(identified)]
 
 READ_ALL = ("sales", "approver", "finance", "scheduler", "portal")
 AnyRole = Annotated[Caller, Depends(require(*READ_ALL))]

@@ -10,6 +10,8 @@ from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 from fastapi import Path, Query
 from pydantic import (
     AfterValidator,
+    AliasChoices,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -24,6 +26,7 @@ from pydantic import (
 )
 from pydantic.json_schema import JsonSchemaValue
 
+from app.domain import metadata
 from app.domain.catalog import MAX_QUANTITY
 from app.domain.money import MINOR_UNITS
 from app.domain.periods import MAX_DATE, MIN_DATE
@@ -39,7 +42,9 @@ T = TypeVar("T")
 _DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DIGITS = re.compile(r"[0-9]{1,19}")
-_MONEY_SCHEMA = WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["21.00"]})
+#: Money and percentages are strings in JSON (a float would lose digits): `format: decimal` tells generated clients.
+_MONEY_SCHEMA = WithJsonSchema({"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$",
+                                "examples": ["21.00"]})
 _AS_STRING = PlainSerializer(str, return_type=str, when_used="json")
 
 
@@ -103,6 +108,20 @@ Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", json_schema_extra={"enum"
 #: and days are spelled out so that generators (Schemathesis) draw few strings that are no date at all.
 CalendarDate = Annotated[date, BeforeValidator(_date_text), AfterValidator(_calendar), WithJsonSchema(
     {"type": "string", "format": "date", "pattern": r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"})]
+_TIMESTAMP_PATTERN = (r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]"
+                      r":[0-5][0-9](\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")
+
+
+def _timestamp_text(value: object) -> object:
+    """Lax parsing would take a Unix time or a date alone; an instant must say its offset."""
+    if isinstance(value, str) and re.match(_TIMESTAMP_PATTERN, value):
+        return value
+    raise ValueError("must be an RFC 3339 timestamp with its offset, such as 2026-12-04T09:30:00Z (+ is %2B in a URL)")
+
+
+#: An RFC 3339 instant (`2026-12-04T09:30:00Z`, `…T10:30:00+01:00`) in a query; the pattern is in the schema too.
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_timestamp_text), WithJsonSchema(
+    {"type": "string", "format": "date-time", "pattern": _TIMESTAMP_PATTERN})]
 #: Every character Python's or JavaScript's `\s` counts as a space, spelled out: a pattern must mean the same
 #: to the server (Python) and to clients and schema tools (ECMAScript), whose `\s` differ.
 SPACES = r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
@@ -124,6 +143,38 @@ QuoteStatus = Literal["draft", "needs_approval", "approved", "open", "accepted",
                       "stale"]
 ContractStatus = Literal["active", "expired", "cancelled"]
 QuoteType = Literal["new", "amendment", "renewal"]
+
+
+def _key_count(pairs: dict[str, Any]) -> dict[str, Any]:
+    if len(pairs) > metadata.MAX_KEYS:
+        raise ValueError(f"at most {metadata.MAX_KEYS} keys; {list(pairs)[metadata.MAX_KEYS]!r} is one too many")
+    return pairs
+
+
+_MetadataKey = Annotated[str, Field(min_length=1, max_length=metadata.MAX_KEY_LENGTH, pattern=metadata.KEY_PATTERN)]
+_MetadataValue = Annotated[str, Field(max_length=metadata.MAX_VALUE_LENGTH)]
+
+
+def _metadata_schema(description: str, *, removable: bool) -> WithJsonSchema:
+    """Spelled out: pydantic would put the key pattern in `patternProperties`, which constrains no key."""
+    value: dict[str, Any] = {"type": "string", "maxLength": metadata.MAX_VALUE_LENGTH}
+    return WithJsonSchema({
+        "type": "object", "maxProperties": metadata.MAX_KEYS, "description": description,
+        "propertyNames": {"minLength": 1, "maxLength": metadata.MAX_KEY_LENGTH, "pattern": metadata.KEY_PATTERN},
+        "additionalProperties": {"anyOf": [value, {"type": "null"}]} if removable else value,
+    })
+
+
+#: Stripe's metadata: up to 50 pairs, keys 1–40 characters (no square brackets), values up to 500.
+Metadata = Annotated[dict[_MetadataKey, _MetadataValue], AfterValidator(_key_count), _metadata_schema(
+    'your own key-value pairs; a key given as "" is not kept', removable=False)]
+#: A PATCH of metadata: the keys given are merged in; a key given as "" or null is removed.
+MetadataPatch = Annotated[dict[_MetadataKey, _MetadataValue | None], AfterValidator(_key_count), _metadata_schema(
+    'merged in: a key given as "" or null is removed, the others stay', removable=True)]
+#: Read from a row's `metadata_` (declarative classes keep `metadata`) or a view's `metadata`.
+MetadataOut = Annotated[dict[str, str], Field(validation_alias=AliasChoices("metadata_", "metadata"))]
+#: The caller's own id for an object (a CRM's, an ERP's): printable ASCII without spaces, unique per kind.
+ExternalId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[!-~]+$", examples=["crm-00042"])]
 
 
 def _refuse_nul(value: Any) -> None:
@@ -220,20 +271,3 @@ class Problem(Out):
     errors: list[ProblemError] | None = None
     request_id: str | None = Field(
         None, description="The Request-Id of this answer (also in its header): quote it to support.")
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "description": description, "content": {"application/problem+json": {}}}
-
-
-#: Error answers documented on every endpoint, so clients (and Schemathesis) know their shape.
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem("the request cannot be read: a body that is not UTF-8, or a malformed header (If-Match)"),
-    401: _problem("no valid API key"),
-    403: _problem("the key's role may not do this"),
-    404: _problem("not found, or not visible to this key"),
-    409: _problem("the object's state does not allow this"),
-    412: _problem("If-Match names a stale version"),
-    413: _problem("the request body is larger than the configured cap (CPQ_MAX_BODY_BYTES)"),
-    422: _problem("invalid input, with the reasons"),
-}

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import MetaData, Uuid, inspect
+from sqlalchemy import JSON, MetaData, Uuid, inspect, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from app.db.types import UtcDateTime
@@ -77,6 +77,14 @@ class IdMixin:
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now, onupdate=utc_now)
+
+
+class MetadataMixin:
+    """The caller's own string key-value pairs (Stripe's `metadata`); the attribute cannot be called `metadata`,
+    which declarative classes keep for their `MetaData`."""
+
+    metadata_: Mapped[dict[str, str]] = mapped_column(
+        "metadata", JSON, default=dict, server_default=text("'{}'"))
 
 
 def written_after(target: str, column: str) -> Any:

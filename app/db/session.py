@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +22,10 @@ def make_engine(database_url: str) -> Engine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         # Sized for the threadpool that runs sync endpoints: connections that overflow a small pool are
         # closed on return and reopened (with their pragmas) on the next request.
+        # JSON keeps non-ASCII text as is: SQLite's JSON paths compare a key with its stored text unescaped,
+        # so a metadata key "é" stored as "\u00e9" could never be filtered on.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20,
-                               max_overflow=40)
+                               max_overflow=40, json_serializer=partial(json.dumps, ensure_ascii=False))
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine

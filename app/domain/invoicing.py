@@ -6,6 +6,8 @@ amendment's proration (or credit) line instead, so the two together never bill a
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -40,6 +42,25 @@ class RecurringLine:
     quantity: int
     unit_price: Decimal
     amount: Decimal
+
+
+def line_id(contract_id: uuid.UUID, source_id: uuid.UUID, kind: str, invoice_date: date,
+            period_start: date | None, period_end: date | None) -> uuid.UUID:
+    """The id of an invoice line: the UUID formed by the MD5 of `contract|source|kind|invoice date|period`.
+
+    Lines are derived, not stored, so the id must follow from what the line is: the row it comes from (the
+    segment of a recurring line, the stored proration, credit or one-time charge) and the invoice it is on.
+    The same line then has the same id whatever range, filters or page it was read with, and two lines never
+    share one (a segment bills a period once; each charge is its own row). MD5 because PostgreSQL has it
+    built in: once lines are generated in SQL, `md5(concat_ws('|', contract_id::text, source_id::text, kind,
+    to_char(invoice_date, 'YYYY-MM-DD'), coalesce(to_char(period_start, 'YYYY-MM-DD'), ''),
+    coalesce(to_char(period_end, 'YYYY-MM-DD'), '')))::uuid` gives the same ids (`to_char`, not `::text`, which
+    follows DateStyle). A key, not a secret: what matters is that distinct texts never collide by accident.
+    """
+    text = (f"{contract_id}|{source_id}|{kind}|{invoice_date.isoformat()}|"
+            f"{'' if period_start is None else period_start.isoformat()}|"
+            f"{'' if period_end is None else period_end.isoformat()}")
+    return uuid.UUID(bytes=hashlib.md5(text.encode(), usedforsecurity=False).digest())
 
 
 @dataclass(frozen=True)

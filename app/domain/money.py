@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from app.domain.errors import InvalidInput
+from app.domain.errors import InvalidInput, Violation
 
 #: ISO 4217 minor units of the currencies the service accepts.
 MINOR_UNITS: dict[str, int] = {
@@ -29,13 +29,13 @@ class UnknownCurrency(InvalidInput):
     title = "Unknown currency"
 
 
-def minor_units(currency: str) -> int:
+def minor_units(currency: str, loc: tuple[str | int, ...] | None = None) -> int:
+    """The currency's decimals; an unknown one is refused, pointing at `loc` when the caller knows the input."""
     try:
         return MINOR_UNITS[currency]
     except KeyError:
-        raise UnknownCurrency(
-            f"currency {currency!r} is not supported; use one of {', '.join(sorted(MINOR_UNITS))}"
-        ) from None
+        reason = f"currency {currency!r} is not supported; use one of {', '.join(sorted(MINOR_UNITS))}"
+        raise UnknownCurrency(reason, None if loc is None else [Violation(loc, reason)]) from None
 
 
 def round_amount(value: Decimal, currency: str) -> Decimal:

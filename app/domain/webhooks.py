@@ -18,8 +18,17 @@ EVENT_TYPES = (
     "contract.cancelled",
     "contract.expired",
     "renewal_quote.created",
+    "quote.created",
+    "quote.finalized",
+    "quote.accepted",
+    "quote.declined",
+    "quote.cancelled",
+    "quote.expired",
 )
 ALL_EVENTS = "*"
+#: Every payload says which version of its type's schema it follows. Fields are added within a version; a change
+#: that removes or renames one makes a new version of that type's schema.
+SCHEMA_VERSION = 1
 
 #: The first retry waits this long; each failure doubles the wait, up to RETRY_CAP.
 FIRST_RETRY = timedelta(seconds=30)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,9 +19,12 @@ from app.documents.catalogs import SUPPORTED_LOCALES
 from app.domain import money
 from app.domain.addresses import Address
 from app.domain.errors import InvalidInput, NotFound
+from app.domain.listing import EVERYTHING, Narrowing
+from app.domain.metadata import NO_METADATA, merged
 from app.domain.pricing import ContractedPrice, validate_contracted_price
 from app.services import audit
 from app.services.auth import Caller
+from app.services.own_fields import apply_changes, claim_external_id
 
 #: The locales documents are written in; the API's `Locale` literal must list the same (a test checks).
 LOCALES = SUPPORTED_LOCALES
@@ -55,14 +59,16 @@ def account_filter(caller: Caller, account_id: uuid.UUID | None) -> uuid.UUID | 
 
 def create_account(session: Session, *, caller: Caller, name: str, currency: str, locale: str,
                    billing_email: str, legal_name: str | None = None, billing_address: Address | None = None,
-                   tax_id: str | None = None) -> Account:
+                   tax_id: str | None = None, metadata: Mapping[str, str] = NO_METADATA,
+                   external_id: str | None = None) -> Account:
     money.minor_units(currency)
     _check_locale(locale)
     with session.begin():
         row = Account(name=name, currency=currency, locale=locale, billing_email=billing_email,
-                      legal_name=legal_name, tax_id=tax_id)
+                      legal_name=legal_name, tax_id=tax_id, metadata_=merged({}, metadata))
         row.billing_address = billing_address
         session.add(row)
+        claim_external_id(session, row, external_id)
         session.flush()
         audit.record(session, caller, "account.created", "account", row.id)
     return row
@@ -80,15 +86,15 @@ def update_account(session: Session, *, caller: Caller, account_id: uuid.UUID, c
         _check_locale(changes["locale"])
     with session.begin():
         row = visible_account(session, caller, account_id)
-        for name, value in changes.items():
-            setattr(row, name, value)
+        apply_changes(session, row, changes)
         audit.record(session, caller, "account.updated", "account", account_id, {"fields": sorted(changes)})
     return row
 
 
-def list_accounts(session: Session, *, caller: Caller, limit: int, cursor: str | None) -> Page[Account]:
+def list_accounts(session: Session, *, caller: Caller, limit: int, cursor: str | None,
+                  by: Narrowing = EVERYTHING) -> Page[Account]:
     with reading(session):
-        return repo.list_accounts(session, limit=limit, cursor=cursor, only_id=caller.account_id)
+        return repo.list_accounts(session, limit=limit, cursor=cursor, only_id=caller.account_id, by=by)
 
 
 def create_contracted_price(
@@ -116,8 +122,9 @@ def create_contracted_price(
 
 
 def list_contracted_prices(
-    session: Session, *, caller: Caller, account_id: uuid.UUID, limit: int, cursor: str | None
+    session: Session, *, caller: Caller, account_id: uuid.UUID, limit: int, cursor: str | None,
+    by: Narrowing = EVERYTHING,
 ) -> Page[ContractedPriceRow]:
     with reading(session):
         visible_account(session, caller, account_id)
-        return repo.list_contracted_prices(session, account_id=account_id, limit=limit, cursor=cursor)
+        return repo.list_contracted_prices(session, account_id=account_id, limit=limit, cursor=cursor, by=by)

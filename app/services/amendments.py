@@ -23,7 +23,7 @@ from app.domain.errors import Conflict, Forbidden, NotFound, Violation
 from app.domain.invoicing import BillingSchedule, catch_up_moved
 from app.domain.periods import period_months
 from app.domain.proration import prorate
-from app.services import audit
+from app.services import audit, quote_events
 from app.services.auth import Caller
 from app.services.contract_records import ContractRecords, records_of
 from app.services.contract_writes import CARRIED_TERMS, Recorded, quoted_lines, store_change
@@ -80,6 +80,7 @@ def create_amendment(
         session.add(row)
         session.flush()
         audit.record(session, caller, "quote.created", "quote", row.id, {"number": row.number, "type": "amendment"})
+        quote_events.append(session, row, "quote.created", contract)
         return quote_view(row)
 
 

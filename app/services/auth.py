@@ -16,6 +16,7 @@ from app.db.repositories import auth as auth_repo
 from app.db.repositories.pagination import Page
 from app.db.session import reading
 from app.domain.errors import InvalidInput, NotFound
+from app.domain.listing import EVERYTHING, Narrowing
 from app.services import audit
 
 ROLES = ("admin", "sales", "approver", "finance", "scheduler", "portal")
@@ -76,6 +77,6 @@ def authenticate(session: Session, token: str) -> Caller | None:
         return None if key is None else Caller(key_id=key.id, role=key.role, account_id=key.account_id)
 
 
-def list_keys(session: Session, *, limit: int, cursor: str | None) -> Page[ApiKey]:
+def list_keys(session: Session, *, limit: int, cursor: str | None, by: Narrowing = EVERYTHING) -> Page[ApiKey]:
     with reading(session):
-        return auth_repo.list_keys(session, limit=limit, cursor=cursor)
+        return auth_repo.list_keys(session, limit=limit, cursor=cursor, by=by)

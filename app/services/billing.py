@@ -3,6 +3,13 @@
 Lines are derived from the contracts' history, not stored: they are always consistent with it. They are
 produced contract by contract from one streamed query, so a month over 100 000 contracts streams in flat
 memory.
+
+Each line has a stable `id` (`app.domain.invoicing.line_id`) and an `updated_at`: the time the row it comes
+from (segment, proration, credit or one-time charge) was recorded. Those rows are written once, by the version
+that made them, and billing reads only what was known on the invoice date, so a line never changes once it
+appears: a later version (a back-dated amendment) adds lines of its own, with its own recording time (and from
+its acceptance on, its segments bill instead of those it closed). `updated_after` keeps only the lines recorded
+after an instant, so finance pulls what changed and upserts it by id.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Generator, Iterable
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import groupby
 from operator import attrgetter
@@ -26,7 +33,7 @@ from app.db.session import reading
 from app.domain import money
 from app.domain.contracts import Segment
 from app.domain.errors import InvalidInput
-from app.domain.invoicing import BillingSchedule, recurring_lines
+from app.domain.invoicing import BillingSchedule, line_id, recurring_lines
 from app.domain.periods import period_months
 
 KIND_ORDER = {"recurring": 0, "proration": 1, "credit": 2, "one_time": 3}
@@ -34,6 +41,7 @@ KIND_ORDER = {"recurring": 0, "proration": 1, "credit": 2, "one_time": 3}
 
 @dataclass(frozen=True)
 class InvoiceLineView:
+    id: uuid.UUID
     contract_id: uuid.UUID
     contract_number: str
     account_id: uuid.UUID
@@ -47,6 +55,7 @@ class InvoiceLineView:
     amount: Decimal
     currency: str
     quote_id: uuid.UUID | None
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -70,15 +79,17 @@ def check_range(start: date, end: date) -> None:
 
 def stream_invoice_lines(
     session: Session, *, start: date, end: date, contract_id: uuid.UUID | None = None,
-    account_id: uuid.UUID | None = None, resume_at: uuid.UUID | None = None,
+    account_id: uuid.UUID | None = None, resume_at: uuid.UUID | None = None, updated_after: datetime | None = None,
 ) -> Generator[InvoiceLineView]:
-    """Every line in the range, contract by contract (in id order), each contract's lines by date.
+    """Every line in the range (of a row recorded after `updated_after`, if given), contract by contract (in id
+    order), each contract's lines by date.
 
     One streamed query reads the segments; the range's charges (few) are read at once and merged in.
     """
     check_range(start, end)
+    after = None if updated_after is None else updated_after.astimezone(UTC)  # SQLite compares the UTC text
     with reading(session):
-        yield from lines_in(session, repo.Scope(start, end, contract_id, account_id, resume_at))
+        yield from lines_in(session, repo.Scope(start, end, contract_id, account_id, resume_at, updated_after=after))
 
 
 def lines_in(session: Session, scope: repo.Scope) -> Generator[InvoiceLineView]:
@@ -121,30 +132,34 @@ def _ordered(lines: list[InvoiceLineView]) -> list[InvoiceLineView]:
 
 def _line(row: Any, sku: str, kind: str, invoice_date: date, period_start: date | None, period_end: date | None,
           quantity: int, unit_price: Decimal, amount: Decimal) -> InvoiceLineView:
-    """A line of the contract in `row` (its id, number, account and currency)."""
+    """A line from `row` (its contract's id, number, account and currency; its own id and recording time)."""
     currency = row.currency
     return InvoiceLineView(
+        id=line_id(row.contract_id, row.source_id, kind, invoice_date, period_start, period_end),
         contract_id=row.contract_id, contract_number=row.number, account_id=row.account_id, sku=sku, kind=kind,
         invoice_date=invoice_date, period_start=period_start, period_end=period_end, quantity=quantity,
         unit_price=money.display_unit_price(unit_price, currency), amount=money.round_amount(amount, currency),
-        currency=currency, quote_id=row.quote_id,
+        currency=currency, quote_id=row.quote_id, updated_at=row.recorded_at,
     )
 
 
+#: `id` and `updated_at` came last, after the columns clients already read by position.
 CSV_COLUMNS = [
     "contract_id", "contract_number", "account_id", "sku", "kind", "invoice_date", "period_start", "period_end",
-    "quantity", "unit_price", "amount", "currency", "quote_id",
+    "quantity", "unit_price", "amount", "currency", "quote_id", "id", "updated_at",
 ]
+_TEXT_FIELDS = attrgetter(*CSV_COLUMNS[:-1])
 
 
 def csv_row(line: InvoiceLineView) -> list[str]:
-    """A line as CSV fields, in CSV_COLUMNS order (empty for a missing period or quote)."""
-    return ["" if value is None else str(value) for value in (getattr(line, name) for name in CSV_COLUMNS)]
+    """A line as CSV fields, in CSV_COLUMNS order (empty for a missing period or quote; RFC 3339 `updated_at`,
+    which `updated_after` takes back)."""
+    return ["" if value is None else str(value) for value in _TEXT_FIELDS(line)] + [line.updated_at.isoformat()]
 
 
 def invoice_line_page(
     session: Session, *, start: date, end: date, contract_id: uuid.UUID | None, account_id: uuid.UUID | None,
-    limit: int, cursor: str | None,
+    limit: int, cursor: str | None, updated_after: datetime | None = None,
 ) -> InvoiceLinePage:
     """A page of lines, and the sums per currency over the whole range and filters.
 
@@ -156,7 +171,7 @@ def invoice_line_page(
     given: dict[uuid.UUID, int] = defaultdict(int)
     next_cursor = None
     lines = stream_invoice_lines(session, start=start, end=end, contract_id=contract_id, account_id=account_id,
-                                 resume_at=resume_at)
+                                 resume_at=resume_at, updated_after=updated_after)
     with closing(lines):  # stopping early must release the streaming cursor now, not at garbage collection
         for line in lines:
             if line.contract_id == resume_at and given[line.contract_id] < skip:
@@ -170,7 +185,7 @@ def invoice_line_page(
     if cursor is None and next_cursor is None:  # the page is the whole range: no second pass for the sums
         return InvoiceLinePage(page, None, _totals(page))
     totals = _totals(stream_invoice_lines(session, start=start, end=end, contract_id=contract_id,
-                                          account_id=account_id))
+                                          account_id=account_id, updated_after=updated_after))
     return InvoiceLinePage(page, next_cursor, totals)
 
 

@@ -26,8 +26,10 @@ from app.domain.catalog import (
     validate_schedule,
 )
 from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.metadata import merged
 from app.services import audit
 from app.services.auth import Caller
+from app.services.own_fields import apply_changes
 
 
 class UnknownProduct(NotFound):
@@ -57,7 +59,7 @@ def create_product(session: Session, *, caller: Caller, sku: str, kind: str, **f
         if repo.product_row(session, sku) is not None:
             raise Conflict(f"a product with sku {sku!r} exists already; skus are never reused")
         _check_rules(session, sku, fields.get("requires", ()), fields.get("excludes", ()))
-        row = ProductRow(sku=sku, kind=kind, **fields)
+        row = ProductRow(sku=sku, kind=kind, metadata_=merged({}, fields.pop("metadata", {})), **fields)
         session.add(row)
         session.flush()
         audit.record(session, caller, "product.created", "product", sku)
@@ -70,8 +72,7 @@ def update_product(session: Session, *, caller: Caller, sku: str, changes: dict[
         row = _product(session, sku, for_update=True)
         if "requires" in changes or "excludes" in changes:
             _check_rules(session, sku, changes.get("requires", row.requires), changes.get("excludes", row.excludes))
-        for name, value in changes.items():
-            setattr(row, name, value)
+        apply_changes(session, row, changes)
         audit.record(session, caller, "product.updated", "product", sku, {"fields": sorted(changes)})
     return row
 
@@ -115,7 +116,7 @@ def create_price_entry(
 def list_price_entries(session: Session, **filters: Any) -> Page[PriceBookEntry]:
     """Entries matching the filters; a currency the service does not know is refused, not an empty page."""
     if filters.get("currency") is not None:
-        money.minor_units(filters["currency"])
+        money.minor_units(filters["currency"], loc=("query", "currency"))
     with reading(session):
         return repo.list_price_entries(session, **filters)
 

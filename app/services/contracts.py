@@ -21,9 +21,10 @@ from app.domain import acceptance
 from app.domain.amendments import StaleAmendment
 from app.domain.contracts import Term
 from app.domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from app.domain.listing import EVERYTHING, Narrowing
 from app.domain.periods import term_end
 from app.domain.quote_states import can, transition
-from app.services import audit
+from app.services import audit, quote_events
 from app.services.accounts import account_filter
 from app.services.amendments import (
     CatchUpChanged,
@@ -79,12 +80,12 @@ def get_contract_by_number(session: Session, *, caller: Caller, number: str, as_
 
 def list_contracts(
     session: Session, *, caller: Caller, as_of: date, limit: int, cursor: str | None, account_id: uuid.UUID | None,
-    status: str | None, ending_before: date | None, renewal_due_on: date | None = None,
+    status: str | None, ending_before: date | None, renewal_due_on: date | None = None, by: Narrowing = EVERYTHING,
 ) -> Page[ContractView]:
     with reading(session):
         page = repo.list_contracts(
             session, limit=limit, cursor=cursor, account_id=account_filter(caller, account_id), status=status,
-            ending_before=ending_before, renewal_due_on=renewal_due_on,
+            ending_before=ending_before, renewal_due_on=renewal_due_on, by=by,
         )
         ids = [row.id for row in page.data]
         segments = repo.segments_in_force_for(session, ids, as_of)
@@ -94,10 +95,12 @@ def list_contracts(
         return Page(views, page.next_cursor)
 
 
-def contract_versions(session: Session, *, caller: Caller, contract_id: uuid.UUID) -> list[ContractVersionView]:
+def contract_versions(session: Session, *, caller: Caller, contract_id: uuid.UUID, limit: int,
+                      cursor: str | None, by: Narrowing = EVERYTHING) -> Page[ContractVersionView]:
     with reading(session):
         row = visible_contract(session, caller, contract_id)
-        return [version_view(v) for v in repo.versions(session, row.id)]
+        page = repo.versions(session, row.id, limit=limit, cursor=cursor, by=by)
+        return Page([version_view(v) for v in page.data], page.next_cursor)
 
 
 @retry_transient
@@ -143,6 +146,7 @@ def accept_quote(
                 "prepare it again"
             )
         else:
+            mark = event_repo.pending_mark(session)
             records = APPLY[row.type](session, caller, row, None if contract is None else records_of(session, contract),
                                       today, signer_name)
             contract = records.contract
@@ -155,10 +159,13 @@ def accept_quote(
             row.status = transition(row.status, "accept", number=row.number)
             row.contract_id, row.version = contract.id, row.version + 1
             audit.record(session, caller, "quote.accepted", "quote", row.id, {"contract": contract.number})
+            quote_events.append(session, row, "quote.accepted", contract, at=mark)
             session.flush()
             as_of = row.effective_date or row.start_date
             return quote_view(row), contract_as_of(session, contract, as_of)
         audit.record(session, caller, f"quote.{row.status}", "quote", row.id)
+        if row.status == "expired":
+            quote_events.append(session, row, "quote.expired", contract)
     raise refusal
 
 
@@ -186,7 +193,8 @@ def contract_as_of(session: Session, contract: Contract, as_of: date) -> Contrac
 
 def _apply_new(session: Session, caller: Caller, quote: Quote, records: ContractRecords | None, today: date,
                signer_name: str) -> ContractRecords:
-    """A new-business quote makes a contract: its first term, its segments, `contract.created`."""
+    """A new-business quote makes a contract: its first term, its segments, its metadata (copied once: an
+    amendment's or renewal's acceptance leaves the contract's metadata as it is), `contract.created`."""
     assert records is None
     number = quote_repo.next_number(session, series="C", year=today.year)
     end = term_end(quote.start_date, quote.term_months)
@@ -194,7 +202,7 @@ def _apply_new(session: Session, caller: Caller, quote: Quote, records: Contract
         number=f"C-{today.year}-{number:06d}", account_id=quote.account_id, currency=quote.currency,
         status="active", start_date=quote.start_date, billing_anchor=quote.start_date, term_months=quote.term_months,
         term_number=1, term_start=quote.start_date,
-        end_date=end, version=0, source_quote_id=quote.id,
+        end_date=end, version=0, source_quote_id=quote.id, metadata_=dict(quote.metadata_),
         **{name: getattr(quote, name) for name in CARRIED_TERMS if name != "term_months"},
     )
     session.add(contract)

@@ -48,7 +48,7 @@ from app.domain.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
 from app.domain.periods import term_end
 from app.domain.price_steps import PriceBook, rep_steps
 from app.domain.quote_states import QuoteTransitionRefused, can, transition
-from app.services import audit
+from app.services import audit, quote_events
 from app.services.auth import Caller
 from app.services.quotes import check_version, load_quote, lock_quote
 from app.services.retry import retry_transient
@@ -192,7 +192,7 @@ def _record(session: Session, caller: Caller, quote_id: uuid.UUID, frozen: _Froz
             rendered: RenderedDocument) -> QuoteView:
     """Step 3: under the locks, record the stored document if the quote is still what was rendered."""
     with session.begin():
-        row, _contract = lock_quote(session, caller, quote_id)
+        row, contract = lock_quote(session, caller, quote_id)
         if row.version != frozen.version or not can(row.status, "finalize"):
             raise QuoteChanged(f"quote {row.number} changed while its document was rendered (it is now version "
                                f"{row.version}, {row.status}); read it again and finalize that version")
@@ -201,6 +201,7 @@ def _record(session: Session, caller: Caller, quote_id: uuid.UUID, frozen: _Froz
         row.document_path, row.document_sha256 = name, rendered.sha256
         row.template_version, row.document_revision = rendered.template_version, frozen.document.version
         audit.record(session, caller, "quote.finalized", "quote", row.id, {"sha256": rendered.sha256})
+        quote_events.append(session, row, "quote.finalized", contract)
         session.flush()
         return quote_view(row)
 

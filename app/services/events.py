@@ -1,4 +1,4 @@
-"""The contract events feed that finance and provisioning poll."""
+"""The events feed that finance and provisioning poll: contract and quote events, in commit order."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ class EventView:
     sequence: int
     id: uuid.UUID
     type: str
-    contract_id: uuid.UUID
-    contract_version: int
+    contract_id: uuid.UUID | None
+    contract_version: int | None
     quote_id: uuid.UUID | None
     payload: dict[str, Any]
     created_at: datetime

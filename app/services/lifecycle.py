@@ -22,7 +22,7 @@ from app.domain.periods import MAX_DATE
 from app.domain.pricing import list_unit_price
 from app.domain.quote_states import transition
 from app.domain.terms import RenewalSettings
-from app.services import audit
+from app.services import audit, quote_events
 from app.services.auth import Caller
 from app.services.contract_records import ContractRecords
 from app.services.contract_writes import Recorded, quoted_lines, store_change
@@ -103,7 +103,9 @@ def auto_renew(session: Session, caller: Caller, records: ContractRecords, quote
     """At the term end, an auto-renew contract renews with its renewal quote as it stands."""
     quote.status = transition(quote.status, "auto_renew", number=quote.number)
     quote.version += 1
+    mark = event_repo.pending_mark(session)
     renew(session, caller, records, quote, on)
+    quote_events.append(session, quote, "quote.accepted", records.contract, at=mark)
 
 
 def expire(session: Session, caller: Caller, records: ContractRecords, on: date) -> None:
@@ -113,6 +115,7 @@ def expire(session: Session, caller: Caller, records: ContractRecords, on: date)
     quote = renewal_quote(records, current_term(contract).number + 1)
     if quote is not None and quote.status not in ("declined", "cancelled", "expired", "accepted"):
         quote.status, quote.version = transition(quote.status, "expire", number=quote.number), quote.version + 1
+        quote_events.append(session, quote, "quote.expired", contract)
 
 
 def cancel_effective(session: Session, caller: Caller, records: ContractRecords, on: date) -> None:

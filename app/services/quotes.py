@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +21,8 @@ from app.db.repositories.pagination import Page
 from app.db.session import reading
 from app.domain.amendments import Change
 from app.domain.errors import InvalidInput, NotFound, PreconditionFailed
+from app.domain.listing import EVERYTHING, Narrowing
+from app.domain.metadata import merged
 from app.domain.pricing import (
     LineRequest,
     PricedQuote,
@@ -30,11 +32,12 @@ from app.domain.pricing import (
 )
 from app.domain.quote_states import QuoteTransitionRefused, can, transition
 from app.domain.terms import ContractTerms, RenewalSettings, validate_terms
-from app.services import audit
+from app.services import audit, quote_events
 from app.services.accounts import UnknownAccount, account_filter, visible_account
 from app.services.amendments import reprice_amendment
 from app.services.auth import Caller
 from app.services.contract_records import records_of
+from app.services.own_fields import merge_metadata
 from app.services.price_lists import price_list
 from app.services.quote_rows import quote_line, store_priced
 from app.services.renewal_quotes import reprice_renewal_quote
@@ -58,6 +61,7 @@ class QuoteDraft:
     terms: ContractTerms
     lines: Sequence[LineRequest]
     valid_until: date | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ class QuoteChanges:
     fields: dict[str, Any] = field(default_factory=dict)
     lines: Sequence[LineRequest] | None = None
     amendment_changes: Sequence[Change] | None = None
+    #: Merged into the quote's metadata (app.services.own_fields), whatever its type.
+    metadata: Mapping[str, str | None] | None = None
 
 
 def load_quote(session: Session, caller: Caller, quote_id: uuid.UUID, *, for_update: bool = False) -> Quote:
@@ -148,13 +154,14 @@ def create_quote(session: Session, *, caller: Caller, today: date, draft: QuoteD
         row = Quote(
             number=f"Q-{today.year}-{number:06d}", type="new", version=1, account_id=account.id,
             currency=account.currency, start_date=draft.start_date, valid_until=draft.valid_until,
-            created_by=caller.key_id, lines=[],
+            created_by=caller.key_id, lines=[], metadata_=merged({}, draft.metadata),
         )
         _apply_terms(row, draft.terms)
         _store_pricing(row, priced, draft.lines, threshold)
         session.add(row)
         session.flush()
         audit.record(session, caller, "quote.created", "quote", row.id, {"number": row.number})
+        quote_events.append(session, row, "quote.created", None)
         return quote_view(row)
 
 
@@ -169,6 +176,8 @@ def update_quote(
         check_version(row, if_match)
         if not can(row.status, "edit"):
             raise QuoteTransitionRefused(f"quote {row.number} is {row.status}; only draft quotes can be edited")
+        if changes.metadata is not None:
+            merge_metadata(row, changes.metadata)
         if row.type == "amendment":
             _update_amendment(session, row, changes, threshold, today)
         elif row.type == "renewal":
@@ -242,12 +251,14 @@ def get_quote_by_number(session: Session, *, caller: Caller, number: str) -> Quo
 def list_quotes(
     session: Session, *, caller: Caller, limit: int, cursor: str | None, account_id: uuid.UUID | None,
     status: str | None, quote_type: str | None = None, contract_id: uuid.UUID | None = None,
+    by: Narrowing = EVERYTHING,
 ) -> Page[QuoteView]:
     portal = caller.account_id is not None
     with reading(session):
         page = repo.list_quotes(
             session, limit=limit, cursor=cursor, account_id=account_filter(caller, account_id),
             status=status, statuses=PORTAL_VISIBLE if portal else None, quote_type=quote_type, contract_id=contract_id,
+            by=by,
         )
         return Page([quote_view(row) for row in page.data], page.next_cursor)
 
@@ -258,7 +269,7 @@ def _transition(
     verb: str, reason: str | None = None,
 ) -> QuoteView:
     with session.begin():
-        row, _contract = lock_quote(session, caller, quote_id)
+        row, contract = lock_quote(session, caller, quote_id)
         check_version(row, if_match)
         row.status = status = transition(row.status, action, number=row.number, verb=verb)
         row.version += 1
@@ -267,6 +278,7 @@ def _transition(
             row.approved_by, row.approved_at = caller.key_id, now
         else:
             row.closed_at, row.close_reason = now, reason
+            quote_events.append(session, row, f"quote.{status}", contract)
         audit.record(session, caller, f"quote.{status}", "quote", row.id, {"reason": reason} if reason else None)
         session.flush()
         return quote_view(row)

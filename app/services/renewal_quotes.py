@@ -24,7 +24,7 @@ from app.domain import renewals
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.pricing import LineRequest
 from app.domain.quote_states import EDITABLE, can, transition
-from app.services import audit
+from app.services import audit, quote_events
 from app.services.amendments import visible_contract
 from app.services.auth import Caller
 from app.services.contract_records import ContractRecords, records_of
@@ -80,6 +80,7 @@ def make_renewal_quote(session: Session, caller: Caller, records: ContractRecord
     assert end is not None
     bulk.add(session, row)
     contract.renewal_quote_id, records.renewal_quote = row.id, row
+    quote_events.append(session, row, "quote.created", contract)
     event_repo.append(session, Event(
         id=new_id(), type="renewal_quote.created", contract_id=contract.id, contract_version=contract.version,
         quote_id=row.id, payload={"number": row.number, "contract": contract.number, "term": term.number + 1,

@@ -36,6 +36,7 @@ from app.services import contract_records, lifecycle
 from app.services.auth import Caller
 from app.services.contract_records import ContractRecords
 from app.services.price_lists import load_contracted_prices
+from app.services.quote_expiry import expire_quotes
 from app.services.renewal_quotes import make_renewal_quote, reprice_renewal_quote
 
 logger = logging.getLogger("cpq.renewals")
@@ -69,6 +70,8 @@ class RunReport:
     evergreen_uplifts: int
     cancellations_effective: int
     errors: list[RunError]
+    #: Open quotes past their `valid_until` as of the run's date, expired after the contracts (quote_expiry).
+    quotes_expired: int
 
 
 @dataclass
@@ -112,18 +115,19 @@ def run_renewals(
     tally = _Tally(Counter(), [])
     try:
         tally = _work(factory, job, progress) if workers == 1 else _in_processes(factory, job, workers, progress)
+        quotes_expired = expire_quotes(factory, caller=caller, as_of=as_of, dry_run=dry_run)
     except BaseException as error:  # noqa: BLE001 - the run is marked failed, then it is raised again
-        failure = error
+        failure, quotes_expired = error, 0
     status = "failed" if failure else "completed"
     with factory() as session, session.begin():
         if run_id is not None:
-            repo.finish(session, run_id, status=status, processed=tally.processed,
-                        counts={COUNTERS[k]: v for k, v in tally.counts.items()}, finished_at=utc_now())
+            repo.finish(session, run_id, status=status, processed=tally.processed, finished_at=utc_now(),
+                        counts={**{COUNTERS[k]: v for k, v in tally.counts.items()}, "quotes_expired": quotes_expired})
     if failure is not None:
         raise failure
     return RunReport(
         id=run_id or new_id(), as_of=as_of, dry_run=dry_run, workers=workers, status=status,
-        contracts_processed=tally.processed, errors=tally.errors,
+        contracts_processed=tally.processed, errors=tally.errors, quotes_expired=quotes_expired,
         **{name: tally.counts[kind] for kind, name in COUNTERS.items()},
     )
 
@@ -360,5 +364,5 @@ def _report(row: RenewalRun, errors: list[RenewalRunError]) -> RunReport:
         contracts_processed=row.contracts_processed, renewal_quotes_created=row.renewal_quotes_created,
         contracts_renewed=row.contracts_renewed, contracts_expired=row.contracts_expired,
         evergreen_uplifts=row.evergreen_uplifts, cancellations_effective=row.cancellations_effective,
-        errors=[RunError(e.contract_id, e.code, e.detail) for e in errors],
+        quotes_expired=row.quotes_expired, errors=[RunError(e.contract_id, e.code, e.detail) for e in errors],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -111,6 +111,7 @@ class QuoteView:
     effective_date: date | None = None
     renewal_term: int | None = None
     document_revision: int = 0
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,8 @@ class ContractView:
     renewal_quote_id: uuid.UUID | None
     cancellation: CancellationView | None
     next_due_on: date | None
+    metadata: dict[str, str]
+    external_id: str | None
 
 
 @dataclass(frozen=True)
@@ -266,7 +269,7 @@ def quote_view(row: Quote) -> QuoteView:
         approved_at=row.approved_at, finalized_at=row.finalized_at, document_sha256=row.document_sha256,
         template_version=row.template_version, created_at=row.created_at, updated_at=row.updated_at,
         base_version=row.base_version, effective_date=row.effective_date, renewal_term=row.renewal_term,
-        document_revision=row.document_revision,
+        document_revision=row.document_revision, metadata=dict(row.metadata_),
     )
 
 
@@ -313,7 +316,7 @@ def contract_view(
         renewal_quote_id=row.renewal_quote_id,
         cancellation=None if row.cancellation_requested_on is None or row.cancellation_effective_on is None else
         CancellationView(row.cancellation_requested_on, row.cancellation_effective_on, row.cancellation_reason),
-        next_due_on=row.next_due_on,
+        next_due_on=row.next_due_on, metadata=dict(row.metadata_), external_id=row.external_id,
     )
 
 

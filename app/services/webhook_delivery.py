@@ -1,5 +1,5 @@
 """The webhook worker: fans committed events out to the endpoints that want them, then sends what is due, signed
-per Standard Webhooks, at least once and in order per contract, retrying with growing delays for 24 hours.
+per Standard Webhooks, at least once and in order per contract and per quote, retrying with growing delays for 24 hours.
 
 It runs apart from every request (`cpq webhooks deliver`, or beside `cpq serve`) and reads only committed
 events, so a receiver that is slow or down costs the API nothing. Several workers, on several hosts, share the
@@ -14,6 +14,7 @@ import json
 import logging
 import socket
 import threading
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import astuple, dataclass
@@ -106,13 +107,13 @@ def fan_out(factory: sessionmaker[Session], *, now: datetime) -> int:
             events = repo.events_for_fan_out(session, after=endpoint.after_sequence, limit=FAN_OUT_BATCH)
             if not events:
                 continue
-            deliveries = [WebhookDelivery(endpoint_id=endpoint.id, event_sequence=sequence, contract_id=contract_id,
-                                          status="pending", attempts=0, next_attempt_at=now,
-                                          deadline_at=now + rules.RETRY_WINDOW, created_at=now)
-                          for sequence, event_type, contract_id in events
-                          if rules.wants(endpoint.event_types, event_type)]
+            deliveries = [WebhookDelivery(endpoint_id=endpoint.id, event_sequence=event.sequence,
+                                          contract_id=event.contract_id, quote_id=event.quote_id, status="pending",
+                                          attempts=0, next_attempt_at=now, deadline_at=now + rules.RETRY_WINDOW,
+                                          created_at=now)
+                          for event in events if rules.wants(endpoint.event_types, event.type)]
             repo.add_deliveries(session, deliveries)
-            endpoint.after_sequence = events[-1][0]
+            endpoint.after_sequence = events[-1].sequence
             made += len(deliveries)
     return made
 
@@ -140,8 +141,8 @@ def send(client: httpx.Client, item: Claimed, *, now: datetime, settings: Worker
 def envelope(event: Event) -> dict[str, Any]:
     """Standard Webhooks' payload shape; `data` is the event as GET /v1/events lists it."""
     return {"type": event.type, "timestamp": _instant(event.created_at), "data": {
-        "sequence": event.sequence, "id": str(event.id), "type": event.type, "contract_id": str(event.contract_id),
-        "contract_version": event.contract_version, "quote_id": None if event.quote_id is None else str(event.quote_id),
+        "sequence": event.sequence, "id": str(event.id), "type": event.type, "contract_id": _text(event.contract_id),
+        "contract_version": event.contract_version, "quote_id": _text(event.quote_id),
         "payload": event.payload, "created_at": _instant(event.created_at),
     }}
 
@@ -200,6 +201,10 @@ def _check_resolved(url: str) -> None:
     for *_, address in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP):
         if not rules.is_public(ip_address(address[0])):
             raise ValueError(f"{host} resolves to {address[0]}, a private address")
+
+
+def _text(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _instant(moment: datetime) -> str:

@@ -16,6 +16,7 @@ from app.db.repositories.pagination import Page
 from app.db.session import reading
 from app.domain import webhooks as rules
 from app.domain.errors import InvalidInput, NotFound, Violation
+from app.domain.listing import EVERYTHING, Narrowing
 from app.services import audit
 from app.services.auth import Caller
 
@@ -45,9 +46,10 @@ def create_endpoint(session: Session, *, caller: Caller, url: str, event_types: 
     return endpoint
 
 
-def list_endpoints(session: Session, *, limit: int, cursor: str | None) -> Page[WebhookEndpoint]:
+def list_endpoints(session: Session, *, limit: int, cursor: str | None,
+                   by: Narrowing = EVERYTHING) -> Page[WebhookEndpoint]:
     with reading(session):
-        return repo.list_endpoints(session, limit=limit, cursor=cursor)
+        return repo.list_endpoints(session, limit=limit, cursor=cursor, by=by)
 
 
 def get_endpoint(session: Session, endpoint_id: uuid.UUID) -> WebhookEndpoint:
@@ -65,10 +67,10 @@ def delete_endpoint(session: Session, *, caller: Caller, endpoint_id: uuid.UUID,
 
 
 def list_deliveries(session: Session, *, endpoint_id: uuid.UUID, status: str | None, limit: int,
-                    cursor: str | None) -> Page[WebhookDelivery]:
+                    cursor: str | None, by: Narrowing = EVERYTHING) -> Page[WebhookDelivery]:
     with reading(session):
         _endpoint(session, endpoint_id)
-        return repo.list_deliveries(session, endpoint_id, status=status, limit=limit, cursor=cursor)
+        return repo.list_deliveries(session, endpoint_id, status=status, limit=limit, cursor=cursor, by=by)
 
 
 def replay_delivery(session: Session, *, caller: Caller, endpoint_id: uuid.UUID, delivery_id: uuid.UUID,

@@ -55,7 +55,7 @@ class TestWorkedExamples:
         after = client.get(f"{url}?as_of=2026-04-01", headers=keys.headers("sales")).json()
         assert [(s["sku"], s["quantity"], s["mrr"]) for s in before["segments"]] == [("TIX-PRO", 20, "420.00")]
         assert [(s["sku"], s["quantity"], s["mrr"]) for s in after["segments"]] == [("TIX-PRO", 25, "525.00")]
-        versions = client.get(f"{url}/versions", headers=keys.headers("finance")).json()
+        versions = client.get(f"{url}/versions", headers=keys.headers("finance")).json()["data"]
         assert [(v["version"], v["quote_id"]) for v in versions] == [(1, contract["source_quote_id"]), (2, quote["id"])]
 
 

@@ -129,18 +129,18 @@ def test_cpq_serve_runs_a_webhook_worker_and_cpq_webhooks_deliver_sends_what_is_
     assert _cpq("demo", "--today", "2026-01-10", env=env).returncode == 0
     engine = make_engine(env["CPQ_DATABASE_URL"])
     factory = make_session_factory(engine)
+
+    def events() -> int:
+        with factory() as session:
+            return session.scalar(select(func.count()).select_from(Event)) or 0
+
+    demo_events = events()  # made before the endpoint: not sent to it
     receiver = Receiver()
     with factory() as session:
         receiver.trust(create_endpoint(session, caller=OPERATOR, url=receiver.url, event_types=["*"],
                                        description=None, allow_private=True).secret)
     receiver.start()
     assert _cpq("renewals", "run", "--as-of", "2026-12-01", env=env).returncode == 0  # renewal quotes
-
-    def events() -> int:
-        with factory() as session:
-            return session.scalar(select(func.count()).select_from(Event)) or 0
-
-    demo_events = 4
     port = receiver.server_address[1] + 1
     server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
                               env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -10,14 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.builders import Keys, accept, amend, finalize, signed_contract
+from tests.builders import Keys, accept, amend, finalize, signed_contract, walk_invoice_lines
+from tests.builders import invoice_lines as lines
 from tests.problems import assert_problem
-
-
-def lines(client: TestClient, keys: Keys, query: str) -> dict[str, Any]:
-    response = client.get(f"/v1/invoice-lines?{query}", headers=keys.headers("finance"))
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 class TestInvoiceLines:
@@ -64,14 +59,7 @@ class TestInvoiceLines:
             signed_contract(client, keys, account_id=theatre["id"])
         everything = lines(client, keys, "from=2026-01-01&to=2027-01-01&limit=500")["data"]
         assert len(everything) == 36
-        paged, cursor = [], ""
-        while True:
-            page = lines(client, keys, f"from=2026-01-01&to=2027-01-01&limit=7{cursor}")
-            paged += page["data"]
-            if page["next_cursor"] is None:
-                break
-            cursor = f"&cursor={page['next_cursor']}"
-        assert paged == everything
+        assert walk_invoice_lines(client, keys, "from=2026-01-01&to=2027-01-01&limit=7") == everything
 
     def test_csv_streams_every_line_with_a_header(self, client: TestClient, keys: Keys, theatre: dict[str, Any]) -> None:
         signed_contract(client, keys, account_id=theatre["id"], lines=[{"sku": "TIX-PRO", "quantity": 20},
@@ -98,8 +86,9 @@ class TestEvents:
             "action": "add_quantity", "sku": "TIX-PRO", "quantity": 5})["id"]))
         feed = client.get("/v1/events", headers=keys.headers("scheduler")).json()
         assert [(e["type"], e["contract_version"]) for e in feed["data"]] == [
-            ("contract.created", 1), ("contract.amended", 2)]
-        assert feed["data"][1]["payload"]["amount_due_now"] == "47.42"
+            ("quote.created", None), ("quote.finalized", None), ("quote.accepted", 1), ("contract.created", 1),
+            ("quote.created", 1), ("quote.finalized", 1), ("quote.accepted", 2), ("contract.amended", 2)]
+        assert feed["data"][-1]["payload"]["amount_due_now"] == "47.42"
         later = client.get(f"/v1/events?after={feed['next_after']}", headers=keys.headers("finance")).json()
         assert later == {"data": [], "next_after": feed["next_after"]}
         beyond = client.get(f"/v1/events?after={2**63}", headers=keys.headers("finance"))

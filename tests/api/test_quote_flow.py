@@ -81,7 +81,7 @@ class TestQuoteToContract:
         assert read.json()["mrr"] == "549.00" and read.headers["etag"] == '"1"'
         before = client.get(f"/v1/contracts/{contract['id']}?as_of=2026-01-14", headers=keys.headers("finance"))
         assert before.json()["segments"] == [] and before.json()["mrr"] == "0.00"
-        versions = client.get(f"/v1/contracts/{contract['id']}/versions", headers=keys.headers("sales")).json()
+        versions = client.get(f"/v1/contracts/{contract['id']}/versions", headers=keys.headers("sales")).json()["data"]
         assert [(v["version"], v["quote_id"], v["signer_name"]) for v in versions] == [(1, quote["id"], "Anne Martin")]
 
     def test_an_evergreen_quote_becomes_a_contract_without_end(

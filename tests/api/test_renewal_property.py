@@ -46,7 +46,7 @@ def _run(client: TestClient, keys: Keys, day: date) -> None:
 def _state(client: TestClient, keys: Keys, contract_id: str, day: date) -> dict[str, Any]:
     """What a contract is, without the ids, numbers and timestamps that tell two equal histories apart."""
     contract = client.get(f"/v1/contracts/{contract_id}?as_of={day.isoformat()}", headers=keys.headers("sales")).json()
-    versions = client.get(f"/v1/contracts/{contract_id}/versions", headers=keys.headers("sales")).json()
+    versions = client.get(f"/v1/contracts/{contract_id}/versions?limit=500", headers=keys.headers("sales")).json()["data"]
     renewal = None
     if contract["renewal_quote_id"]:
         quote = client.get(f"/v1/quotes/{contract['renewal_quote_id']}", headers=keys.headers("sales")).json()

@@ -8,17 +8,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.builders import Keys, accept, amend, finalize, signed_contract
+from tests.builders import Keys, accept, amend, finalize, renew_by_hand, signed_contract
+from tests.builders import renewal_run as run
 from tests.problems import assert_problem
 
 UPLIFT_5 = {"auto_renew": True, "pricing": "uplift", "uplift_percent": "5", "lead_days": 60, "notice_days": 30}
-
-
-def run(client: TestClient, keys: Keys, as_of: str, *, dry_run: bool = False) -> dict[str, Any]:
-    response = client.post("/v1/renewal-runs", headers=keys.headers("scheduler"),
-                           json={"as_of": as_of, "dry_run": dry_run})
-    assert response.status_code == (200 if dry_run else 201), response.text
-    return response.json()
 
 
 def counts(report: dict[str, Any]) -> tuple[int, ...]:
@@ -322,18 +316,12 @@ def test_only_the_scheduler_runs_renewals(client: TestClient, keys: Keys) -> Non
     assert_problem(response, 403)
 
 
-def _renew_by_hand(client: TestClient, keys: Keys, contract_id: str) -> dict[str, Any]:
-    response = client.post(f"/v1/contracts/{contract_id}/renewal-quote", headers=keys.headers("sales"))
-    assert response.status_code == 201, response.text
-    return accept(client, keys, finalize(client, keys, response.json()["id"]))["contract"]
-
-
 def test_a_leap_day_contract_renewed_twice_keeps_billing_from_its_anchor(
     client: TestClient, keys: Keys, theatre: dict[str, Any]
 ) -> None:
     contract = signed_contract(client, keys, account_id=theatre["id"], start_date="2028-02-29")
-    _renew_by_hand(client, keys, contract["id"])
-    renewed = _renew_by_hand(client, keys, contract["id"])
+    renew_by_hand(client, keys, contract["id"])
+    renewed = renew_by_hand(client, keys, contract["id"])
     assert [(t["start_date"], t["end_date"]) for t in renewed["terms"]] == [
         ("2028-02-29", "2029-02-28"), ("2029-02-28", "2030-02-28"), ("2030-02-28", "2031-02-28")]
     billed = lines(client, keys, contract["id"], "2029-01-01", "2029-06-01")

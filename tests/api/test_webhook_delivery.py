@@ -88,34 +88,34 @@ class TestEveryEventArrives:
         assert receiver.requests == []  # nothing is sent from inside the requests that made the events
 
         first = deliver_until_idle(session_factory, WORKER, clock=utc_now)
-        assert (first.fanned_out, first.delivered) == (2, 2)
+        assert (first.fanned_out, first.delivered) == (8, 8)  # per sale: quote created, finalized, accepted; contract
         port = receiver.server_address[1]
         receiver.stop()  # down for a while: amendments meanwhile
         for seats, day in ((2, "2026-03-01"), (3, "2026-04-01"), (4, "2026-05-01")):
             for contract_id in contracts:
                 _add_seats(client, keys, contract_id, day, seats)
         down = deliver_until_idle(session_factory, WORKER, clock=utc_now)
-        assert (down.fanned_out, down.delivered, down.retrying) == (6, 0, 2)  # one per contract tried: order holds
+        assert (down.fanned_out, down.delivered, down.retrying) == (24, 0, 2)  # one per contract tried: order holds
         waiting = [d for d in _deliveries(client, keys, endpoint["id"]) if d["status"] == "pending"]
-        assert len(waiting) == 6 and sorted(d["attempts"] for d in waiting) == [0, 0, 0, 0, 1, 1]
+        assert len(waiting) == 24 and sorted(d["attempts"] for d in waiting) == [0] * 22 + [1, 1]
         assert {d["last_error"].split(":")[0] for d in waiting if d["attempts"]} == {"ConnectError"}
 
         receiver = Receiver(endpoint["secret"], port=port).start()  # back, on the same address
         later = deliver_until_idle(session_factory, WORKER, clock=lambda: utc_now() + timedelta(seconds=31))
-        assert (later.delivered, later.retrying, later.failed) == (6, 0, 0)
+        assert (later.delivered, later.retrying, later.failed) == (24, 0, 0)
         receiver.stop()
 
         feed = _feed(client, keys)
         assert receiver.rejected == 0
         delivered_ids = [e["data"]["id"] for _, e in receiver.requests]
-        assert sorted(delivered_ids) == sorted(e["id"] for e in feed[2:])  # every event since, exactly once
+        assert sorted(delivered_ids) == sorted(e["id"] for e in feed[8:])  # every event since, exactly once
         for contract_id in contracts:
             arrived = [e["data"]["sequence"] for _, e in receiver.requests if e["data"]["contract_id"] == contract_id]
-            assert arrived == sorted(arrived) and len(arrived) == 3
+            assert arrived == sorted(arrived) and len(arrived) == 12  # each amendment: 3 quote events, 1 contract
         assert all(message_id == event["data"]["id"] for message_id, event in receiver.requests)
         assert {d["status"] for d in _deliveries(client, keys, endpoint["id"])} == {"delivered"}
         sent = {e["data"]["id"]: e["data"] for _, e in receiver.requests}
-        assert all(sent[e["id"]] == e for e in feed[2:])  # the payload is the event as the feed lists it
+        assert all(sent[e["id"]] == e for e in feed[8:])  # the payload is the event as the feed lists it
 
     def test_two_workers_side_by_side_send_every_event_once(
         self, client: TestClient, keys: Keys, two_contracts: list[str], session_factory: sessionmaker[Session],
@@ -133,10 +133,44 @@ class TestEveryEventArrives:
         deliver_until_idle(session_factory, WORKER, clock=utc_now)  # what one found blocked behind the other's
         receiver.stop()
         ids = [message_id for message_id, _ in receiver.requests]
-        assert len(ids) == len(set(ids)) == len(_feed(client, keys)) - 2 == 6  # the contracts' creation came before it
+        assert len(ids) == len(set(ids)) == len(_feed(client, keys)) - 8 == 24  # the sales came before it
         for contract_id in two_contracts:
             arrived = [e["data"]["sequence"] for _, e in receiver.requests if e["data"]["contract_id"] == contract_id]
             assert arrived == sorted(arrived)
+
+
+    def test_a_quote_s_events_go_in_order_before_and_after_it_names_a_contract(
+        self, client: TestClient, keys: Keys, session: Session, session_factory: sessionmaker[Session],
+    ) -> None:
+        from tests.builders import create_quote, seed_catalog
+
+        seed_catalog(session)
+        account = create_account(client, keys)["id"]
+        _receiver(client, keys)[0].stop()  # nothing is sent here: the claims show the order
+        sold = finalize(client, keys, create_quote(client, keys, account_id=account)["id"])
+        accept(client, keys, sold)
+        draft = create_quote(client, keys, account_id=account)
+        now = utc_now()
+
+        def claim_and_deliver() -> list[tuple[str, str]]:
+            """What a worker may send now, recorded as delivered: (event type, quote id)."""
+            with session_factory() as db, db.begin():
+                claimed = repo.claim_due(db, now=now, lease_until=now, limit=10)
+                if claimed:
+                    repo.record_outcomes(db, [{
+                        "delivery_id": item.id, "status": "delivered", "attempts": 1, "next_attempt_at": now,
+                        "last_attempt_at": now, "last_response_status": 204, "last_error": None, "delivered_at": now,
+                    } for item in claimed])
+            return [(item.event.type, str(item.event.quote_id)) for item in claimed]
+
+        from app.services.webhook_delivery import fan_out
+
+        assert fan_out(session_factory, now=now) == 5
+        assert claim_and_deliver() == [("quote.created", sold["id"]), ("quote.created", draft["id"])]
+        assert claim_and_deliver() == [("quote.finalized", sold["id"])]  # no contract yet: in order per quote
+        assert claim_and_deliver() == [("quote.accepted", sold["id"])]  # names the contract, still after its quote's
+        assert claim_and_deliver() == [("contract.created", sold["id"])]
+        assert claim_and_deliver() == []
 
 
 class TestRetries:
@@ -184,7 +218,7 @@ class TestRetries:
         now = utc_now()
         from app.services.webhook_delivery import fan_out
 
-        assert fan_out(session_factory, now=now) == 1
+        assert fan_out(session_factory, now=now) == 4  # the amendment's 3 quote events, then contract.amended
         with session_factory() as session, session.begin():  # claimed, then the worker is gone
             [claimed] = repo.claim_due(session, now=now, lease_until=now + WORKER.lease, limit=10)
         assert deliver_round(session_factory, client_http, now=now + timedelta(seconds=5), settings=WORKER).idle

@@ -91,8 +91,8 @@ class TestEndpoints:
         self, client: TestClient, keys: Keys, theatre: dict[str, Any], session_factory: sessionmaker[Session],
     ) -> None:
         endpoint = _create(client, keys).json()
-        signed_contract(client, keys, account_id=theatre["id"])
-        assert fan_out(session_factory, now=utc_now()) == 1
+        signed_contract(client, keys, account_id=theatre["id"])  # quote.created, finalized, accepted, contract.created
+        assert fan_out(session_factory, now=utc_now()) == 4
         path = f"/v1/webhook-endpoints/{endpoint['id']}"
         assert client.delete(path, headers=keys.headers("admin")).status_code == 204
         assert_problem(client.get(path, headers=keys.headers("admin")), 404, code="not_found")
@@ -102,13 +102,13 @@ class TestEndpoints:
         with session_factory() as session:
             from app.db.models import WebhookDelivery
 
-            assert list(session.scalars(select(WebhookDelivery.status))) == ["cancelled"]
+            assert list(session.scalars(select(WebhookDelivery.status))) == ["cancelled"] * 4
         assert fan_out(session_factory, now=utc_now()) == 0
 
     def test_replaying_a_delivery_of_another_endpoint_or_none_is_a_404_that_changes_nothing(
         self, client: TestClient, keys: Keys, theatre: dict[str, Any], session_factory: sessionmaker[Session],
     ) -> None:
-        mine, other = _create(client, keys).json(), _create(client, keys).json()
+        mine, other = (_create(client, keys, event_types=["contract.created"]).json() for _ in range(2))
         signed_contract(client, keys, account_id=theatre["id"])
         fan_out(session_factory, now=utc_now())
         [delivery] = client.get(f"/v1/webhook-endpoints/{mine['id']}/deliveries",
@@ -138,7 +138,8 @@ class TestWhatAnEndpointGets:
             page = client.get(f"/v1/webhook-endpoints/{endpoint['id']}/deliveries", headers=keys.headers("admin"))
             return [d["event_type"] for d in page.json()["data"]]
 
-        assert types(everything) == ["contract.amended", "contract.cancellation_requested"]
+        assert types(everything) == ["quote.created", "quote.finalized", "quote.accepted", "contract.amended",
+                                     "contract.cancellation_requested"]
         assert types(amendments) == ["contract.amended"]
 
 
@@ -146,7 +147,7 @@ class TestDeliveryPages:
     def test_pages_follow_the_feed_and_a_cursor_past_every_row_is_an_empty_page(
         self, client: TestClient, keys: Keys, theatre: dict[str, Any], session_factory: sessionmaker[Session],
     ) -> None:
-        endpoint = _create(client, keys).json()
+        endpoint = _create(client, keys, event_types=["contract.created", "contract.amended"]).json()
         contract = signed_contract(client, keys, account_id=theatre["id"])
         for day in ("2026-03-01", "2026-04-01"):
             accept(client, keys, finalize(client, keys, amend(client, keys, contract["id"], day, {

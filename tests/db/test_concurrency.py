@@ -72,8 +72,8 @@ def test_two_amendments_accepted_at_once_on_one_version_exactly_one_wins(
     assert sorted(outcomes.values()) == ["accepted", "stale_amendment"]
     with session_factory() as fresh:
         view = contracts.get_contract(fresh, caller=OPERATOR, contract_id=contract_id, as_of=EFFECTIVE)
-        history = contracts.contract_versions(fresh, caller=OPERATOR, contract_id=contract_id)
-    assert view.version == 2 and [v.version for v in history] == [1, 2]
+        history = contracts.contract_versions(fresh, caller=OPERATOR, contract_id=contract_id, limit=50, cursor=None)
+    assert view.version == 2 and [v.version for v in history.data] == [1, 2]
     won_by_seats = outcomes[seats.number] == "accepted"
     expected = [("TIX-PRO", 25)] if won_by_seats else [("CRM-MOD", 3), ("TIX-PRO", 20)]
     assert [(s.sku, s.quantity) for s in view.segments] == expected

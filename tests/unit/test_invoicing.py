@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise
@@ -10,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.domain.contracts import Segment
-from app.domain.invoicing import BillingSchedule, RecurringLine, catch_up_charges, recurring_lines
+from app.domain.invoicing import BillingSchedule, RecurringLine, catch_up_charges, line_id, recurring_lines
 from app.domain.money import round_amount
 from app.domain.periods import FREQUENCY_MONTHS, add_months, term_end
 from app.domain.proration import prorate, prorated_amounts
@@ -236,3 +238,29 @@ class TestCatchUpCharges:
         schedule = BillingSchedule(date(2026, 1, 15), 3, date(2027, 1, 15), "EUR")
         assert catch_up_charges(schedule, monthly_delta=Decimal("-63.00"), after=date(2026, 7, 15),
                                 before=date(2026, 7, 15)) == []
+
+
+class TestLineIds:
+    CONTRACT = uuid.UUID("01a23efa-0000-7000-8000-000000000001")
+    SOURCE = uuid.UUID("01a23efa-0000-7000-8000-000000000002")
+
+    def test_the_id_is_the_md5_of_the_canonical_text_as_sql_writes_it(self) -> None:
+        text = f"{self.CONTRACT}|{self.SOURCE}|recurring|2026-04-15|2026-04-15|2026-05-15"
+        assert line_id(self.CONTRACT, self.SOURCE, "recurring", date(2026, 4, 15), date(2026, 4, 15),
+                       date(2026, 5, 15)) == uuid.UUID(hashlib.md5(text.encode()).hexdigest())
+
+    def test_a_line_without_a_period_has_empty_fields_for_it(self) -> None:
+        text = f"{self.CONTRACT}|{self.SOURCE}|one_time|2026-01-15||"
+        assert line_id(self.CONTRACT, self.SOURCE, "one_time", date(2026, 1, 15), None, None) == uuid.UUID(
+            hashlib.md5(text.encode()).hexdigest())
+
+    def test_each_part_of_the_key_tells_lines_apart(self) -> None:
+        day, other = date(2026, 4, 15), date(2026, 5, 15)
+        ids = {line_id(self.CONTRACT, self.SOURCE, "proration", day, day, other),
+               line_id(self.SOURCE, self.SOURCE, "proration", day, day, other),
+               line_id(self.CONTRACT, self.CONTRACT, "proration", day, day, other),
+               line_id(self.CONTRACT, self.SOURCE, "credit", day, day, other),
+               line_id(self.CONTRACT, self.SOURCE, "proration", other, day, other),
+               line_id(self.CONTRACT, self.SOURCE, "proration", day, other, other),
+               line_id(self.CONTRACT, self.SOURCE, "proration", day, day, day)}
+        assert len(ids) == 7

@@ -13,6 +13,10 @@ from app.api.schemas import (
     EMAIL_PATTERN,
     CalendarDate,
     Currency,
+    ExternalId,
+    Metadata,
+    MetadataOut,
+    MetadataPatch,
     MoneyOut,
     Out,
     Patch,
@@ -63,6 +67,8 @@ class AccountIn(Schema):
     legal_name: LegalName | None = None
     billing_address: AddressIn | None = None
     tax_id: TaxId | None = None
+    metadata: Metadata = Field(default_factory=dict)
+    external_id: ExternalId | None = None
 
     def details(self) -> dict[str, Any]:
         """The fields as the service takes them: the address as a domain value."""
@@ -71,10 +77,10 @@ class AccountIn(Schema):
 
 
 class AccountPatch(Patch):
-    """Absent fields stay; `legal_name`, `billing_address` and `tax_id` are cleared with null, and an address
-    is replaced whole."""
+    """Absent fields stay; `legal_name`, `billing_address`, `tax_id` and `external_id` are cleared with null,
+    an address is replaced whole, and metadata is merged in."""
 
-    nullable: ClassVar[frozenset[str]] = frozenset({"legal_name", "billing_address", "tax_id"})
+    nullable: ClassVar[frozenset[str]] = frozenset({"legal_name", "billing_address", "tax_id", "external_id"})
 
     name: Name | None = None
     locale: Locale | None = None
@@ -82,6 +88,8 @@ class AccountPatch(Patch):
     legal_name: LegalName | None = None
     billing_address: AddressIn | None = None
     tax_id: TaxId | None = None
+    metadata: MetadataPatch | None = None
+    external_id: ExternalId | None = Field(None, description="null: none; another account's is a 409")
 
     def changes(self) -> dict[str, object]:
         fields = self.updates()
@@ -106,6 +114,8 @@ class AccountOut(Out):
     legal_name: str | None = Field(description="null: not given, documents print the account's name")
     billing_address: AddressOut | None
     tax_id: str | None
+    metadata: MetadataOut
+    external_id: str | None
     created_at: datetime
     updated_at: datetime
 

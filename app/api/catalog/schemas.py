@@ -13,6 +13,9 @@ from app.api.accounts.schemas import Locale
 from app.api.schemas import (
     CalendarDate,
     Currency,
+    Metadata,
+    MetadataOut,
+    MetadataPatch,
     MoneyOut,
     Out,
     Patch,
@@ -70,6 +73,7 @@ class ProductIn(Schema):
     requires: SkuList = Field(default_factory=list)
     excludes: SkuList = Field(default_factory=list)
     active: StrictBool = True
+    metadata: Metadata = Field(default_factory=dict)
 
 
 class ProductPatch(Patch):
@@ -83,6 +87,7 @@ class ProductPatch(Patch):
     requires: SkuList | None = None
     excludes: SkuList | None = None
     active: StrictBool | None = None
+    metadata: MetadataPatch | None = None
 
 
 class ProductOut(Out):
@@ -98,6 +103,7 @@ class ProductOut(Out):
     requires: list[str]
     excludes: list[str]
     active: bool
+    metadata: MetadataOut
     created_at: datetime
     updated_at: datetime
 

@@ -9,10 +9,13 @@ from fastapi import APIRouter, Query, Response
 
 from app.api.contracts.schemas import CancelIn, ContractOut, ContractPatch, ContractVersionOut
 from app.api.deps import (
+    METADATA_QUERY,
     ContractReader,
     Cursor,
+    Identified,
     IfMatch,
     Limit,
+    Listed,
     Sales,
     SalesOrPortal,
     SessionDep,
@@ -27,18 +30,20 @@ router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
 AsOf = Annotated[CalendarDate | None, Query(description="the date to read the contract at (default: today)")]
 
 
-@router.get("", response_model=PageOut[ContractOut])
+@router.get("", response_model=PageOut[ContractOut], openapi_extra=METADATA_QUERY)
 def list_contracts(
-    session: SessionDep, caller: ContractReader, today: Today, limit: Limit = 50, cursor: Cursor = None,
+    session: SessionDep, caller: ContractReader, today: Today, by: Identified, limit: Limit = 50,
+    cursor: Cursor = None,
     account_id: uuid.UUID | None = None, status: Annotated[ContractStatus | None, Query()] = None,
     ending_before: CalendarDate | None = None, as_of: AsOf = None,
     renewal_due_on: Annotated[CalendarDate | None, Query(
         description="active termed contracts with renewal work (a renewal quote to make, a term end) due by then"
     )] = None,
 ) -> object:
+    """Contracts as of a date (default today), by pages; filtered by account, status, end and renewal work."""
     return contracts.list_contracts(
         session, caller=caller, as_of=as_of or today, limit=limit, cursor=cursor, account_id=account_id,
-        status=status, ending_before=ending_before, renewal_due_on=renewal_due_on,
+        status=status, ending_before=ending_before, renewal_due_on=renewal_due_on, by=by,
     )
 
 
@@ -54,6 +59,7 @@ def get_contract_by_number(number: Number, session: SessionDep, caller: Contract
 @router.get("/{contract_id}", response_model=ContractOut)
 def get_contract(contract_id: uuid.UUID, session: SessionDep, caller: ContractReader, today: Today,
                  response: Response, as_of: AsOf = None) -> object:
+    """A contract as of a date (default today): its segments, terms and status; the ETag is its version."""
     view = contracts.get_contract(session, caller=caller, contract_id=contract_id, as_of=as_of or today)
     response.headers["ETag"] = f'"{view.version}"'
     return view
@@ -62,6 +68,7 @@ def get_contract(contract_id: uuid.UUID, session: SessionDep, caller: ContractRe
 @router.post("/{contract_id}/amendments", status_code=201, response_model=QuoteOut)
 def create_amendment(contract_id: uuid.UUID, body: AmendmentIn, session: SessionDep, settings: SettingsDep,
                      caller: SalesOrPortal, today: Today, response: Response) -> object:
+    """Price a change to an active contract from an effective date as an amendment quote (proration, catch-up)."""
     view = amendments.create_amendment(
         session, caller=caller, contract_id=contract_id, effective_date=body.effective_date,
         changes=[change.change() for change in body.changes], today=today,
@@ -71,9 +78,12 @@ def create_amendment(contract_id: uuid.UUID, body: AmendmentIn, session: Session
     return view
 
 
-@router.get("/{contract_id}/versions", response_model=list[ContractVersionOut])
-def list_contract_versions(contract_id: uuid.UUID, session: SessionDep, caller: ContractReader) -> object:
-    return contracts.contract_versions(session, caller=caller, contract_id=contract_id)
+@router.get("/{contract_id}/versions", response_model=PageOut[ContractVersionOut])
+def list_contract_versions(contract_id: uuid.UUID, session: SessionDep, caller: ContractReader, by: Listed,
+                           limit: Limit = 50, cursor: Cursor = None) -> object:
+    """A contract's versions by pages, oldest first, each with what changed it (the quote accepted)."""
+    return contracts.contract_versions(session, caller=caller, contract_id=contract_id, limit=limit, cursor=cursor,
+                                       by=by)
 
 
 
@@ -81,10 +91,11 @@ def list_contract_versions(contract_id: uuid.UUID, session: SessionDep, caller: 
 @router.patch("/{contract_id}", response_model=ContractOut)
 def update_contract(contract_id: uuid.UUID, body: ContractPatch, session: SessionDep, settings: SettingsDep,
                     caller: Sales, today: Today, version: IfMatch, response: Response) -> object:
-    """Change the renewal settings; the draft renewal quote is priced again with them."""
-    view = contract_changes.update_renewal_settings(
-        session, caller=caller, contract_id=contract_id, if_match=version, renewal=body.renewal.updates(),
-        today=today, threshold=settings.approval_threshold_percent)
+    """Change the renewal settings (the draft renewal quote is priced again with them), metadata, external id."""
+    view = contract_changes.update_contract(
+        session, caller=caller, contract_id=contract_id, if_match=version,
+        renewal=None if body.renewal is None else body.renewal.updates(), own=body.own(), today=today,
+        threshold=settings.approval_threshold_percent)
     response.headers["ETag"] = f'"{view.version}"'
     return view
 

@@ -8,7 +8,20 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from app.api.schemas import CalendarDate, Days, MoneyOut, Months, Out, Patch, PercentIn, Schema, StrictBool
+from app.api.schemas import (
+    CalendarDate,
+    Days,
+    ExternalId,
+    MetadataOut,
+    MetadataPatch,
+    MoneyOut,
+    Months,
+    Out,
+    Patch,
+    PercentIn,
+    Schema,
+    StrictBool,
+)
 
 
 class RenewalOut(Out):
@@ -79,6 +92,9 @@ class ContractOut(Out):
     renewal_quote_id: uuid.UUID | None = Field(description="the renewal quote of the current term, once made")
     cancellation: CancellationOut | None
     next_due_on: date | None = Field(description="when the renewal run next has something to do for it")
+    metadata: MetadataOut = Field(description="your own key-value pairs; copied from the new-business quote "
+                                              "that made it, then changed only by PATCH")
+    external_id: str | None
 
 
 class ContractVersionOut(Out):
@@ -104,8 +120,19 @@ class RenewalPatch(Patch):
     notice_days: Days | None = None
 
 
-class ContractPatch(Schema):
-    renewal: RenewalPatch
+class ContractPatch(Patch):
+    """Absent fields stay. Metadata is merged in and `external_id` cleared with null; neither makes a new
+    version. Renewal settings do, and only an active contract's change."""
+
+    nullable = frozenset({"external_id"})
+
+    renewal: RenewalPatch | None = None
+    metadata: MetadataPatch | None = None
+    external_id: ExternalId | None = Field(None, description="null: none; another contract's is a 409")
+
+    def own(self) -> dict[str, object]:
+        """The fields that are the caller's own (app.services.own_fields)."""
+        return {name: value for name, value in self.updates().items() if name != "renewal"}
 
 
 class CancelIn(Schema):

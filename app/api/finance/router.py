@@ -6,7 +6,7 @@ import csv
 import io
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.deps import Limit, SessionDep, require
 from app.api.finance.schemas import EventPageOut, InvoiceLinePageOut
-from app.api.schemas import DIGITS_ONLY, CalendarDate
+from app.api.schemas import DIGITS_ONLY, CalendarDate, Timestamp
 from app.services import billing, events
 from app.services.auth import Caller
 
@@ -26,6 +26,8 @@ From = Annotated[CalendarDate, Query(alias="from", description="first invoice da
 To = Annotated[CalendarDate, Query(alias="to", description="first invoice date excluded")]
 #: A contract id and how many of its lines were given (20 bytes, base64url): any such value is a position.
 LineCursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{27}$", description="next_cursor of the previous page")]
+UpdatedAfter = Annotated[Timestamp | None, Query(
+    description="only lines recorded strictly after this instant (RFC 3339): the changes since a previous pull")]
 
 
 @router.get("/invoice-lines", response_model=InvoiceLinePageOut,
@@ -33,27 +35,29 @@ LineCursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{27}$", descrip
 def list_invoice_lines(
     request: Request, session: SessionDep, _caller: Finance, start: From, end: To,
     contract_id: uuid.UUID | None = None, account_id: uuid.UUID | None = None, limit: Limit = 50,
-    cursor: LineCursor = None, accept: Annotated[str | None, Header()] = None,
+    cursor: LineCursor = None, updated_after: UpdatedAfter = None, accept: Annotated[str | None, Header()] = None,
 ) -> object:
+    """Invoice lines dated in [from, to), as JSON pages or streamed CSV (`Accept: text/csv`); 422 for a range too long."""
     if accept is not None and "text/csv" in accept:
         billing.check_range(start, end)
-        rows = _csv_rows(request.app.state.session_factory, start, end, contract_id, account_id)
+        rows = _csv_rows(request.app.state.session_factory, start, end, contract_id, account_id, updated_after)
         filename = f"invoice-lines-{start.isoformat()}-{end.isoformat()}.csv"
         return StreamingResponse(rows, media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": f'attachment; filename="{filename}"'})
     return billing.invoice_line_page(session, start=start, end=end, contract_id=contract_id, account_id=account_id,
-                                     limit=limit, cursor=cursor)
+                                     limit=limit, cursor=cursor, updated_after=updated_after)
 
 
 def _csv_rows(factory: sessionmaker[Session], start: date, end: date, contract_id: uuid.UUID | None,
-              account_id: uuid.UUID | None) -> Iterator[str]:
+              account_id: uuid.UUID | None, updated_after: datetime | None) -> Iterator[str]:
     """CSV text in chunks, from a session of its own: the stream outlives the request's dependencies."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(billing.CSV_COLUMNS)
     with factory() as session:
         for count, line in enumerate(billing.stream_invoice_lines(
-                session, start=start, end=end, contract_id=contract_id, account_id=account_id), start=1):
+                session, start=start, end=end, contract_id=contract_id, account_id=account_id,
+                updated_after=updated_after), start=1):
             writer.writerow(billing.csv_row(line))
             if count % 1000 == 0:
                 yield buffer.getvalue()
@@ -67,4 +71,6 @@ def list_events(session: SessionDep, _caller: FinanceOrScheduler, limit: Limit =
                 after: Annotated[int, Query(ge=0, le=2**63 - 1, description="the sequence last seen (0: from the start)"),
                                 DIGITS_ONLY] = 0,
                 ) -> object:
+    """The contract and quote events feed in order, from after a position: what webhooks deliver, to poll instead;
+    each type's payload schema is under the document's `webhooks`."""
     return events.events_after(session, after=after, limit=limit)

@@ -12,6 +12,8 @@ from app.api.schemas import MoneyOut, Out
 
 
 class InvoiceLineOut(Out):
+    id: uuid.UUID = Field(description="the same for the same line on every call, whatever range, filters or page: "
+                                      "store lines by it (upsert)")
     contract_id: uuid.UUID
     contract_number: str
     account_id: uuid.UUID
@@ -25,6 +27,8 @@ class InvoiceLineOut(Out):
     amount: MoneyOut
     currency: str
     quote_id: uuid.UUID | None
+    updated_at: datetime = Field(description="when the change that made the line was recorded (UTC); lines never "
+                                             "change after that: see `updated_after`")
 
 
 class CurrencyTotalOut(Out):
@@ -43,8 +47,9 @@ class EventOut(Out):
     sequence: int
     id: uuid.UUID
     type: str
-    contract_id: uuid.UUID
-    contract_version: int
+    #: Null for a new-business quote's events before it is accepted (there is no contract yet).
+    contract_id: uuid.UUID | None
+    contract_version: int | None
     quote_id: uuid.UUID | None
     payload: dict[str, Any]
     created_at: datetime

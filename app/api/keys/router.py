@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from app.api import idempotency
-from app.api.deps import Admin, Cursor, Limit, SessionDep
+from app.api.deps import Admin, Cursor, Limit, Listed, SessionDep
 from app.api.schemas import Out, PageOut, Schema
 from app.db.base import utc_now
 from app.services import auth
@@ -41,6 +41,7 @@ class NewApiKeyOut(ApiKeyOut):
 
 @router.post("", status_code=201, response_model=NewApiKeyOut)
 def create_api_key(body: ApiKeyIn, session: SessionDep, caller: Admin, request: Request) -> object:
+    """A new key for a role (a portal key is bound to an account); its secret is shown this once only."""
     idempotency.withhold(request, "key")
     key, token = auth.create_key(session, caller=caller, role=body.role, account_id=body.account_id, name=body.name)
     return {**ApiKeyOut.model_validate(key).model_dump(), "key": token}
@@ -54,5 +55,6 @@ def revoke_api_key(key_id: uuid.UUID, session: SessionDep, caller: Admin) -> Res
 
 
 @router.get("", response_model=PageOut[ApiKeyOut])
-def list_api_keys(session: SessionDep, _caller: Admin, limit: Limit = 50, cursor: Cursor = None) -> object:
-    return auth.list_keys(session, limit=limit, cursor=cursor)
+def list_api_keys(session: SessionDep, _caller: Admin, by: Listed, limit: Limit = 50, cursor: Cursor = None) -> object:
+    """Keys by pages, without their secrets."""
+    return auth.list_keys(session, limit=limit, cursor=cursor, by=by)

@@ -13,6 +13,9 @@ from app.api.schemas import (
     EMAIL_PATTERN,
     CalendarDate,
     Days,
+    Metadata,
+    MetadataOut,
+    MetadataPatch,
     MoneyOut,
     Months,
     Out,
@@ -69,6 +72,7 @@ class QuoteIn(Schema):
     proration_method: Proration | None = Field(None, description="default: the deployment's (daily)")
     valid_until: CalendarDate | None = None
     lines: Lines
+    metadata: Metadata = Field(default_factory=dict)
 
 
 class ChangeIn(Schema):
@@ -108,6 +112,7 @@ class QuotePatch(Patch):
     lines: Lines | None = None
     effective_date: CalendarDate | None = None
     changes: Changes | None = None
+    metadata: MetadataPatch | None = Field(None, description="any draft quote's, whatever its type; merged in")
 
 
 class AcceptIn(Schema):
@@ -199,6 +204,8 @@ class QuoteOut(Out):
     base_version: int | None = Field(None, description="amendments: the contract version they are built on")
     effective_date: date | None = None
     renewal_term: int | None = Field(None, description="renewal quotes: the term accepting it makes")
+    metadata: MetadataOut = Field(description="your own key-value pairs; a new-business quote's are copied to "
+                                              "the contract accepting it makes")
 
 
 class AcceptanceOut(Out):

@@ -27,9 +27,11 @@ def run_renewals(body: RenewalRunIn, request: Request, settings: SettingsDep, ca
 
 @router.get("", response_model=list[RenewalRunOut])
 def list_renewal_runs(session: SessionDep, caller: Scheduler, limit: Limit = 50) -> object:
+    """Renewal runs, newest first, with their counts."""
     return renewal_runs.list_runs(session, limit=limit)
 
 
 @router.get("/{run_id}", response_model=RenewalRunOut)
 def get_renewal_run(run_id: uuid.UUID, session: SessionDep, caller: Scheduler) -> object:
+    """One renewal run: its status, counts and the contracts it could not process."""
     return renewal_runs.get_run(session, run_id)

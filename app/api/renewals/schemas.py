@@ -33,4 +33,5 @@ class RenewalRunOut(Out):
     contracts_expired: int
     evergreen_uplifts: int
     cancellations_effective: int
+    quotes_expired: int = Field(description="open quotes whose valid_until was before as_of, now expired")
     errors: list[RunErrorOut] = Field(description="contracts left as they were, with a code and the reason")

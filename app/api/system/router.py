@@ -34,6 +34,8 @@ def get_health(session: SessionDep, storage: StorageDep, response: Response) -> 
     return {"status": "ok" if healthy else "unhealthy", "database": database, "storage": stored}
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=Response, responses={200: {
+    "description": "the Prometheus text exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}}})
 def get_metrics() -> Response:
+    """Prometheus metrics in the text exposition format; no key needed."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from app.api import idempotency
-from app.api.deps import Admin, Cursor, Limit, SessionDep, SettingsDep
+from app.api.deps import Admin, Cursor, Limit, Listed, SessionDep, SettingsDep
 from app.api.schemas import NO_NUL, Out, PageOut, Schema
 from app.db.base import utc_now
 from app.db.models import WebhookDelivery
@@ -49,7 +49,8 @@ class WebhookDeliveryOut(Out):
     event_id: uuid.UUID = Field(description="also the `webhook-id` header of every attempt")
     event_sequence: int
     event_type: str
-    contract_id: uuid.UUID
+    contract_id: uuid.UUID | None = Field(description="null for a new-business quote's events before acceptance")
+    quote_id: uuid.UUID | None
     status: str = Field(description="pending, delivered, failed (retried for 24 h) or cancelled (endpoint deleted)")
     attempts: int
     next_attempt_at: datetime | None = Field(description="when a pending delivery is tried next")
@@ -64,6 +65,7 @@ class WebhookDeliveryOut(Out):
 @router.post("", status_code=201, response_model=NewWebhookEndpointOut)
 def create_webhook_endpoint(body: WebhookEndpointIn, session: SessionDep, caller: Admin, settings: SettingsDep,
                     request: Request) -> object:
+    """Register an https URL to receive the events feed; its signing secret is shown this once only."""
     idempotency.withhold(request, "secret")
     endpoint = webhooks.create_endpoint(session, caller=caller, url=body.url, event_types=body.event_types,
                                         description=body.description,
@@ -72,12 +74,15 @@ def create_webhook_endpoint(body: WebhookEndpointIn, session: SessionDep, caller
 
 
 @router.get("", response_model=PageOut[WebhookEndpointOut])
-def list_webhook_endpoints(session: SessionDep, _caller: Admin, limit: Limit = 50, cursor: Cursor = None) -> object:
-    return webhooks.list_endpoints(session, limit=limit, cursor=cursor)
+def list_webhook_endpoints(session: SessionDep, _caller: Admin, by: Listed, limit: Limit = 50,
+                           cursor: Cursor = None) -> object:
+    """Webhook endpoints, by pages, without their secrets."""
+    return webhooks.list_endpoints(session, limit=limit, cursor=cursor, by=by)
 
 
 @router.get("/{endpoint_id}", response_model=WebhookEndpointOut)
 def get_webhook_endpoint(endpoint_id: uuid.UUID, session: SessionDep, _caller: Admin) -> object:
+    """One webhook endpoint and its delivery state."""
     return webhooks.get_endpoint(session, endpoint_id)
 
 
@@ -89,10 +94,12 @@ def delete_webhook_endpoint(endpoint_id: uuid.UUID, session: SessionDep, caller:
 
 
 @router.get("/{endpoint_id}/deliveries", response_model=PageOut[WebhookDeliveryOut])
-def list_webhook_deliveries(endpoint_id: uuid.UUID, session: SessionDep, _caller: Admin,
+def list_webhook_deliveries(endpoint_id: uuid.UUID, session: SessionDep, _caller: Admin, by: Listed,
                     status: Literal["pending", "delivered", "failed", "cancelled"] | None = None,
                     limit: Limit = 50, cursor: Cursor = None) -> object:
-    page = webhooks.list_deliveries(session, endpoint_id=endpoint_id, status=status, limit=limit, cursor=cursor)
+    """Deliveries to an endpoint, by pages; filtered by status."""
+    page = webhooks.list_deliveries(session, endpoint_id=endpoint_id, status=status, limit=limit, cursor=cursor,
+                                    by=by)
     return {"data": [_delivery_out(item) for item in page.data], "next_cursor": page.next_cursor}
 
 

@@ -9,12 +9,12 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base, IdMixin, TimestampMixin
+from app.db.base import Base, IdMixin, MetadataMixin, TimestampMixin
 from app.db.types import ExactDecimal, UnitPrice
 from app.domain.addresses import Address
 
 
-class Account(IdMixin, TimestampMixin, Base):
+class Account(IdMixin, TimestampMixin, MetadataMixin, Base):
     __tablename__ = "accounts"
 
     name: Mapped[str] = mapped_column(String(200))
@@ -30,6 +30,8 @@ class Account(IdMixin, TimestampMixin, Base):
     billing_city: Mapped[str | None] = mapped_column(String(100))
     #: ISO 3166-1 alpha-2.
     billing_country: Mapped[str | None] = mapped_column(String(2))
+    #: The caller's own id for it: optional, unique.
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True, index=True)
 
     @property
     def billing_address(self) -> Address | None:

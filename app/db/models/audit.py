@@ -1,4 +1,4 @@
-"""Append-only records: the audit log of every write and the contract events feed."""
+"""Append-only records: the audit log of every write and the events feed (contract and quote events)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class AuditEntry(IdMixin, Base):
 
 
 class Event(Base):
-    """A contract event; `sequence` orders the feed that finance and provisioning poll."""
+    """A contract or quote event; `sequence` orders the feed that finance and provisioning poll."""
 
     __tablename__ = "events"
 
@@ -35,8 +35,9 @@ class Event(Base):
     )
     id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_id)
     type: Mapped[str] = mapped_column(String(32))
-    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"), index=True)
-    contract_version: Mapped[int] = mapped_column(Integer)
+    #: Null for the events of a new-business quote before it is accepted: no contract exists yet.
+    contract_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contracts.id"), index=True)
+    contract_version: Mapped[int | None] = mapped_column(Integer)
     quote_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("quotes.id"))
     quote: Mapped[Quote | None] = written_after("Quote", "Event.quote_id")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

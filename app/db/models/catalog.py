@@ -18,11 +18,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base, IdMixin, TimestampMixin
+from app.db.base import Base, IdMixin, MetadataMixin, TimestampMixin
 from app.db.types import UnitPrice
 
 
-class ProductRow(IdMixin, TimestampMixin, Base):
+class ProductRow(IdMixin, TimestampMixin, MetadataMixin, Base):
     __tablename__ = "products"
 
     sku: Mapped[str] = mapped_column(String(64), unique=True)

@@ -9,12 +9,12 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base, IdMixin, TimestampMixin, written_after
+from app.db.base import Base, IdMixin, MetadataMixin, TimestampMixin, written_after
 from app.db.models.quotes import Quote, QuoteLine, RenewalTermsColumns
 from app.db.types import Amount, UnitPrice
 
 
-class Contract(IdMixin, TimestampMixin, RenewalTermsColumns, Base):
+class Contract(IdMixin, TimestampMixin, MetadataMixin, RenewalTermsColumns, Base):
     __tablename__ = "contracts"
     __table_args__ = (
         Index("ix_contracts_account_status", "account_id", "status"),
@@ -49,6 +49,8 @@ class Contract(IdMixin, TimestampMixin, RenewalTermsColumns, Base):
     last_uplift_on: Mapped[date | None] = mapped_column(Date)
     #: When the renewal run next has something to do for it (null: nothing ever); what the run claims on.
     next_due_on: Mapped[date | None] = mapped_column(Date)
+    #: The caller's own id for it: optional, unique.
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True, index=True)
 
 
 class ContractTerm(IdMixin, TimestampMixin, Base):

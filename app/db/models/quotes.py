@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db.base import Base, IdMixin, TimestampMixin, utc_now
+from app.db.base import Base, IdMixin, MetadataMixin, TimestampMixin, utc_now
 from app.db.types import Amount, ExactDecimal, UnitPrice, UtcDateTime
 
 
@@ -32,7 +32,7 @@ class RenewalTermsColumns:
 _LIVE_RENEWAL = "renewal_term IS NOT NULL AND status NOT IN ('declined', 'cancelled', 'expired')"
 
 
-class Quote(IdMixin, TimestampMixin, RenewalTermsColumns, Base):
+class Quote(IdMixin, TimestampMixin, MetadataMixin, RenewalTermsColumns, Base):
     __tablename__ = "quotes"
     __table_args__ = (
         Index("ix_quotes_account_status", "account_id", "status"),

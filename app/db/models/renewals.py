@@ -24,6 +24,8 @@ class RenewalRun(IdMixin, Base):
     contracts_expired: Mapped[int] = mapped_column(Integer, default=0)
     evergreen_uplifts: Mapped[int] = mapped_column(Integer, default=0)
     cancellations_effective: Mapped[int] = mapped_column(Integer, default=0)
+    #: Open quotes the run expired, their `valid_until` being past its date.
+    quotes_expired: Mapped[int] = mapped_column(Integer, default=0)
     contracts_processed: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

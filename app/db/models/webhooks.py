@@ -34,13 +34,16 @@ class WebhookDelivery(IdMixin, Base):
         UniqueConstraint("endpoint_id", "event_sequence", name="uq_webhook_deliveries_endpoint_event"),
         # What a worker claims: pending and due.
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
-        # The ordering rule: nothing is sent while an earlier event of the same contract is pending.
+        # The ordering rule: nothing is sent while an earlier event of the same contract, or quote, is pending.
         Index("ix_webhook_deliveries_contract_order", "endpoint_id", "contract_id", "event_sequence"),
+        Index("ix_webhook_deliveries_quote_order", "endpoint_id", "quote_id", "event_sequence"),
     )
 
     endpoint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_endpoints.id"))
     event_sequence: Mapped[int] = mapped_column(BigInteger, ForeignKey("events.sequence"))
-    contract_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    #: The event's contract and quote (either may be null), copied here for the ordering rule.
+    contract_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    quote_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     #: pending, delivered, failed (its retry window closed) or cancelled (its endpoint was deleted).
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Account, ContractedPriceRow
 from app.db.repositories.pagination import Page, fetch_page
+from app.domain.listing import EVERYTHING, Narrowing
 from app.domain.pricing import ContractedPrice
 
 
@@ -25,12 +26,13 @@ def account(session: Session, account_id: uuid.UUID) -> Account | None:
 
 
 def list_accounts(
-    session: Session, *, limit: int, cursor: str | None, only_id: uuid.UUID | None = None
+    session: Session, *, limit: int, cursor: str | None, only_id: uuid.UUID | None = None,
+    by: Narrowing = EVERYTHING,
 ) -> Page[Account]:
     statement = select(Account)
     if only_id is not None:
         statement = statement.where(Account.id == only_id)
-    return fetch_page(session, statement, Account.id, limit=limit, cursor=cursor)
+    return fetch_page(session, statement, Account.id, limit=limit, cursor=cursor, by=by)
 
 
 def contracted_price_rows(
@@ -59,7 +61,7 @@ def contracted_prices_of(session: Session, account_ids: Collection[uuid.UUID]) -
 
 
 def list_contracted_prices(
-    session: Session, *, account_id: uuid.UUID, limit: int, cursor: str | None
+    session: Session, *, account_id: uuid.UUID, limit: int, cursor: str | None, by: Narrowing = EVERYTHING,
 ) -> Page[ContractedPriceRow]:
     statement = select(ContractedPriceRow).where(ContractedPriceRow.account_id == account_id)
-    return fetch_page(session, statement, ContractedPriceRow.id, limit=limit, cursor=cursor)
+    return fetch_page(session, statement, ContractedPriceRow.id, limit=limit, cursor=cursor, by=by)

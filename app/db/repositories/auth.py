@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import ApiKey, IdempotencyRecord
 from app.db.repositories.pagination import Page, fetch_page
+from app.domain.listing import EVERYTHING, Narrowing
 
 #: Built once: constructing the statement costs about as much as running it on SQLite.
 _LIVE_KEY = select(ApiKey.id, ApiKey.role, ApiKey.account_id).where(
@@ -26,8 +27,8 @@ def key(session: Session, key_id: uuid.UUID) -> ApiKey | None:
     return session.get(ApiKey, key_id)
 
 
-def list_keys(session: Session, *, limit: int, cursor: str | None) -> Page[ApiKey]:
-    return fetch_page(session, select(ApiKey), ApiKey.id, limit=limit, cursor=cursor)
+def list_keys(session: Session, *, limit: int, cursor: str | None, by: Narrowing = EVERYTHING) -> Page[ApiKey]:
+    return fetch_page(session, select(ApiKey), ApiKey.id, limit=limit, cursor=cursor, by=by)
 
 
 def idempotency_record(session: Session, *, caller: str, key: str) -> IdempotencyRecord | None:

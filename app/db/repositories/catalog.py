@@ -17,6 +17,7 @@ from app.domain.catalog import (
     PriceTier,
     Product,
 )
+from app.domain.listing import EVERYTHING, Narrowing
 
 
 def to_product(row: ProductRow) -> Product:
@@ -51,7 +52,8 @@ def products_by_sku(session: Session, skus: Collection[str]) -> dict[str, Produc
 
 
 def list_products(
-    session: Session, *, limit: int, cursor: str | None, family: str | None, kind: str | None, active: bool | None
+    session: Session, *, limit: int, cursor: str | None, family: str | None, kind: str | None, active: bool | None,
+    by: Narrowing = EVERYTHING,
 ) -> Page[ProductRow]:
     statement = select(ProductRow)
     if family is not None:
@@ -60,7 +62,7 @@ def list_products(
         statement = statement.where(ProductRow.kind == kind)
     if active is not None:
         statement = statement.where(ProductRow.active == active)
-    return fetch_page(session, statement, ProductRow.id, limit=limit, cursor=cursor)
+    return fetch_page(session, statement, ProductRow.id, limit=limit, cursor=cursor, by=by)
 
 
 def price_entry_rows(
@@ -76,14 +78,15 @@ def price_entries_for(session: Session, *, skus: Collection[str], currency: str)
 
 
 def list_price_entries(
-    session: Session, *, limit: int, cursor: str | None, sku: str | None, currency: str | None
+    session: Session, *, limit: int, cursor: str | None, sku: str | None, currency: str | None,
+    by: Narrowing = EVERYTHING,
 ) -> Page[PriceBookEntry]:
     statement = select(PriceBookEntry)
     if sku is not None:
         statement = statement.where(PriceBookEntry.sku == sku)
     if currency is not None:
         statement = statement.where(PriceBookEntry.currency == currency)
-    return fetch_page(session, statement, PriceBookEntry.id, limit=limit, cursor=cursor)
+    return fetch_page(session, statement, PriceBookEntry.id, limit=limit, cursor=cursor, by=by)
 
 
 def schedule_row(session: Session, *, sku: str, type: str) -> DiscountScheduleRow | None:
@@ -96,8 +99,9 @@ def schedules_for(session: Session, skus: Collection[str]) -> list[DiscountSched
     return [to_schedule(row) for row in session.scalars(statement)]
 
 
-def list_schedules(session: Session, *, limit: int, cursor: str | None, sku: str | None) -> Page[DiscountScheduleRow]:
+def list_schedules(session: Session, *, limit: int, cursor: str | None, sku: str | None,
+                   by: Narrowing = EVERYTHING) -> Page[DiscountScheduleRow]:
     statement = select(DiscountScheduleRow)
     if sku is not None:
         statement = statement.where(DiscountScheduleRow.sku == sku)
-    return fetch_page(session, statement, DiscountScheduleRow.id, limit=limit, cursor=cursor)
+    return fetch_page(session, statement, DiscountScheduleRow.id, limit=limit, cursor=cursor, by=by)

@@ -17,6 +17,7 @@ from app.db.models import (
     SubscriptionSegment,
 )
 from app.db.repositories.pagination import Page, fetch_page
+from app.domain.listing import EVERYTHING, Narrowing
 
 
 def contract(session: Session, contract_id: uuid.UUID, *, for_update: bool = False) -> Contract | None:
@@ -33,7 +34,7 @@ def contract_id_by_number(session: Session, number: str) -> uuid.UUID | None:
 
 def list_contracts(
     session: Session, *, limit: int, cursor: str | None, account_id: uuid.UUID | None, status: str | None,
-    ending_before: date | None, renewal_due_on: date | None = None,
+    ending_before: date | None, renewal_due_on: date | None = None, by: Narrowing = EVERYTHING,
 ) -> Page[Contract]:
     statement = select(Contract)
     if account_id is not None:
@@ -45,7 +46,7 @@ def list_contracts(
     if renewal_due_on is not None:  # termed, active, with renewal work (a quote to make, an end) due by then
         statement = statement.where(Contract.status == "active", Contract.term_months.is_not(None),
                                     Contract.next_due_on <= renewal_due_on)
-    return fetch_page(session, statement, Contract.id, limit=limit, cursor=cursor)
+    return fetch_page(session, statement, Contract.id, limit=limit, cursor=cursor, by=by)
 
 
 def segments_in_force(session: Session, contract_id: uuid.UUID, on: date) -> list[SubscriptionSegment]:
@@ -76,9 +77,11 @@ def _in_force_on(on: date) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-def versions(session: Session, contract_id: uuid.UUID) -> list[ContractVersion]:
+def versions(session: Session, contract_id: uuid.UUID, *, limit: int, cursor: str | None,
+             by: Narrowing = EVERYTHING) -> Page[ContractVersion]:
+    """By version number, unique within the contract (ids made in one millisecond are not ordered)."""
     statement = select(ContractVersion).where(ContractVersion.contract_id == contract_id)
-    return list(session.scalars(statement.order_by(ContractVersion.version)))
+    return fetch_page(session, statement, ContractVersion.version, limit=limit, cursor=cursor, by=by)
 
 
 def one_time_charges(session: Session, contract_id: uuid.UUID) -> list[OneTimeCharge]:

@@ -7,22 +7,28 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from app.db.bulk import insert_rows
 from app.db.models import Event
+from app.domain.webhooks import SCHEMA_VERSION
 
 #: Any constant works: every writer of events takes this one transaction-scoped lock.
 _EVENTS_LOCK = 7_265_001
 _PENDING = "cpq.pending_events"
 
 
-def append(session: Session, item: Event) -> None:
-    """Queue an event to be written with the transaction, so that sequence order is commit order.
+def append(session: Session, item: Event, *, at: int | None = None) -> None:
+    """Queue an event to be written with the transaction (at position `at`, a `pending_mark`, if given), so
+    that sequence order is commit order.
 
     On PostgreSQL a sequence value is taken at insert, but transactions may commit in another order, and a
     poller reading `after=N` could skip an event that commits late. Writers of events therefore commit one at
     a time under an advisory lock, but only for the last moment: the events are inserted when the
     transaction commits, so the lock covers one insert and the commit, not the work before them (renewal
     run workers would otherwise queue behind each other for their whole batch). SQLite serializes writers.
+
+    A payload that names no `schema_version` follows the current one of its type.
     """
-    session.info.setdefault(_PENDING, []).append(item)
+    item.payload = {"schema_version": SCHEMA_VERSION, **item.payload}
+    pending: list[Event] = session.info.setdefault(_PENDING, [])
+    pending.insert(len(pending) if at is None else at, item)
 
 
 def pending_mark(session: Session) -> int:

@@ -8,13 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import BigInteger, Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from app.db.repositories.filters import narrowed
 from app.domain.errors import InvalidInput, Violation
+from app.domain.listing import EVERYTHING, Narrowing
 
 T = TypeVar("T")
 _MAX_BIGINT = 2**63 - 1
+_MAX_INTEGER = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -37,15 +40,19 @@ def decode_cursor(cursor: str) -> uuid.UUID:
 
 def fetch_page(
     session: Session, statement: Select[Any], id_column: InstrumentedAttribute[uuid.UUID] | InstrumentedAttribute[int],
-    *, limit: int, cursor: str | None,
+    *, limit: int, cursor: str | None, by: Narrowing = EVERYTHING,
 ) -> Page[Any]:
     """Rows after the cursor in the order of a unique column (an id, or a sequence number, carried in the cursor
-    as the integer of a UUID so every cursor looks alike); one extra row tells whether a next page exists."""
+    as the integer of a UUID so every cursor looks alike); one extra row tells whether a next page exists.
+    `by` narrows the rows of the column's table here, so every list takes it the same way."""
     numeric = id_column.type.python_type is int
+    statement = narrowed(statement, id_column.class_, by)
     if cursor is not None:
         position = decode_cursor(cursor)
-        # A cursor this API did not issue may hold more than a BIGINT: past every row, as any such cursor is.
-        statement = statement.where(id_column > (min(position.int, _MAX_BIGINT) if numeric else position))
+        # A cursor this API did not issue may hold more than the column's integer type: past every row, as any
+        # such cursor is (a contract's version is an INTEGER, the events' sequence a BIGINT).
+        top = _MAX_BIGINT if isinstance(id_column.type, BigInteger) else _MAX_INTEGER
+        statement = statement.where(id_column > (min(position.int, top) if numeric else position))
     rows = list(session.scalars(statement.order_by(id_column).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]

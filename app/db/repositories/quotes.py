@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.db.models import NumberSequence, Quote, QuoteAcceptance
 from app.db.repositories.pagination import Page, fetch_page
+from app.domain.listing import EVERYTHING, Narrowing
 
 
 def quote(session: Session, quote_id: uuid.UUID, *, for_update: bool = False) -> Quote | None:
@@ -36,6 +38,13 @@ def mark_stale_amendments(session: Session, *, contract_id: uuid.UUID, current_v
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def open_past_validity(session: Session, *, as_of: date) -> list[uuid.UUID]:
+    """Finalized quotes nobody answered that were valid only until before `as_of`."""
+    statement = (select(Quote.id).where(Quote.status == "open", Quote.valid_until < as_of)
+                 .order_by(Quote.valid_until, Quote.id))
+    return list(session.scalars(statement))
+
+
 def renewal_quotes_made(session: Session, *, contract_id: uuid.UUID, renewal_term: int) -> int:
     statement = select(func.count()).select_from(Quote).where(
         Quote.contract_id == contract_id, Quote.type == "renewal", Quote.renewal_term == renewal_term)
@@ -45,7 +54,7 @@ def renewal_quotes_made(session: Session, *, contract_id: uuid.UUID, renewal_ter
 def list_quotes(
     session: Session, *, limit: int, cursor: str | None, account_id: uuid.UUID | None,
     status: str | None, statuses: tuple[str, ...] | None = None, quote_type: str | None = None,
-    contract_id: uuid.UUID | None = None,
+    contract_id: uuid.UUID | None = None, by: Narrowing = EVERYTHING,
 ) -> Page[Quote]:
     statement = select(Quote).options(selectinload(Quote.lines))
     if quote_type is not None:
@@ -58,7 +67,7 @@ def list_quotes(
         statement = statement.where(Quote.status == status)
     if statuses is not None:
         statement = statement.where(Quote.status.in_(statuses))
-    return fetch_page(session, statement, Quote.id, limit=limit, cursor=cursor)
+    return fetch_page(session, statement, Quote.id, limit=limit, cursor=cursor, by=by)
 
 
 def acceptance(session: Session, quote_id: uuid.UUID) -> QuoteAcceptance | None:

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, exists, func, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Exists, Table, and_, bindparam, exists, func, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from app.db.bulk import insert_rows
 from app.db.models import Event, WebhookDelivery, WebhookEndpoint
 from app.db.repositories.pagination import Page, fetch_page
+from app.domain.listing import EVERYTHING, Narrowing
 
 
 def endpoint(session: Session, endpoint_id: uuid.UUID, *, for_update: bool = False) -> WebhookEndpoint | None:
@@ -23,9 +24,10 @@ def endpoint(session: Session, endpoint_id: uuid.UUID, *, for_update: bool = Fal
     return session.scalars(statement).first()
 
 
-def list_endpoints(session: Session, *, limit: int, cursor: str | None) -> Page[WebhookEndpoint]:
+def list_endpoints(session: Session, *, limit: int, cursor: str | None,
+                   by: Narrowing = EVERYTHING) -> Page[WebhookEndpoint]:
     statement = select(WebhookEndpoint).where(WebhookEndpoint.deleted_at.is_(None))
-    return fetch_page(session, statement, WebhookEndpoint.id, limit=limit, cursor=cursor)
+    return fetch_page(session, statement, WebhookEndpoint.id, limit=limit, cursor=cursor, by=by)
 
 
 def last_event_sequence(session: Session) -> int:
@@ -48,12 +50,12 @@ def delivery(session: Session, endpoint_id: uuid.UUID, delivery_id: uuid.UUID, *
 
 
 def list_deliveries(session: Session, endpoint_id: uuid.UUID, *, status: str | None, limit: int,
-                    cursor: str | None) -> Page[WebhookDelivery]:
+                    cursor: str | None, by: Narrowing = EVERYTHING) -> Page[WebhookDelivery]:
     """In the order of the events feed (ids made in one millisecond are not ordered among themselves)."""
     statement = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
     if status is not None:
         statement = statement.where(WebhookDelivery.status == status)
-    return fetch_page(session, statement, WebhookDelivery.event_sequence, limit=limit, cursor=cursor)
+    return fetch_page(session, statement, WebhookDelivery.event_sequence, limit=limit, cursor=cursor, by=by)
 
 
 def endpoints_to_fan_out(session: Session) -> list[WebhookEndpoint]:
@@ -66,11 +68,21 @@ def endpoints_to_fan_out(session: Session) -> list[WebhookEndpoint]:
     return list(session.scalars(statement))
 
 
-def events_for_fan_out(session: Session, *, after: int, limit: int) -> list[tuple[int, str, uuid.UUID]]:
-    """(sequence, type, contract id) of the committed events after `after`, in feed order."""
-    statement = (select(Event.sequence, Event.type, Event.contract_id).where(Event.sequence > after)
+@dataclass(frozen=True)
+class NewEvent:
+    """What fanning an event out needs: whom it is for, and what it is ordered by."""
+
+    sequence: int
+    type: str
+    contract_id: uuid.UUID | None
+    quote_id: uuid.UUID | None
+
+
+def events_for_fan_out(session: Session, *, after: int, limit: int) -> list[NewEvent]:
+    """The committed events after `after`, in feed order."""
+    statement = (select(Event.sequence, Event.type, Event.contract_id, Event.quote_id).where(Event.sequence > after)
                  .order_by(Event.sequence).limit(limit))
-    return [(row.sequence, row.type, row.contract_id) for row in session.execute(statement)]
+    return [NewEvent(row.sequence, row.type, row.contract_id, row.quote_id) for row in session.execute(statement)]
 
 
 def add_deliveries(session: Session, deliveries: list[WebhookDelivery]) -> None:
@@ -91,19 +103,19 @@ class Claimed:
 
 
 def claim_due(session: Session, *, now: datetime, lease_until: datetime, limit: int) -> list[Claimed]:
-    """Take up to `limit` due deliveries, each the earliest pending one of its contract for its endpoint, and
-    hold them until `lease_until`: a worker that stops before recording an outcome leaves them due again then.
+    """Take up to `limit` due deliveries, each the earliest pending one of its contract and of its quote for its
+    endpoint, and hold them until `lease_until`: a worker that stops before recording an outcome leaves them due
+    again then.
 
-    The ordering rule makes a batch hold at most one delivery per contract and endpoint, so a batch can be sent
-    in parallel and still arrive in order per contract. On PostgreSQL, SKIP LOCKED lets several workers claim
-    side by side; an earlier delivery another worker has locked still counts as pending, so the next one waits.
+    The ordering rule makes a batch hold at most one delivery per contract, and per quote, and endpoint, so a
+    batch can be sent in parallel and still arrive in order per contract and per quote (a new-business quote's
+    events, which name no contract, then its acceptance and the contract it made). On PostgreSQL, SKIP LOCKED
+    lets several workers claim side by side; an earlier delivery another worker has locked still counts as
+    pending, so the next one waits. Null ids match nothing, so an event without a contract waits on its quote.
     """
-    earlier = aliased(WebhookDelivery)
-    blocked = exists().where(
-        earlier.endpoint_id == WebhookDelivery.endpoint_id, earlier.contract_id == WebhookDelivery.contract_id,
-        earlier.status == "pending", earlier.event_sequence < WebhookDelivery.event_sequence)
     statement = (select(WebhookDelivery.id)
-                 .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now, ~blocked)
+                 .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
+                        ~_earlier_pending(WebhookDelivery.contract_id), ~_earlier_pending(WebhookDelivery.quote_id))
                  .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.event_sequence).limit(limit)
                  .with_for_update(skip_locked=True, of=WebhookDelivery))
     ids = list(session.scalars(statement))
@@ -117,6 +129,14 @@ def claim_due(session: Session, *, now: datetime, lease_until: datetime, limit: 
         .join(Event, Event.sequence == WebhookDelivery.event_sequence)
         .where(WebhookDelivery.id.in_(ids)).order_by(WebhookDelivery.event_sequence))
     return [Claimed(row[0], row[1], row[2], row[3], row[4], row[5]) for row in rows]
+
+
+def _earlier_pending(column: InstrumentedAttribute[uuid.UUID | None]) -> Exists:
+    """An earlier delivery to the same endpoint, with the same value in `column`, still pending."""
+    earlier = aliased(WebhookDelivery)
+    return exists().where(
+        earlier.endpoint_id == WebhookDelivery.endpoint_id, getattr(earlier, column.key) == column,
+        earlier.status == "pending", earlier.event_sequence < WebhookDelivery.event_sequence)
 
 
 _OUTCOME_COLUMNS = ("status", "attempts", "next_attempt_at", "last_attempt_at", "last_response_status", "last_error",
