@@ -74,6 +74,10 @@ class QuoteChanges:
     #: Merged into the quote's metadata (app.services.own_fields), whatever its type.
     metadata: Mapping[str, str | None] | None = None
 
+    @property
+    def metadata_only(self) -> bool:
+        return self.metadata is not None and not self.fields and self.lines is None and self.amendment_changes is None
+
 
 def load_quote(session: Session, caller: Caller, quote_id: uuid.UUID, *, for_update: bool = False) -> Quote:
     """The quote if this caller may see it (a portal key: its own account's finalized quotes, else 404)."""
@@ -170,10 +174,20 @@ def update_quote(
     session: Session, *, caller: Caller, quote_id: uuid.UUID, if_match: frozenset[int] | None, changes: QuoteChanges,
     threshold: Decimal, today: date,
 ) -> QuoteView:
-    """Apply a PATCH and re-price (an amendment as of `today`); any change withdraws an earlier approval."""
+    """Apply a PATCH and re-price (an amendment as of `today`); any change withdraws an earlier approval.
+
+    Metadata alone is the caller's own bookkeeping (a CRM opportunity id noted once the quote was sent): it
+    changes on a quote in any status, and is no edit of the offer, so nothing is re-priced, no approval is
+    withdrawn and the version (the ETag, the document's) stays, as a contract's metadata makes no version."""
     with session.begin():
         row, contract = lock_quote(session, caller, quote_id)
         check_version(row, if_match)
+        if changes.metadata_only:
+            assert changes.metadata is not None
+            merge_metadata(row, changes.metadata)
+            audit.record(session, caller, "quote.metadata_updated", "quote", row.id, {"version": row.version})
+            session.flush()
+            return quote_view(row)
         if not can(row.status, "edit"):
             raise QuoteTransitionRefused(f"quote {row.number} is {row.status}; only draft quotes can be edited")
         if changes.metadata is not None:

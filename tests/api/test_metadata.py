@@ -53,8 +53,8 @@ def _contract(client: TestClient, keys: Keys, metadata: dict[str, str]) -> dict[
 
 ACCOUNTS = Kind("account", "/v1/accounts", "sales", _account)
 CONTRACTS = Kind("contract", "/v1/contracts", "sales", _contract)
-KINDS = [ACCOUNTS, Kind("product", "/v1/products", "admin", _product, key="sku"),
-         Kind("quote", "/v1/quotes", "sales", _quote), CONTRACTS]
+QUOTES = Kind("quote", "/v1/quotes", "sales", _quote)
+KINDS = [ACCOUNTS, Kind("product", "/v1/products", "admin", _product, key="sku"), QUOTES, CONTRACTS]
 IDS = [kind.name for kind in KINDS]
 
 
@@ -187,6 +187,27 @@ def test_a_contract_metadata_patch_makes_no_version(client: TestClient, keys: Ke
     contract = _contract(client, keys, {})
     response = _patch(client, keys, CONTRACTS, contract, metadata={"a": "1"})
     assert response.status_code == 200 and response.json()["version"] == contract["version"], response.text
+
+
+def test_a_quotes_metadata_alone_changes_in_any_status_and_is_no_edit(client: TestClient, keys: Keys) -> None:
+    sent = finalize(client, keys, _quote(client, keys, {"deal": "D-1"})["id"])
+    url = f"/v1/quotes/{sent['id']}"
+    response = client.patch(url, headers=keys.headers("sales"), json={"metadata": {"opportunity": "006-42"}})
+    assert response.status_code == 200, response.text
+    patched = response.json()
+    assert patched["metadata"] == {"deal": "D-1", "opportunity": "006-42"}
+    unchanged = ("status", "version", "document_sha256", "totals", "lines")
+    assert {k: patched[k] for k in unchanged} == {k: sent[k] for k in unchanged}
+    assert response.headers["etag"] == f'"{sent["version"]}"'
+
+    refused = client.patch(url, headers=keys.headers("sales"), json={"metadata": {"deal": "D-2"}, "valid_until": None})
+    assert_problem(refused, 409)
+    assert _read(client, keys, QUOTES, sent)["metadata"] == patched["metadata"]
+    signed = accept(client, keys, sent)
+    assert signed["contract"]["metadata"] == {"deal": "D-1", "opportunity": "006-42"}
+    later = client.patch(url, headers=keys.headers("sales"), json={"metadata": {"deal": ""}})
+    assert later.status_code == 200 and later.json()["metadata"] == {"opportunity": "006-42"}, later.text
+    assert later.json()["status"] == "accepted"
 
 
 @pytest.mark.parametrize("kind", [ACCOUNTS, CONTRACTS], ids=["account", "contract"])
