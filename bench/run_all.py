@@ -17,6 +17,7 @@ from bench import (
     bench_documents,
     bench_get_throughput,
     bench_invoice_lines,
+    bench_large_quote,
     bench_metrics,
     bench_pricing,
     bench_quotes_api,
@@ -28,6 +29,7 @@ from bench.common import CPU_COUNT, Result, print_table
 BENCHMARKS: list[tuple[str, Callable[[], list[Result]]]] = [
     ("pricing", bench_pricing.run),
     ("quotes_api", bench_quotes_api.run),
+    ("large_quote", bench_large_quote.run),  # 5 000-line quote, its PDF rendered
     ("get_throughput", bench_get_throughput.run),
     ("amendments", bench_amendments.run),
     ("documents", bench_documents.run),
