@@ -74,7 +74,7 @@ def require(*roles: str) -> Callable[..., Coroutine[Any, Any, Caller]]:
 
     async def check(request: Request, session: SessionDep, caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
         if caller.role != "admin" and caller.role not in roles:
-            raise Forbidden(f"a {caller.role} key cannot do this; it needs one of: admin, {', '.join(roles)}")
+            raise Forbidden(f"a {caller.role} key cannot do this; it needs one of: {', '.join(('admin', *roles))}")
         # Only now, authorized: a replayed answer must pass the same checks as the request that made it.
         await idempotency.guard(request, session, caller)
         return caller
@@ -131,6 +131,8 @@ MetadataFilter = Annotated[dict[str, str], Depends(metadata_filter)]
 METADATA_QUERY: dict[str, Any] = {"parameters": [{
     "name": "metadata", "in": "query", "required": False, "style": "deepObject", "explode": True,
     "description": "only objects whose metadata holds every pair given: metadata[crm_id]=abc",
+    # No pairs: /docs' "Try it out" pre-fills this, instead of made-up pairs that would filter every object out.
+    "example": {},
     "schema": {"type": "object", "maxProperties": metadata.MAX_KEYS,
                "propertyNames": {"minLength": 1, "maxLength": metadata.MAX_KEY_LENGTH, "pattern": metadata.KEY_PATTERN},
                "additionalProperties": {"type": "string", "maxLength": metadata.MAX_VALUE_LENGTH,

@@ -1,10 +1,18 @@
-"""A request example for each POST and PATCH body, by operation id: what /docs pre-fills, what generated clients'
-docs show, and what Schemathesis' examples phase sends first. Values follow the README walkthrough and the demo
-catalog (`cpq demo`); tests/api/test_openapi_lint.py checks each against its request schema."""
+"""Examples, by operation id: a request example for each POST and PATCH body (what /docs pre-fills, what
+generated clients' docs show, what Schemathesis' examples phase sends first), and a response example for each
+answer with a body. Request values follow the README walkthrough and the demo catalog (`cpq demo`); responses
+are real answers, captured from a live server by scripts/capture_examples.py into response_examples.json.
+tests/api/test_openapi_lint.py checks each against its schema."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
+
+from app.api.openapi_problems import PROBLEM
+
+RESPONSES = Path(__file__).with_name("response_examples.json")
 
 ACCOUNT_ID = "01930a6e-1c2b-7d4e-8f00-000000000001"
 ADDRESS = {"street": "1 place de la Comédie", "postal_code": "69001", "city": "Lyon", "country": "FR"}
@@ -42,9 +50,20 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 
 
 def add_examples(schema: dict[str, Any]) -> None:
-    """Puts each example on its operation's JSON request body."""
+    """Puts each example on its operation's JSON request body, on its successful answer's media types, and a
+    problem of the status on each error answer (its shape; the `code` differs by operation)."""
+    captured = json.loads(RESPONSES.read_text())
+    responses: dict[str, dict[str, Any]] = captured["responses"]
+    problems: dict[str, Any] = captured["problems"]
     for item in schema["paths"].values():
         for operation in item.values():
             example = EXAMPLES.get(operation["operationId"])
             if example is not None:
                 operation["requestBody"]["content"]["application/json"]["example"] = example
+            answered = responses.get(operation["operationId"], {})
+            for status, response in operation["responses"].items():
+                for media_type, content in response.get("content", {}).items():
+                    if status.startswith("2") and media_type in answered:
+                        content["example"] = answered[media_type]
+                    elif media_type == PROBLEM and status in problems:
+                        content["example"] = problems[status]

@@ -3,6 +3,7 @@ error a Problem under problem+json, the PDF binary, the headers declared, and mo
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
+from app.api.openapi_examples import RESPONSES
 from tests.api.test_roles import ALL, ALLOWED
 from tests.api.test_roles import PUBLIC as PUBLIC_ROUTES
 from tests.builders import Keys
@@ -56,7 +58,8 @@ def test_errors_are_problems_under_problem_json_only(spec: dict[str, Any]) -> No
     for path, _, operation in _operations(spec):
         for status, response in operation["responses"].items():
             if int(status) >= 400 and path != "/health":  # /health answers its own report with a 503
-                assert response["content"] == {"application/problem+json": PROBLEM}, (path, status)
+                assert response["content"].keys() == {"application/problem+json"}, (path, status)
+                assert response["content"]["application/problem+json"]["schema"] == PROBLEM["schema"], (path, status)
 
 
 def test_each_operation_lists_only_the_statuses_it_can_answer(spec: dict[str, Any]) -> None:
@@ -79,7 +82,8 @@ def test_the_document_is_a_binary_pdf_and_metrics_plain_text(spec: dict[str, Any
     answer = spec["paths"]["/v1/quotes/{quote_id}/document"]["get"]["responses"]["200"]
     assert answer["content"] == {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
     assert answer["headers"]["X-Document-SHA256"] == {"$ref": "#/components/headers/X-Document-SHA256"}
-    assert spec["paths"]["/metrics"]["get"]["responses"]["200"]["content"] == {"text/plain": {"schema": {"type": "string"}}}
+    metrics = spec["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
+    assert metrics.keys() == {"text/plain"} and metrics["text/plain"]["schema"] == {"type": "string"}
 
 
 def test_idempotency_key_on_every_post_and_if_match_where_taken(spec: dict[str, Any]) -> None:
@@ -133,3 +137,42 @@ def test_a_403_is_listed_exactly_where_the_authorization_table_refuses_a_role(sp
         name = f"{method.upper()} {path}"
         if name not in PUBLIC_ROUTES:
             assert ("403" in operation["responses"]) == (ALLOWED[name] != ALL), name
+
+
+def test_every_answer_with_a_body_has_an_example_its_schema_accepts(spec: dict[str, Any]) -> None:
+    """Response examples are captured answers (scripts/capture_examples.py): after a schema change, one that no
+    longer fits fails here until they are captured again."""
+    shown = 0
+    for path, method, operation in _operations(spec):
+        for status, response in operation["responses"].items():
+            for media_type, content in response.get("content", {}).items():
+                if not status.startswith("2") or media_type == "application/pdf":
+                    continue
+                assert "example" in content, (method, path, status, media_type)
+                shown += 1
+                if media_type == "application/json":
+                    schema = {**content["schema"], "components": spec["components"]}
+                    Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).validate(
+                        content["example"])
+                else:
+                    assert isinstance(content["example"], str) and content["example"].strip(), (path, media_type)
+    assert shown >= 50
+
+
+def test_response_examples_name_only_operations_that_exist(spec: dict[str, Any]) -> None:
+    operations = {operation["operationId"] for _, _, operation in _operations(spec)}
+    captured = json.loads(RESPONSES.read_text())
+    assert captured["responses"].keys() <= operations
+
+
+def test_every_problem_example_is_a_problem_of_its_status(spec: dict[str, Any]) -> None:
+    problem = {**spec["components"]["schemas"]["Problem"], "components": spec["components"]}
+    shown = set()
+    for _, _, operation in _operations(spec):
+        for status, response in operation["responses"].items():
+            content = response.get("content", {}).get("application/problem+json")
+            if content and "example" in content:
+                Draft202012Validator(problem).validate(content["example"])
+                assert content["example"]["status"] == int(status)
+                shown.add(status)
+    assert shown == {"400", "401", "403", "404", "409", "412", "413", "422"}
