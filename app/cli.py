@@ -192,6 +192,8 @@ def invoice_lines(
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV instead of JSON lines")] = False,
     contract: Annotated[str | None, typer.Option(help="only this contract")] = None,
     account: Annotated[str | None, typer.Option(help="only this account")] = None,
+    updated_after: Annotated[str | None, typer.Option(
+        "--updated-after", help="only lines recorded after this instant (RFC 3339, as a line's updated_at)")] = None,
 ) -> None:
     """Print the invoice lines dated in [from, to): one JSON object per line, or CSV with a header."""
     import csv
@@ -207,6 +209,7 @@ def invoice_lines(
         for line in stream_invoice_lines(
             session, start=_date(start), end=_date(end), contract_id=_uuid(contract) if contract else None,
             account_id=_uuid(account) if account else None,
+            updated_after=_instant(updated_after) if updated_after else None,
         ):
             if as_csv:
                 writer.writerow(csv_row(line))
@@ -264,6 +267,17 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _instant(value: str) -> datetime:
+    """An RFC 3339 instant; one without an offset is refused, as the API refuses it (which zone would it be?)."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise typer.BadParameter(f"{value!r} is not an RFC 3339 instant with an offset (2026-12-04T09:30:00Z)")
+    return moment
 
 
 def _uuid(value: str) -> uuid.UUID:

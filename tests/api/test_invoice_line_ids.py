@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from itertools import pairwise
@@ -14,7 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from app import cli
+from app.config import Settings
 from tests.builders import (
     Keys,
     accepted_amendment,
@@ -131,6 +135,25 @@ class TestUpdatedAfter:
         # Lines dated before the acceptance are as they were: billed on what was known then.
         assert [ln for ln in before if ln["invoice_date"] < "2026-09-02"] == [
             ln for ln in after if ln["invoice_date"] < "2026-09-02" and ln["quote_id"] != late["id"]]
+
+    def test_the_command_pulls_the_same_lines_as_the_api(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any], database_url: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        contracts = book(client, keys, theatre["id"])
+        seen = max(ln["updated_at"] for ln in every_line(client, keys, TERM))
+        set_today(client, "2026-09-02")
+        accepted_amendment(client, keys, contracts["quarterly"]["id"], "2026-05-20", SEATS)
+        monkeypatch.setattr(cli, "get_settings", lambda: Settings(database_url=database_url))
+        runner = CliRunner()
+        printed = runner.invoke(cli.app, ["invoice-lines", "--from", "2026-01-01", "--to", "2028-06-01",
+                                          "--updated-after", seen])
+        assert printed.exit_code == 0, printed.output
+        pulled = every_line(client, keys, f"{TERM}&updated_after={seen}")
+        assert [json.loads(row)["id"] for row in printed.stdout.splitlines()] == [ln["id"] for ln in pulled]
+        naive = runner.invoke(cli.app, ["invoice-lines", "--from", "2026-01-01", "--to", "2028-06-01",
+                                        "--updated-after", seen[:19]])
+        assert naive.exit_code == 2 and "RFC 3339" in naive.output
 
     def test_an_offset_is_an_instant_like_any_other(self, client: TestClient, keys: Keys,
                                                     theatre: dict[str, Any]) -> None:
