@@ -123,8 +123,9 @@ class _Plan:
     parents: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]
 
     def values(self, item: Any) -> list[Any]:
-        """An object's values as the unit of work would insert them: Python defaults applied, and the
-        foreign keys a many-to-one relationship sets at flush (a quote's lines know their quote, not its id)."""
+        """An object's values as the unit of work would insert them: Python defaults applied (and set on the
+        object), and the foreign keys a many-to-one relationship sets at flush (a quote's lines know their
+        quote, not its id)."""
         state = item.__dict__
         row = [state.get(key) for key in self.keys]
         for key, pairs in self.parents:
@@ -132,21 +133,23 @@ class _Plan:
                 for index, remote in pairs:
                     row[index] = getattr(parent, remote)
         for index, default in self.defaults:
-            if row[index] is None:
-                row[index] = default.arg(None) if default.is_callable else default.arg
+            if row[index] is None:  # kept on the object too: a written row is read back as the database has it
+                row[index] = state[self.keys[index]] = default.arg(None) if default.is_callable else default.arg
         return row
 
 
 @cache
 def _plan(table: Table) -> _Plan:
     columns = _sent_columns(table)
-    keys = tuple(str(column.key) for column in columns)
-    names = ", ".join(f'"{column.name}"' for column in columns)
     mapper = next(mapper for mapper in Base.registry.mappers if mapper.local_table is table)
+    # The attribute, not the column's key: `metadata_` holds the `metadata` column.
+    keys = tuple(mapper.get_property_by_column(column).key for column in columns)
+    names = ", ".join(f'"{column.name}"' for column in columns)
     return _Plan(
         statement=f'COPY "{table.name}" ({names}) FROM STDIN', keys=keys,
         defaults=tuple((index, column.default) for index, column in enumerate(columns) if column.default is not None),
-        parents=tuple((r.key, tuple((keys.index(str(local.key)), str(remote.key))
+        parents=tuple((r.key, tuple((keys.index(mapper.get_property_by_column(local).key),
+                                     r.mapper.get_property_by_column(remote).key)
                                     for local, remote in r.local_remote_pairs))
                       for r in mapper.relationships if r.direction is MANYTOONE),
     )

@@ -44,9 +44,8 @@ def price_entries(session: Session, *, currency: str, skus: Collection[str]) -> 
 def _catalog(session: Session, currency: str, skus: frozenset[str]) -> _Catalog:
     cache: dict[tuple[str, frozenset[str]], _Catalog] = session.info.setdefault(_CATALOG, {})
     if (currency, skus) not in cache:
-        rows = catalog_repo.products_by_sku(session, skus)
         cache[(currency, skus)] = (
-            {sku: catalog_repo.to_product(row) for sku, row in rows.items()},
+            catalog_repo.products_for(session, skus),
             catalog_repo.price_entries_for(session, skus=skus, currency=currency),
             catalog_repo.schedules_for(session, skus),
         )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
+
+from sqlalchemy import inspect
 
 from app.db.models import Quote, QuoteLine
 from app.domain.pricing import LineRequest, PricedLine, QuoteTotals
@@ -21,8 +24,40 @@ def quote_line(index: int, line: PricedLine, request: LineRequest, **extra: Any)
 
 def store_priced(row: Quote, lines: list[QuoteLine], totals: QuoteTotals, *, needs_approval: bool) -> None:
     """Replace the lines and totals; any re-pricing withdraws an earlier approval."""
-    for name, value in priced_fields(lines, totals, needs_approval=needs_approval).items():
+    fields = priced_fields(lines, totals, needs_approval=needs_approval)
+    _rewrite_lines(row, fields.pop("lines"))
+    for name, value in fields.items():
         setattr(row, name, value)
+
+
+def _rewrite_lines(row: Quote, lines: list[QuoteLine]) -> None:
+    """The stored lines become `lines`, position by position: a stored line takes the new one's values (only
+    those that differ are written), lines past the end are added or deleted.
+
+    Replacing the collection instead deleted and inserted every row, and SQLAlchemy's removal events scan the
+    list once per removed line: changing one quantity of a 5 000-line quote took seconds.
+    """
+    stored = row.lines
+    for old, new in zip(stored, lines):
+        values = new.__dict__
+        for key, default in _line_columns():
+            value = values.get(key, default)
+            if getattr(old, key) != value or type(getattr(old, key)) is not type(value):
+                setattr(old, key, value)
+    if len(lines) > len(stored):
+        stored.extend(lines[len(stored):])
+    else:
+        del stored[len(lines):]
+
+
+@cache
+def _line_columns() -> tuple[tuple[str, Any], ...]:
+    """A line's own columns (not its id and quote) with the value a new line has when it does not set one."""
+    return tuple(
+        (attribute.key, None if column.default is None or column.default.is_callable else column.default.arg)
+        for attribute in inspect(QuoteLine).column_attrs if attribute.key not in ("id", "quote_id")
+        for column in attribute.columns[:1]
+    )
 
 
 def priced_fields(lines: list[QuoteLine], totals: QuoteTotals, *, needs_approval: bool) -> dict[str, Any]:

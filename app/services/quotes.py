@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.db import bulk
 from app.db.base import utc_now
 from app.db.models import Account, Contract, Quote
 from app.db.repositories import accounts as account_repo
@@ -162,8 +163,9 @@ def create_quote(session: Session, *, caller: Caller, today: date, draft: QuoteD
         )
         _apply_terms(row, draft.terms)
         _store_pricing(row, priced, draft.lines, threshold)
-        session.add(row)
-        session.flush()
+        bulk.collect(session)  # on PostgreSQL a large quote's lines go in one COPY, not an INSERT each
+        bulk.add(session, row)
+        bulk.copy_new_rows(session)
         audit.record(session, caller, "quote.created", "quote", row.id, {"number": row.number})
         quote_events.append(session, row, "quote.created", None)
         return quote_view(row)

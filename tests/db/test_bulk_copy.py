@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.bulk import collect, copy_new_rows
 from app.db.models import Contract
-from app.services import renewal_runs
+from app.services import quotes, renewal_runs
 from app.services.auth import OPERATOR
+from tests.builders import Keys, create_account, create_quote, seed_catalog
 from tests.db.copies import THRESHOLD, UUID
 from tests.db.test_renewal_run_concurrency import AS_OF, _contracts
 
@@ -109,3 +111,32 @@ def test_batches_written_with_copy_hold_the_rows_the_unit_of_work_writes(
             assert reference or table != "events", f"no event for the {kind} contracts: the run did nothing"
             for number, written in copies.items():
                 assert written == reference, f"{table}: {number} differs from the other {kind} contracts"
+
+
+def test_a_new_quote_copied_holds_what_the_unit_of_work_writes(
+    client: TestClient, keys: Keys, session: Session, session_factory: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new quote's rows go through COPY on PostgreSQL: every column (metadata, whose attribute is `metadata_`,
+    included) as the unit of work writes it, and the answer reads the same as a GET of what was written."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    seed_catalog(session)
+    account = create_account(client, keys)
+    body = {"account_id": account["id"], "metadata": {"crm_id": "006A"}, "lines": [
+        {"sku": "TIX-PRO", "quantity": 20, "discount_percent": "5"}, {"sku": "MKT-SMS", "quantity": 1},
+        {"sku": "MKT-CONTACTS", "quantity": 5000}, {"sku": "ONBOARDING", "quantity": 1}]}
+    copied = create_quote(client, keys, **body)
+    assert client.get(f"/v1/quotes/{copied['id']}", headers=keys.headers("sales")).json() == copied
+    monkeypatch.setattr(quotes.bulk, "collect", lambda session: None)  # the unit of work's flush instead
+    flushed = create_quote(client, keys, **body)
+    for table, where in (("quotes", "id = :id"), ("quote_lines", "quote_id = :id ORDER BY position")):
+        with session_factory() as reader:
+            written = [[{key: "<id>" if key.endswith("id") and value is not None else _comparable(value)
+                         for key, value in row.items() if key != "number"}
+                        for row in reader.execute(text(f"SELECT * FROM {table} WHERE {where}"), {"id": quote["id"]})
+                        .mappings()] for quote in (copied, flushed)]
+        assert len(written[0]) == len(body["lines"]) if table == "quote_lines" else 1
+        assert written[0] == written[1], table
+    assert {key: value for key, value in copied.items() if key not in ("id", "number", "created_at", "updated_at")} \
+        == {key: value for key, value in flushed.items() if key not in ("id", "number", "created_at", "updated_at")}
