@@ -14,7 +14,7 @@ EXTRACT := $(BIN)/pybabel -q extract --mapping-file babel.cfg --add-location fil
 	--project cpq --version documents --header-comment "\# The documents' messages, from make messages-extract." \
 	app/documents pdf_templates
 
-.PHONY: run test test-sqlite test-postgres test-deep lint bench system-deps clean \
+.PHONY: run test test-sqlite test-postgres test-deep lint bench bench-deps system-deps clean \
 	messages-extract messages-update messages-check
 
 $(STAMP): pyproject.toml
@@ -68,7 +68,10 @@ messages-check: $(STAMP)
 	@$(BIN)/pybabel -q update --check --input-file $(POT) --output-dir $(LOCALES) --ignore-pot-creation-date \
 		2>/dev/null || { echo "messages-check: a .po lags behind $(POT): run make messages-update" >&2; exit 1; }
 
-bench: $(STAMP) system-deps
+bench-deps:
+	@bash scripts/bench-deps
+
+bench: $(STAMP) system-deps bench-deps
 	$(BIN)/python -m bench.run_all
 
 clean:
