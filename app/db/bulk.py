@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Column, Table, inspect
+from sqlalchemy import JSON, Column, Table, inspect, null
 from sqlalchemy.orm import MANYTOONE, ONETOMANY, Session, make_transient
 
 from app.db.base import Base
@@ -78,13 +78,42 @@ def _child_keys(model: type[Base]) -> tuple[str, ...]:
 
 def insert_rows(session: Session, model: type[Base], items: list[Any]) -> None:
     """Insert objects of `model` that are not in the session (events, which the database numbers) in one go."""
-    table = cast(Table, model.__table__)
+    _insert(session.connection(), cast(Table, model.__table__), items)
+
+
+def write_new(session: Session, rows: list[Base]) -> None:
+    """Insert new rows and the children they hold (a quote and its lines) now, outside the unit of work: COPY on
+    PostgreSQL, one prepared statement per table elsewhere. The rows stay readable and out of the session."""
+    new: dict[Table, list[Any]] = defaultdict(list)
+    for item in _with_children(rows):
+        new[item.__table__].append(item)
     connection = session.connection()
+    for table in Base.metadata.sorted_tables:
+        if table in new:
+            _insert(connection, table, new[table])
+
+
+def _insert(connection: Any, table: Table, items: list[Any]) -> None:
     if connection.dialect.name == "postgresql":
-        _copy(connection.connection.driver_connection.cursor(), table, items, connection.dialect)  # type: ignore[union-attr]
+        _copy(connection.connection.driver_connection.cursor(), table, items, connection.dialect)
     else:
-        plan = _plan(table)
-        connection.execute(table.insert(), [dict(zip(plan.keys, plan.values(item), strict=True)) for item in items])
+        plan, names, json = _plan(table), _column_names(table), _json_positions(table)
+        rows = [plan.values(item) for item in items]
+        for row in rows:
+            for index in json:  # an unset JSON value is SQL NULL, as the unit of work leaves it, not JSON 'null'
+                if row[index] is None:
+                    row[index] = null()
+        connection.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
+
+
+@cache
+def _column_names(table: Table) -> tuple[str, ...]:
+    return tuple(column.key for column in _sent_columns(table))
+
+
+@cache
+def _json_positions(table: Table) -> tuple[int, ...]:
+    return tuple(index for index, column in enumerate(_sent_columns(table)) if isinstance(column.type, JSON))
 
 
 def _insert_order(item: Any) -> int:

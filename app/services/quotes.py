@@ -163,9 +163,7 @@ def create_quote(session: Session, *, caller: Caller, today: date, draft: QuoteD
         )
         _apply_terms(row, draft.terms)
         _store_pricing(row, priced, draft.lines, threshold)
-        bulk.collect(session)  # on PostgreSQL a large quote's lines go in one COPY, not an INSERT each
-        bulk.add(session, row)
-        bulk.copy_new_rows(session)
+        bulk.write_new(session, [row])  # a large quote's lines in one COPY (PostgreSQL), not one INSERT each
         audit.record(session, caller, "quote.created", "quote", row.id, {"number": row.number})
         quote_events.append(session, row, "quote.created", None)
         return quote_view(row)
