@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
 from typing import Annotated
@@ -291,10 +293,18 @@ def _moment(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M")
 
 
-def _session() -> Session:
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A session on an engine of its own, disposed afterwards: its pooled connection is closed now, not left for
+    the garbage collector to find open."""
     from app.db.session import make_engine, make_session_factory
 
-    return make_session_factory(make_engine(get_settings().database_url))()
+    engine = make_engine(get_settings().database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def main() -> None:

@@ -24,12 +24,17 @@ Floors measured in the same run, on the same database:
     segment rows the month needs (what the app reads);
   * the month's invoice lines computed by one SQL statement (generate_series over billing periods) and
     COPied out: a set-based reference for the same output.
+Then the app's own SQL path (`app.db.repositories.billing_sql`, what `lines_in` uses on PostgreSQL), in
+process: the month's lines built as `InvoiceLineView`s, and built and written as CSV rows, each timed beside the
+raw COPY floor with the ratio (target ≤ 3× the floor); `--python-path` times the Python expansion (the
+reference, what SQLite uses) the same way.
 The line count and amount sum of the CSV are printed next to an independent recomputation in Python from
 the generated data (and next to the SQL one); they are printed, not asserted.
 
     python -m bench.bench_invoice_lines                      # 100 000 contracts
     python -m bench.bench_invoice_lines --contracts 5000     # a quick run
     python -m bench.bench_invoice_lines --profile            # plus a cProfile of the in-process stream
+    python -m bench.bench_invoice_lines --python-path        # plus the Python expansion, for comparison
 """
 
 from __future__ import annotations
@@ -76,6 +81,8 @@ from bench.common import (
 )
 
 TARGET_S = 5.0
+#: The SQL path's target: at most this many times the raw COPY of the segment rows.
+SQL_PATH_FLOOR_RATIO = 3.0
 DEFAULT_CONTRACTS = 100_000
 FROM, TO = date(2026, 6, 1), date(2026, 7, 1)
 ACCOUNTS = 5
@@ -527,7 +534,7 @@ def mb(kb: int | None) -> str:
 # ---------------------------------------------------------------------------------------------- run
 
 
-def run(contracts: int = DEFAULT_CONTRACTS, profile: bool = False) -> list[Result]:
+def run(contracts: int = DEFAULT_CONTRACTS, profile: bool = False, python_path: bool = False) -> list[Result]:
     header(f"bench_invoice_lines: invoice lines for {FROM:%B %Y} over {contracts:,} contracts on PostgreSQL, "
            f"CSV (target ≤ {TARGET_S:g} s, streamed, flat memory)")
     skipped = postgres_skipped("invoice_lines", "invoice lines postgresql")
@@ -576,6 +583,23 @@ def run(contracts: int = DEFAULT_CONTRACTS, profile: bool = False) -> list[Resul
                               "", f"{segment_rows_out:,} rows"))
         results.append(Result("invoice_lines", f"floor: lines in SQL {contracts // 1000}k", f"{sql_s:.2f} s",
                               "", f"{sql_count:,} lines"))
+
+        # ------------------------------------------------------------------- the app's SQL path, in process
+        paths = [("sql", "SQL path"), *([("python", "Python path")] if python_path else [])]
+        for path, label in paths:
+            for with_csv in (False, True):
+                run_s, run_count, run_sum = time_lines(url, path, with_csv)
+                what = "lines + CSV rows" if with_csv else "lines"
+                ratio = run_s / segments_s
+                met_floor = ratio <= SQL_PATH_FLOOR_RATIO if path == "sql" else None
+                agrees = "agrees" if (run_count, run_sum) == (sql_count, sql_sum) else "DIFFERS"
+                print(f"   {label} in process (lines_in, {what}): {run_s:.2f} s, {run_count:,} lines, amount sum "
+                      f"{run_sum} EUR ({agrees} with floor 2); COPY floor {segments_s:.2f} s, ratio {ratio:.2f}×"
+                      + (f" => target ≤ {SQL_PATH_FLOOR_RATIO:g}× the floor: {verdict(met_floor)}"
+                         if met_floor is not None else ""))
+                results.append(Result("invoice_lines", f"{label} {what} {contracts // 1000}k", f"{run_s:.2f} s",
+                                      f"≤ {SQL_PATH_FLOOR_RATIO:g}× COPY" if path == "sql" else "",
+                                      f"{ratio:.2f}× COPY {segments_s:.2f} s", verdict(met_floor)))
 
         # --------------------------------------------------------------------------------- (a) CLI
         startup = run_cli(url, ["invoice-lines", "--help"])
@@ -639,6 +663,40 @@ def run(contracts: int = DEFAULT_CONTRACTS, profile: bool = False) -> list[Resul
     return results
 
 
+def time_lines(url: str, path: str, with_csv: bool) -> tuple[float, int, Decimal]:
+    """The month's lines by one path of `app.services.billing` (`sql` or `python`), in process and in one read
+    transaction as `stream_invoice_lines` runs it: seconds, line count, amount sum. `with_csv` also writes each
+    line as the CLI does (csv_row into a csv.writer), to a buffer emptied every MB."""
+    from sqlalchemy import text
+
+    from app.db.repositories.billing import Scope
+    from app.db.session import reading
+    from app.services.billing import csv_row, python_lines_in, sql_lines_in
+
+    produce = sql_lines_in if path == "sql" else python_lines_in
+    engine, factory = session_for(url)
+    sink = io.StringIO()
+    writer = csv.writer(sink, lineterminator="\n")
+    count, total = 0, Decimal(0)
+    try:
+        with factory() as session:
+            session.execute(text("SELECT 1"))  # connected before the clock starts, as the COPY floors are
+            session.rollback()
+            started = time.perf_counter()
+            with reading(session):
+                for line in produce(session, Scope(FROM, TO)):
+                    count += 1
+                    total += line.amount
+                    if with_csv:
+                        writer.writerow(csv_row(line))
+                        if sink.tell() > 1 << 20:
+                            sink.seek(0)
+                            sink.truncate()
+            return time.perf_counter() - started, count, total
+    finally:
+        engine.dispose()
+
+
 def profile_stream(url: str, top: int = 30) -> None:
     """cProfile of the CLI's loop in-process: stream_invoice_lines and a csv.DictWriter, as `cpq` does."""
     import cProfile
@@ -675,10 +733,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--contracts", type=int, default=DEFAULT_CONTRACTS, help="contracts to generate")
     parser.add_argument("--profile", action="store_true", help="also cProfile the in-process stream")
+    parser.add_argument("--python-path", action="store_true",
+                        help="also time the Python expansion of the lines (the reference), in process")
     args = parser.parse_args(argv)
     if args.contracts < 1:
         parser.error("--contracts must be at least 1")
-    results = run(args.contracts, profile=args.profile)
+    results = run(args.contracts, profile=args.profile, python_path=args.python_path)
     print()
     print_table(results)
 

@@ -51,7 +51,8 @@ def _recorded(statement: Select[*_Columns], created_at: Any, scope: Scope) -> Se
 
 
 def segment_rows(session: Session, scope: Scope) -> Iterator[Any]:
-    """Segments that may bill a period starting in [start, end), with their contract, in contract order."""
+    """Segments that may bill a period starting in [start, end), with their contract, in contract order (then
+    segment id: lines alike in all but their segment come in that order, as the SQL path gives them)."""
     statement = (
         select(
             Contract.id.label("contract_id"), Contract.number, Contract.account_id, Contract.currency,
@@ -68,7 +69,8 @@ def segment_rows(session: Session, scope: Scope) -> Iterator[Any]:
                or_(SubscriptionSegment.end_date.is_(None), SubscriptionSegment.end_date > scope.start))
     )
     statement = _recorded(statement, SubscriptionSegment.created_at, scope)
-    result = session.execute(_scoped(statement, scope).execution_options(yield_per=STREAM_ROWS))
+    ordered = _scoped(statement, scope).order_by(SubscriptionSegment.id)  # a contract's segments in one order
+    result = session.execute(ordered.execution_options(yield_per=STREAM_ROWS))
     try:
         yield from result
     finally:
