@@ -117,32 +117,33 @@ def _charges(session: Session, scope: repo.Scope) -> dict[uuid.UUID, list[Invoic
 
 def python_lines_in(session: Session, scope: repo.Scope) -> Generator[InvoiceLineView]:
     """`lines_in` with the recurring lines expanded in Python from the segment rows (any database)."""
-    charges = _charges(session, scope)
-    charged = sorted(charges, reverse=True)  # a stack: the smallest contract id last
-    for contract, rows in groupby(repo.segment_rows(session, scope), key=attrgetter("contract_id")):
-        while charged and charged[-1] < contract:
-            yield from _ordered(charges.pop(charged.pop()))
-        if charged and charged[-1] == contract:
-            charged.pop()
-        yield from _ordered(_recurring(list(rows), scope.start, scope.end) + charges.pop(contract, []))
-    while charged:
-        yield from _ordered(charges.pop(charged.pop()))
+    rows = groupby(repo.segment_rows(session, scope), key=attrgetter("contract_id"))
+    recurring = ((contract, _recurring(list(group), scope.start, scope.end)) for contract, group in rows)
+    return _merged(_charges(session, scope), recurring, ordered=False)
 
 
 def sql_lines_in(session: Session, scope: repo.Scope) -> Generator[InvoiceLineView]:
     """`lines_in` with the recurring lines from PostgreSQL, already in order: only a contract with charges
-    needs merging (the same stable sort as the Python path, so ties keep the same order)."""
-    charges = _charges(session, scope)
-    charged = sorted(charges, reverse=True)
+    needs sorting (the same stable sort as the Python path, so ties keep the same order)."""
     lines = (InvoiceLineView(*row) for row in billing_sql.recurring_rows(session, scope))  # COLUMNS: field order
-    for contract, recurring in groupby(lines, key=attrgetter("contract_id")):
+    recurring = ((contract, list(group)) for contract, group in groupby(lines, key=attrgetter("contract_id")))
+    return _merged(_charges(session, scope), recurring, ordered=True)
+
+
+def _merged(charges: dict[uuid.UUID, list[InvoiceLineView]],
+            recurring: Iterable[tuple[uuid.UUID, list[InvoiceLineView]]], *, ordered: bool,
+            ) -> Generator[InvoiceLineView]:
+    """Each contract's recurring lines (by contract id) with its charges, contract by contract in id order; a
+    contract with charges only is given in its place. `ordered`: the recurring lines come sorted already."""
+    charged = sorted(charges, reverse=True)  # a stack: the smallest contract id last
+    for contract, lines in recurring:
         while charged and charged[-1] < contract:
             yield from _ordered(charges.pop(charged.pop()))
         if charged and charged[-1] == contract:
             charged.pop()
-            yield from _ordered(list(recurring) + charges.pop(contract))
+            yield from _ordered(lines + charges.pop(contract))
         else:
-            yield from recurring
+            yield from lines if ordered else _ordered(lines)
     while charged:
         yield from _ordered(charges.pop(charged.pop()))
 
