@@ -25,6 +25,8 @@ from app.api.renewals.router import router as renewals_router
 from app.api.system.router import router as system_router
 from app.api.webhooks.router import router as webhooks_router
 from app.config import Settings, get_settings
+from app.db.direct import open_reader
+from app.db.reads import Reads
 from app.db.session import make_engine, make_session_factory
 from app.documents.render import configure_pool, pool_size, shutdown_pool
 from app.documents.storage import FileStorage
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         yield
         shutdown_pool()
+        await app.state.reads.close()
         engine.dispose()
 
     app = FastAPI(
@@ -55,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     event_schemas.install(app)
     app.state.settings = settings
     app.state.session_factory = make_session_factory(engine)
+    app.state.reads = Reads(settings.database_url, open_reader(settings.database_url))
     app.state.storage = FileStorage(settings.documents_dir)
     errors.install(app)
     idempotency.install(app)

@@ -16,6 +16,7 @@ from app.api import idempotency
 from app.api.etags import versions_matching
 from app.api.schemas import DIGITS_ONLY, NO_NUL, ExternalId, Timestamp
 from app.config import Settings
+from app.db.reads import Reads
 from app.documents.storage import DocumentStorage
 from app.domain import metadata
 from app.domain.errors import Forbidden, InvalidInput, Unauthenticated, ViolationList
@@ -46,6 +47,12 @@ async def get_storage(request: Request) -> DocumentStorage:
     return storage
 
 
+async def get_reads(request: Request) -> Reads:
+    """The direct reads of the hot endpoints, on the app's own connections (app.db.direct)."""
+    reads: Reads = request.app.state.reads
+    return reads
+
+
 async def get_today() -> date:
     """The calendar date at the edge: the one place the API reads the clock (tests override it)."""
     return date.today()
@@ -54,6 +61,7 @@ async def get_today() -> date:
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StorageDep = Annotated[DocumentStorage, Depends(get_storage)]
+ReadsDep = Annotated[Reads, Depends(get_reads)]
 Today = Annotated[date, Depends(get_today)]
 
 
@@ -69,14 +77,29 @@ async def get_caller(request: Request) -> Caller:
 ADMITTED: dict[Callable[..., Any], frozenset[str]] = {}
 
 
+def _admit(caller: Caller, roles: tuple[str, ...]) -> None:
+    if caller.role != "admin" and caller.role not in roles:
+        raise Forbidden(f"a {caller.role} key cannot do this; it needs one of: {', '.join(('admin', *roles))}")
+
+
 def require(*roles: str) -> Callable[..., Coroutine[Any, Any, Caller]]:
     """A dependency admitting the given roles; admin may do everything."""
 
     async def check(request: Request, session: SessionDep, caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
-        if caller.role != "admin" and caller.role not in roles:
-            raise Forbidden(f"a {caller.role} key cannot do this; it needs one of: {', '.join(('admin', *roles))}")
+        _admit(caller, roles)
         # Only now, authorized: a replayed answer must pass the same checks as the request that made it.
         await idempotency.guard(request, session, caller)
+        return caller
+
+    ADMITTED[check] = frozenset(roles)
+    return check
+
+
+def allow(*roles: str) -> Callable[..., Coroutine[Any, Any, Caller]]:
+    """`require` for the direct reads (app.db.reads): the same roles, without a session or an idempotency key."""
+
+    async def check(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+        _admit(caller, roles)
         return caller
 
     ADMITTED[check] = frozenset(roles)
@@ -176,6 +199,8 @@ Admin = Annotated[Caller, Depends(require())]
 Sales = Annotated[Caller, Depends(require("sales"))]
 SalesOrPortal = Annotated[Caller, Depends(require("sales", "portal"))]
 QuoteReader = Annotated[Caller, Depends(require("sales", "finance", "approver", "portal"))]
+QuoteReading = Annotated[Caller, Depends(allow("sales", "finance", "approver", "portal"))]
 ContractReader = Annotated[Caller, Depends(require("sales", "finance", "portal"))]
+ContractReading = Annotated[Caller, Depends(allow("sales", "finance", "portal"))]
 Approver = Annotated[Caller, Depends(require("approver"))]
 Scheduler = Annotated[Caller, Depends(require("scheduler"))]

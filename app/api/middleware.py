@@ -11,8 +11,6 @@ import secrets
 import time
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,8 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.errors import domain_problem, problem, unexpected_problem
 from app.api.logs import REQUEST_ID
 from app.domain.errors import Unauthenticated
-from app.services import auth
-from app.services.auth import Caller
+from app.services import reads
 
 REQUESTS = Counter("cpq_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("cpq_http_request_duration_seconds", "HTTP request latency", ["method", "route"])
@@ -137,7 +134,8 @@ class BodyLimitMiddleware:
 
 class AuthenticationMiddleware:
     """Finds the caller of every /v1 request that sends a key (or a body) before its body is read: an unknown or
-    revoked key is a 401 here. Looked up on every request, so a revocation applies at once in every process."""
+    revoked key is a 401 here. Looked up on every request, so a revocation applies at once in every process, by
+    a direct read awaited on the event loop (no thread)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -153,7 +151,7 @@ class AuthenticationMiddleware:
         scheme, _, token = (header or "").partition(" ")
         caller = None
         if scheme.lower() == "bearer" and token.strip():
-            caller = await run_in_threadpool(_authenticate, scope["app"].state.session_factory, token.strip())
+            caller = await reads.caller_of(scope["app"].state.reads, token.strip())
         if caller is None:
             error = Unauthenticated("this API key is unknown or revoked" if header else
                                     "send an API key as 'Authorization: Bearer <key>'")
@@ -161,11 +159,6 @@ class AuthenticationMiddleware:
             return
         scope.setdefault("state", {})["caller"] = caller
         await self.app(scope, receive, send)
-
-
-def _authenticate(factory: sessionmaker[Session], token: str) -> Caller | None:
-    with factory() as session:
-        return auth.authenticate(session, token)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -7,14 +7,20 @@ layout, not from fixed coordinates: the block moves down, or onto a later page, 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from io import BytesIO
 
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.writer import copy_into_new_writer
-from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 from weasyprint.document import Document
+
+# pyHanko 0.38 imports cryptography's DSA key class, which cryptography 51 deprecates with a warning on import:
+# nothing here signs with DSA, and the warning would print on every `cpq` command.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="DSA is deprecated")
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.writer import copy_into_new_writer
+    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 
 #: The element whose border box the field covers: the signature cell of partials/signature.html.
 SIGNATURE_ELEMENT_ID = "signature"

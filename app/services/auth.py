@@ -70,13 +70,6 @@ def revoke_key(session: Session, *, caller: Caller, key_id: uuid.UUID, now: date
     return key
 
 
-def authenticate(session: Session, token: str) -> Caller | None:
-    """The caller of a live key; read on every request (an indexed lookup), so a revocation is never cached."""
-    with reading(session):
-        key = auth_repo.live_key_by_hash(session, hash_key(token))
-        return None if key is None else Caller(key_id=key.id, role=key.role, account_id=key.account_id)
-
-
 def list_keys(session: Session, *, limit: int, cursor: str | None, by: Narrowing = EVERYTHING) -> Page[ApiKey]:
     with reading(session):
         return auth_repo.list_keys(session, limit=limit, cursor=cursor, by=by)

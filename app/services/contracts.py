@@ -28,7 +28,6 @@ from app.services import audit, quote_events
 from app.services.accounts import account_filter
 from app.services.amendments import (
     CatchUpChanged,
-    UnknownContract,
     apply_amendment,
     catch_up_changed,
     visible_contract,
@@ -66,15 +65,6 @@ class DocumentMismatch(InvalidInput):
 
 def get_contract(session: Session, *, caller: Caller, contract_id: uuid.UUID, as_of: date) -> ContractView:
     with reading(session):
-        return contract_as_of(session, visible_contract(session, caller, contract_id), as_of)
-
-
-def get_contract_by_number(session: Session, *, caller: Caller, number: str, as_of: date) -> ContractView:
-    """The contract a CRM or a signed order form names by its number (`C-2026-000001`)."""
-    with reading(session):
-        contract_id = repo.contract_id_by_number(session, number)
-        if contract_id is None:
-            raise UnknownContract(f"no contract {number}")
         return contract_as_of(session, visible_contract(session, caller, contract_id), as_of)
 
 

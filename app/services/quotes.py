@@ -253,15 +253,6 @@ def get_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID) -> Quote
         return quote_view(load_quote(session, caller, quote_id))
 
 
-def get_quote_by_number(session: Session, *, caller: Caller, number: str) -> QuoteView:
-    """The quote its document names (`Q-2026-000042`), if this caller may see it."""
-    with reading(session):
-        quote_id = repo.quote_id_by_number(session, number)
-        if quote_id is None:
-            raise UnknownQuote(f"no quote {number}")
-        return quote_view(load_quote(session, caller, quote_id))
-
-
 def list_quotes(
     session: Session, *, caller: Caller, limit: int, cursor: str | None, account_id: uuid.UUID | None,
     status: str | None, quote_type: str | None = None, contract_id: uuid.UUID | None = None,

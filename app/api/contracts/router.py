@@ -11,20 +11,23 @@ from app.api.contracts.schemas import CancelIn, ContractOut, ContractPatch, Cont
 from app.api.deps import (
     METADATA_QUERY,
     ContractReader,
+    ContractReading,
     Cursor,
     Identified,
     IfMatch,
     Limit,
     Listed,
+    ReadsDep,
     Sales,
     SalesOrPortal,
     SessionDep,
     SettingsDep,
     Today,
 )
+from app.api.json_views import view_response
 from app.api.quotes.schemas import AmendmentIn, QuoteOut
 from app.api.schemas import CalendarDate, ContractStatus, Number, PageOut
-from app.services import amendments, contract_changes, contracts, renewal_quotes
+from app.services import amendments, contract_changes, contracts, reads, renewal_quotes
 
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
 AsOf = Annotated[CalendarDate | None, Query(description="the date to read the contract at (default: today)")]
@@ -48,21 +51,17 @@ def list_contracts(
 
 
 @router.get("/by-number/{number}", response_model=ContractOut)
-def get_contract_by_number(number: Number, session: SessionDep, caller: ContractReader, today: Today,
-                           response: Response, as_of: AsOf = None) -> object:
+async def get_contract_by_number(number: Number, direct: ReadsDep, caller: ContractReading, today: Today,
+                                 as_of: AsOf = None) -> Response:
     """The contract its number names (as printed on its documents), as `GET /v1/contracts/{id}` reads it."""
-    view = contracts.get_contract_by_number(session, caller=caller, number=number, as_of=as_of or today)
-    response.headers["ETag"] = f'"{view.version}"'
-    return view
+    return view_response(await reads.contract(direct, caller, number, as_of or today))
 
 
 @router.get("/{contract_id}", response_model=ContractOut)
-def get_contract(contract_id: uuid.UUID, session: SessionDep, caller: ContractReader, today: Today,
-                 response: Response, as_of: AsOf = None) -> object:
+async def get_contract(contract_id: uuid.UUID, direct: ReadsDep, caller: ContractReading, today: Today,
+                       as_of: AsOf = None) -> Response:
     """A contract as of a date (default today): its segments, terms and status; the ETag is its version."""
-    view = contracts.get_contract(session, caller=caller, contract_id=contract_id, as_of=as_of or today)
-    response.headers["ETag"] = f'"{view.version}"'
-    return view
+    return view_response(await reads.contract(direct, caller, contract_id, as_of or today))
 
 
 @router.post("/{contract_id}/amendments", status_code=201, response_model=QuoteOut)

@@ -15,6 +15,8 @@ from app.api.deps import (
     IfMatch,
     Limit,
     QuoteReader,
+    QuoteReading,
+    ReadsDep,
     Sales,
     SalesOrPortal,
     SessionDep,
@@ -24,6 +26,7 @@ from app.api.deps import (
     Today,
     require,
 )
+from app.api.json_views import view_response
 from app.api.quotes.schemas import (
     AcceptanceOut,
     AcceptanceTrailOut,
@@ -36,7 +39,7 @@ from app.api.quotes.schemas import (
 )
 from app.api.schemas import Number, PageOut, Problem, QuoteStatus, QuoteType
 from app.domain.terms import ContractTerms
-from app.services import contracts, documents, quotes
+from app.services import contracts, documents, quotes, reads
 from app.services.auth import Caller
 from app.services.documents import DocumentSettings
 from app.services.quotes import QuoteChanges, QuoteDraft
@@ -91,15 +94,15 @@ def list_quotes(
 
 
 @router.get("/by-number/{number}", response_model=QuoteOut)
-def get_quote_by_number(number: Number, session: SessionDep, caller: QuoteReader, response: Response) -> object:
+async def get_quote_by_number(number: Number, direct: ReadsDep, caller: QuoteReading) -> Response:
     """The quote its number names (as printed on its document), as `GET /v1/quotes/{id}` reads it."""
-    return _tagged(response, quotes.get_quote_by_number(session, caller=caller, number=number))
+    return view_response(await reads.quote(direct, caller, number))
 
 
 @router.get("/{quote_id}", response_model=QuoteOut)
-def get_quote(quote_id: QuoteId, session: SessionDep, caller: QuoteReader, response: Response) -> object:
+async def get_quote(quote_id: QuoteId, direct: ReadsDep, caller: QuoteReading) -> Response:
     """One quote, with its lines, waterfall and totals; the ETag is its version, for If-Match."""
-    return _tagged(response, quotes.get_quote(session, caller=caller, quote_id=quote_id))
+    return view_response(await reads.quote(direct, caller, quote_id))
 
 
 @router.patch("/{quote_id}", response_model=QuoteOut)

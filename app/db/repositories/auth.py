@@ -5,22 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.db.models import ApiKey, IdempotencyRecord
 from app.db.repositories.pagination import Page, fetch_page
 from app.domain.listing import EVERYTHING, Narrowing
-
-#: Built once: constructing the statement costs about as much as running it on SQLite.
-_LIVE_KEY = select(ApiKey.id, ApiKey.role, ApiKey.account_id).where(
-    ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
-
-
-def live_key_by_hash(session: Session, key_hash: str) -> Row[uuid.UUID, str, uuid.UUID | None] | None:
-    """(id, role, account_id) of the unrevoked key with this hash: columns, not an entity, as it runs per request."""
-    return session.execute(_LIVE_KEY, {"key_hash": key_hash}).first()
 
 
 def key(session: Session, key_id: uuid.UUID) -> ApiKey | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import BindParameter, ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db.models import (
@@ -26,10 +26,6 @@ def contract(session: Session, contract_id: uuid.UUID, *, for_update: bool = Fal
     if for_update:
         statement = statement.with_for_update().execution_options(populate_existing=True)
     return session.scalars(statement).first()
-
-
-def contract_id_by_number(session: Session, number: str) -> uuid.UUID | None:
-    return session.scalar(select(Contract.id).where(Contract.number == number))
 
 
 def list_contracts(
@@ -54,7 +50,7 @@ def segments_in_force(session: Session, contract_id: uuid.UUID, on: date) -> lis
         select(SubscriptionSegment)
         .where(
             SubscriptionSegment.contract_id == contract_id,
-            *_in_force_on(on),
+            *in_force_on(on),
         )
         .order_by(SubscriptionSegment.sku, SubscriptionSegment.start_date)
     )
@@ -64,11 +60,11 @@ def segments_in_force(session: Session, contract_id: uuid.UUID, on: date) -> lis
 def account_skus_in_force(session: Session, account_id: uuid.UUID, on: date) -> set[str]:
     """The products an account holds on `on`, over all its contracts (what a new line is classified against)."""
     statement = (select(SubscriptionSegment.sku).join(Contract, Contract.id == SubscriptionSegment.contract_id)
-                 .where(Contract.account_id == account_id, *_in_force_on(on)).distinct())
+                 .where(Contract.account_id == account_id, *in_force_on(on)).distinct())
     return set(session.scalars(statement))
 
 
-def _in_force_on(on: date) -> tuple[ColumnElement[bool], ...]:
+def in_force_on(on: date | BindParameter[date]) -> tuple[ColumnElement[bool], ...]:
     """Started by `on`, and neither at its planned end nor closed early by then."""
     return (
         SubscriptionSegment.start_date <= on,
@@ -94,7 +90,7 @@ def segments_in_force_for(
 ) -> dict[uuid.UUID, list[SubscriptionSegment]]:
     """Segments in force on a date for a page of contracts, in one query."""
     statement = select(SubscriptionSegment).where(
-        SubscriptionSegment.contract_id.in_(contract_ids), *_in_force_on(on),
+        SubscriptionSegment.contract_id.in_(contract_ids), *in_force_on(on),
     )
     grouped: dict[uuid.UUID, list[SubscriptionSegment]] = {contract_id: [] for contract_id in contract_ids}
     for row in session.scalars(statement.order_by(SubscriptionSegment.sku, SubscriptionSegment.start_date)):

@@ -22,10 +22,6 @@ def quote(session: Session, quote_id: uuid.UUID, *, for_update: bool = False) ->
     return session.scalars(statement).first()
 
 
-def quote_id_by_number(session: Session, number: str) -> uuid.UUID | None:
-    return session.scalar(select(Quote.id).where(Quote.number == number))
-
-
 def mark_stale_amendments(session: Session, *, contract_id: uuid.UUID, current_version: int) -> int:
     """Amendments still open on an older version of the contract can no longer be accepted as priced."""
     result = session.execute(

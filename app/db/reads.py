@@ -1,0 +1,177 @@
+"""The hot reads as single statements: a contract with the segments, scheduled changes and terms a read of it
+shows, a quote with its lines, an API key. Built once per dialect (`Reads.of`), run by `app.db.direct`.
+
+A row's children come in the same statement as a JSON array of arrays (one snapshot, one round trip), each
+value converted back by its column's Python type; the rows handed on are the ORM's classes, built without a
+session, so the views read them exactly as they read loaded rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    Dialect,
+    Select,
+    Text,
+    TypeDecorator,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import class_mapper
+
+from app.db.direct import Prepared, Reader, dialect_of
+from app.db.models import ApiKey, Contract, ContractTerm, Quote, QuoteLine, ScheduledChange, SubscriptionSegment
+from app.db.repositories.contracts import in_force_on
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+#: How a value inside a JSON array becomes its column's Python value again (JSON has strings and numbers).
+_FROM_JSON: dict[type, Callable[[Any], Any]] = {
+    uuid.UUID: uuid.UUID, Decimal: Decimal, date: date.fromisoformat, datetime: _moment, bool: bool}
+
+
+def _python_type(column: Column[Any]) -> type:
+    kind = column.type
+    return (kind.impl_instance if isinstance(kind, TypeDecorator) else kind).python_type
+
+
+@dataclass(frozen=True)
+class _Children:
+    """The rows of a child table, as one JSON array in the parent's statement, in the order of `order`."""
+
+    model: type[Any]
+    label: str
+    order: tuple[str, ...]
+
+    @property
+    def columns(self) -> list[Column[Any]]:
+        return list(self.model.__table__.columns)
+
+    def column(self, dialect: Dialect, where: list[ColumnElement[bool]]) -> Any:
+        """The scalar subquery: `[[value, …], …]`; numbers as text, so no digit is lost to a float."""
+        order = [self.model.__table__.c[key] for key in self.order]
+        rows: ColumnElement[Any]
+        if dialect.name == "postgresql":
+            values = [cast(column, Text) if _python_type(column) is Decimal else column for column in self.columns]
+            rows = func.coalesce(func.json_agg(aggregate_order_by(func.json_build_array(*values), *order)),
+                                 literal_column("'[]'::json"))
+        else:  # SQLite (before 3.44) orders no aggregate: `rows` sorts them, as its BINARY collation would
+            rows = func.json_group_array(func.json_array(*self.columns))
+        return type_coerce(select(rows).where(*where).scalar_subquery(), JSON).label(self.label)
+
+    def rows(self, values: list[list[Any]], dialect: Dialect) -> list[Any]:
+        keys = [column.key for column in self.columns]
+        converters = [_FROM_JSON.get(_python_type(column)) for column in self.columns]
+        attributes = _ATTRIBUTES[self.model]
+        rows = [{attributes[key]: value if value is None or convert is None else convert(value)
+                 for key, convert, value in zip(keys, converters, row, strict=True)} for row in values]
+        if dialect.name != "postgresql":
+            rows.sort(key=lambda row: tuple(row[attributes[key]] for key in self.order))
+        return [self.model(**row) for row in rows]
+
+
+#: Per model read here, column key → the attribute that maps it (`metadata` → `metadata_`).
+_ATTRIBUTES: dict[type[Any], dict[str, str]] = {
+    model: {column.key: attribute.key for attribute in class_mapper(model).column_attrs for column in attribute.columns}
+    for model in (Contract, ContractTerm, Quote, QuoteLine, ScheduledChange, SubscriptionSegment)}
+
+
+def _entity(model: type[Any], row: dict[str, Any]) -> Any:
+    attributes = _ATTRIBUTES[model]
+    return model(**{attributes[key]: value for key, value in row.items() if key in attributes})
+
+
+_SEGMENTS = _Children(SubscriptionSegment, "segments", ("sku", "start_date"))
+_SCHEDULED = _Children(ScheduledChange, "scheduled_changes", ("effective_on", "sku"))
+_TERMS = _Children(ContractTerm, "terms", ("number",))
+_LINES = _Children(QuoteLine, "lines", ("position",))
+
+
+def _contract(dialect: Dialect, by: ColumnElement[bool]) -> Prepared:
+    table = Contract.__table__
+    as_of = bindparam("as_of", type_=SubscriptionSegment.start_date.type)
+    segments, scheduled, terms = SubscriptionSegment.__table__.c, ScheduledChange.__table__.c, ContractTerm.__table__.c
+    statement = select(
+        *table.columns,
+        _SEGMENTS.column(dialect, [segments.contract_id == table.c.id, *in_force_on(as_of)]),
+        _SCHEDULED.column(dialect, [scheduled.contract_id == table.c.id, scheduled.effective_on > as_of]),
+        _TERMS.column(dialect, [terms.contract_id == table.c.id]),
+    ).where(by)
+    return Prepared(statement, dialect)
+
+
+def _quote(dialect: Dialect, by: ColumnElement[bool]) -> Prepared:
+    table = Quote.__table__
+    lines = QuoteLine.__table__.c
+    statement: Select[Any] = select(
+        *table.columns, _LINES.column(dialect, [lines.quote_id == table.c.id])).where(by)
+    return Prepared(statement, dialect)
+
+
+@dataclass(frozen=True)
+class ContractRead:
+    contract: Contract
+    segments: list[SubscriptionSegment]
+    scheduled: list[ScheduledChange]
+    terms: list[ContractTerm]
+
+
+class Reads:
+    """The prepared statements of one database, and the reader that runs them."""
+
+    def __init__(self, url: str, reader: Reader) -> None:
+        self.dialect = dialect = dialect_of(url)
+        contracts, quotes, keys = Contract.__table__.c, Quote.__table__.c, ApiKey.__table__.c
+        self.reader = reader
+        self._contract_by_id = _contract(dialect, contracts.id == bindparam("key", type_=contracts.id.type))
+        self._contract_by_number = _contract(dialect, contracts.number == bindparam("key", type_=contracts.number.type))
+        self._quote_by_id = _quote(dialect, quotes.id == bindparam("key", type_=quotes.id.type))
+        self._quote_by_number = _quote(dialect, quotes.number == bindparam("key", type_=quotes.number.type))
+        self._live_key = Prepared(select(keys.id, keys.role, keys.account_id).where(
+            keys.key_hash == bindparam("key_hash", type_=keys.key_hash.type), keys.revoked_at.is_(None)), dialect)
+
+    async def contract(self, key: uuid.UUID | str, as_of: date) -> ContractRead | None:
+        """The contract of this id (or number), with what a read of it on `as_of` shows."""
+        read = self._contract_by_id if isinstance(key, uuid.UUID) else self._contract_by_number
+        row = await self.reader.one(read, {"key": key, "as_of": as_of})
+        if row is None:
+            return None
+        segments, scheduled, terms = (row.pop(children.label) for children in (_SEGMENTS, _SCHEDULED, _TERMS))
+        return ContractRead(_entity(Contract, row), _SEGMENTS.rows(segments, self.dialect),
+                            _SCHEDULED.rows(scheduled, self.dialect), _TERMS.rows(terms, self.dialect))
+
+    async def quote(self, key: uuid.UUID | str) -> Quote | None:
+        """The quote of this id (or number), with its lines."""
+        read = self._quote_by_id if isinstance(key, uuid.UUID) else self._quote_by_number
+        row = await self.reader.one(read, {"key": key})
+        if row is None:
+            return None
+        lines = _LINES.rows(row.pop(_LINES.label), self.dialect)
+        quote: Quote = _entity(Quote, row)
+        quote.lines = lines
+        return quote
+
+    async def live_key(self, key_hash: str) -> dict[str, Any] | None:
+        """id, role and account_id of the unrevoked key with this hash."""
+        return await self.reader.one(self._live_key, {"key_hash": key_hash})
+
+    async def close(self) -> None:
+        await self.reader.close()

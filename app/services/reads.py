@@ -1,0 +1,37 @@
+"""The hot reads (a contract, a quote, the caller's key) on `app.db.reads`: one statement each, awaited on the
+event loop, with the same visibility rules and views as the reads in a session (`contracts.get_contract`,
+`quotes.get_quote`, `auth.authenticate`), which tests hold them to."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from app.db.reads import Reads
+from app.services.amendments import UnknownContract
+from app.services.auth import Caller, hash_key
+from app.services.quotes import PORTAL_VISIBLE, UnknownQuote
+from app.services.views import ContractView, QuoteView, contract_view, quote_view
+
+
+async def caller_of(reads: Reads, token: str) -> Caller | None:
+    """The caller of a live key, looked up on every request, so a revocation applies at once in every process."""
+    key = await reads.live_key(hash_key(token))
+    return None if key is None else Caller(key_id=key["id"], role=key["role"], account_id=key["account_id"])
+
+
+async def contract(reads: Reads, caller: Caller, key: uuid.UUID | str, as_of: date) -> ContractView:
+    """The contract of this id or number as of a date; another account's is unknown to a portal key."""
+    found = await reads.contract(key, as_of)
+    if found is None or (caller.account_id is not None and found.contract.account_id != caller.account_id):
+        raise UnknownContract(f"no contract {key}")
+    return contract_view(found.contract, found.segments, as_of, found.scheduled, found.terms)
+
+
+async def quote(reads: Reads, caller: Caller, key: uuid.UUID | str) -> QuoteView:
+    """The quote of this id or number; a portal key sees its own account's quotes once sent to it."""
+    row = await reads.quote(key)
+    if row is None or (caller.account_id is not None and (
+            row.account_id != caller.account_id or row.status not in PORTAL_VISIBLE)):
+        raise UnknownQuote(f"no quote {key}")
+    return quote_view(row)
