@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.contracts.schemas import ContractOut
-from app.api.quotes.schemas import QuoteOut, quote_json
+from app.api.quotes.schemas import quote_json
 from app.config import Settings
 from app.db.models import Contract, Quote
 from app.services import contracts, quotes
