@@ -62,9 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.storage = FileStorage(settings.documents_dir)
     errors.install(app)
     idempotency.install(app)
-    app.include_router(system_router)
-    for router in (catalog_router, accounts_router, quotes_router, contracts_router, renewals_router, finance_router,
-                   metrics_router, keys_router, webhooks_router):
+    # Routes are matched in order, one by one: the ones clients call most come first.
+    for router in (quotes_router, contracts_router, system_router, catalog_router, accounts_router, renewals_router,
+                   finance_router, metrics_router, keys_router, webhooks_router):
         app.include_router(router)
     # Added innermost first: metrics, then the body cap, then authentication run before anything reads the body.
     app.add_middleware(IdempotencyMiddleware)

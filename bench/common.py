@@ -224,11 +224,12 @@ def free_port() -> int:
 
 
 class UvicornServer:
-    """`python -m uvicorn <factory> --factory --workers 1` in a child process on 127.0.0.1:<free port>."""
+    """`python -m uvicorn <factory> --factory --workers N` (1 by default) in a child process on 127.0.0.1:<free port>."""
 
     def __init__(self, factory: str, *, env: dict[str, str] | None = None, ready_path: str = "/health",
-                 startup_timeout: float = 30.0) -> None:
+                 startup_timeout: float = 30.0, workers: int = 1) -> None:
         self.factory = factory
+        self.workers = workers
         self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
         self.ready_path = ready_path
@@ -241,7 +242,7 @@ class UvicornServer:
     def __enter__(self) -> Self:
         command = [
             sys.executable, "-m", "uvicorn", self.factory, "--factory", "--host", HOST, "--port", str(self.port),
-            "--workers", "1", "--log-level", "warning", "--no-access-log",
+            "--workers", str(self.workers), "--log-level", "warning", "--no-access-log",
         ]
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         self._wait_ready()

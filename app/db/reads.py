@@ -2,18 +2,21 @@
 shows, a quote with its lines, an API key. Built once per dialect (`Reads.of`), run by `app.db.direct`.
 
 A row's children come in the same statement as a JSON array of arrays (one snapshot, one round trip), each
-value converted back by its column's Python type; the rows handed on are the ORM's classes, built without a
-session, so the views read them exactly as they read loaded rows.
+value converted back by its column's Python type; the rows handed on carry the ORM classes' attributes, so the
+views read them exactly as they read loaded rows.
 """
 
 from __future__ import annotations
 
+import typing
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from functools import cached_property
+from types import SimpleNamespace
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -43,6 +46,8 @@ def _moment(text: str) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+T = TypeVar("T")
+
 #: How a value inside a JSON array becomes its column's Python value again (JSON has strings and numbers).
 _FROM_JSON: dict[type, Callable[[Any], Any]] = {
     uuid.UUID: uuid.UUID, Decimal: Decimal, date: date.fromisoformat, datetime: _moment, bool: bool}
@@ -61,9 +66,15 @@ class _Children:
     label: str
     order: tuple[str, ...]
 
-    @property
+    @cached_property
     def columns(self) -> list[Column[Any]]:
         return list(self.model.__table__.columns)
+
+    @cached_property
+    def decoding(self) -> list[tuple[str, Callable[[Any], Any] | None]]:
+        """(attribute, converter from JSON) of each column, in the order of the array."""
+        attributes = _ATTRIBUTES[self.model]
+        return [(attributes[column.key], _FROM_JSON.get(_python_type(column))) for column in self.columns]
 
     def column(self, dialect: Dialect, where: list[ColumnElement[bool]]) -> Any:
         """The scalar subquery: `[[value, …], …]`; numbers as text, so no digit is lost to a float."""
@@ -78,25 +89,26 @@ class _Children:
         return type_coerce(select(rows).where(*where).scalar_subquery(), JSON).label(self.label)
 
     def rows(self, values: list[list[Any]], dialect: Dialect) -> list[Any]:
-        keys = [column.key for column in self.columns]
-        converters = [_FROM_JSON.get(_python_type(column)) for column in self.columns]
-        attributes = _ATTRIBUTES[self.model]
-        rows = [{attributes[key]: value if value is None or convert is None else convert(value)
-                 for key, convert, value in zip(keys, converters, row, strict=True)} for row in values]
+        decoding = self.decoding
+        rows = [{name: value if value is None or convert is None else convert(value)
+                 for (name, convert), value in zip(decoding, row, strict=True)} for row in values]
         if dialect.name != "postgresql":
-            rows.sort(key=lambda row: tuple(row[attributes[key]] for key in self.order))
-        return [self.model(**row) for row in rows]
+            rows.sort(key=lambda row: tuple(row[key] for key in self.order))
+        return [SimpleNamespace(**row) for row in rows]
 
 
 #: Per model read here, column key → the attribute that maps it (`metadata` → `metadata_`).
 _ATTRIBUTES: dict[type[Any], dict[str, str]] = {
     model: {column.key: attribute.key for attribute in class_mapper(model).column_attrs for column in attribute.columns}
+    | ({"lines": "lines"} if model is Quote else {})
     for model in (Contract, ContractTerm, Quote, QuoteLine, ScheduledChange, SubscriptionSegment)}
 
 
-def _entity(model: type[Any], row: dict[str, Any]) -> Any:
+def _record(model: type[T], row: dict[str, Any]) -> T:
+    """The row read as `model`'s instances are, by attribute: the views read nothing else, and building the ORM's
+    instance (its state, its relationship events) would cost more than the read itself."""
     attributes = _ATTRIBUTES[model]
-    return model(**{attributes[key]: value for key, value in row.items() if key in attributes})
+    return typing.cast(T, SimpleNamespace(**{attributes[key]: value for key, value in row.items()}))
 
 
 _SEGMENTS = _Children(SubscriptionSegment, "segments", ("sku", "start_date"))
@@ -155,7 +167,7 @@ class Reads:
         if row is None:
             return None
         segments, scheduled, terms = (row.pop(children.label) for children in (_SEGMENTS, _SCHEDULED, _TERMS))
-        return ContractRead(_entity(Contract, row), _SEGMENTS.rows(segments, self.dialect),
+        return ContractRead(_record(Contract, row), _SEGMENTS.rows(segments, self.dialect),
                             _SCHEDULED.rows(scheduled, self.dialect), _TERMS.rows(terms, self.dialect))
 
     async def quote(self, key: uuid.UUID | str) -> Quote | None:
@@ -164,10 +176,7 @@ class Reads:
         row = await self.reader.one(read, {"key": key})
         if row is None:
             return None
-        lines = _LINES.rows(row.pop(_LINES.label), self.dialect)
-        quote: Quote = _entity(Quote, row)
-        quote.lines = lines
-        return quote
+        return _record(Quote, {**row, "lines": _LINES.rows(row.pop(_LINES.label), self.dialect)})
 
     async def live_key(self, key_hash: str) -> dict[str, Any] | None:
         """id, role and account_id of the unrevoked key with this hash."""

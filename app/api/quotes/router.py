@@ -16,7 +16,6 @@ from app.api.deps import (
     Limit,
     QuoteReader,
     QuoteReading,
-    ReadsDep,
     Sales,
     SalesOrPortal,
     SessionDep,
@@ -94,15 +93,15 @@ def list_quotes(
 
 
 @router.get("/by-number/{number}", response_model=QuoteOut)
-async def get_quote_by_number(number: Number, direct: ReadsDep, caller: QuoteReading) -> Response:
+async def get_quote_by_number(number: Number, read: QuoteReading) -> Response:
     """The quote its number names (as printed on its document), as `GET /v1/quotes/{id}` reads it."""
-    return view_response(await reads.quote(direct, caller, number))
+    return view_response(await reads.quote(read.reads, read.caller, number))
 
 
 @router.get("/{quote_id}", response_model=QuoteOut)
-async def get_quote(quote_id: QuoteId, direct: ReadsDep, caller: QuoteReading) -> Response:
+async def get_quote(quote_id: QuoteId, read: QuoteReading) -> Response:
     """One quote, with its lines, waterfall and totals; the ETag is its version, for If-Match."""
-    return view_response(await reads.quote(direct, caller, quote_id))
+    return view_response(await reads.quote(read.reads, read.caller, quote_id))
 
 
 @router.patch("/{quote_id}", response_model=QuoteOut)
