@@ -24,3 +24,8 @@ def view_json(view: Any) -> bytes:
 def view_response(view: Any) -> Response:
     """200 with the view as JSON and its version as the ETag, for If-Match."""
     return Response(view_json(view), media_type="application/json", headers={"ETag": f'"{view.version}"'})
+
+
+def page_response(page: Any) -> Response:
+    """200 with a page of views as JSON: `data` and `next_cursor`."""
+    return Response(view_json(page), media_type="application/json")

@@ -67,10 +67,16 @@ class Prepared:
 
 
 class Reader(Protocol):
-    async def one(self, read: Prepared, parameters: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The first row of `read`, decoded, or None."""
+    async def all(self, read: Prepared, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The rows of `read`, decoded."""
 
     async def close(self) -> None: ...
+
+
+async def one(reader: Reader, read: Prepared, parameters: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The first row of a read that finds at most one, or None."""
+    rows = await reader.all(read, parameters)
+    return rows[0] if rows else None
 
 
 def open_reader(url: str) -> Reader:
@@ -90,14 +96,13 @@ class SqliteReader:
         self.path = path
         self.connection: sqlite3.Connection | None = None
 
-    async def one(self, read: Prepared, parameters: Mapping[str, Any]) -> dict[str, Any] | None:
+    async def all(self, read: Prepared, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
         if self.connection is None:
             self.connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.connection.execute("PRAGMA query_only=ON")
             self.connection.execute("PRAGMA busy_timeout=5000")
         cursor = self.connection.execute(read.sql, read.parameters(parameters))
-        row = cursor.fetchone()
-        return None if row is None else read.decode(row, cursor.description)
+        return [read.decode(row, cursor.description) for row in cursor.fetchall()]
 
     async def close(self) -> None:
         if self.connection is not None:
@@ -119,13 +124,13 @@ class PostgresReader:
         self.keep = keep
         self.idle: list[psycopg.AsyncConnection[Any]] = []
 
-    async def one(self, read: Prepared, parameters: Mapping[str, Any]) -> dict[str, Any] | None:
+    async def all(self, read: Prepared, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
         values = read.parameters(parameters)
         for attempt in (1, 2):
             connection = self.idle.pop() if self.idle else await self._connect()
             try:
                 cursor = await connection.execute(read.sql, values)
-                row = await cursor.fetchone()
+                rows = await cursor.fetchall()
             except psycopg.OperationalError:
                 await connection.close()
                 if attempt == 2 or not connection.broken:
@@ -135,7 +140,7 @@ class PostgresReader:
                 await connection.close()  # a cancelled read may leave the connection mid-answer
                 raise
             self._release(connection)
-            return None if row is None else read.decode(row, cursor.description or ())
+            return [read.decode(row, cursor.description or ()) for row in rows]
         raise AssertionError("unreachable")
 
     async def _connect(self) -> psycopg.AsyncConnection[Any]:

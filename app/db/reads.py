@@ -1,149 +1,58 @@
-"""The hot reads as single statements: a contract with the segments, scheduled changes and terms a read of it
-shows, a quote with its lines, an API key. Built once per dialect (`Reads.of`), run by `app.db.direct`.
+"""The hot reads as single statements, run by `app.db.direct`: a contract or a quote by id or number, their
+lists by pages, and the API key of a request.
 
-A row's children come in the same statement as a JSON array of arrays (one snapshot, one round trip), each
-value converted back by its column's Python type; the rows handed on carry the ORM classes' attributes, so the
-views read them exactly as they read loaded rows.
+A single read's statement is prepared once. A list's depends on which filters it is given (and the metadata
+keys): one is prepared for each such shape on its first use and kept (the most recent `SHAPES`), so a list of
+any filters is a bound statement too, with no statement built per request.
 """
 
 from __future__ import annotations
 
-import typing
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from functools import cached_property
-from types import SimpleNamespace
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Column,
-    ColumnElement,
-    Dialect,
-    Select,
-    Text,
-    TypeDecorator,
-    bindparam,
-    cast,
-    func,
-    literal_column,
-    select,
-    type_coerce,
-)
-from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.orm import class_mapper
+from sqlalchemy import ColumnElement, Date, Integer, Select, and_, bindparam, or_, select
 
-from app.db.direct import Prepared, Reader, dialect_of
-from app.db.models import ApiKey, Contract, ContractTerm, Quote, QuoteLine, ScheduledChange, SubscriptionSegment
-from app.db.repositories.contracts import in_force_on
+from app.db.direct import Prepared, Reader, dialect_of, one
+from app.db.models import ApiKey, Contract, Quote
+from app.db.read_rows import ContractRead, contract_read, contract_select, quote_record, quote_select
+from app.db.repositories.filters import narrowing_clauses
+from app.db.repositories.pagination import Page, decode_cursor, encode_cursor
+from app.domain.listing import EVERYTHING, Narrowing
 
+#: How many list statements (one per combination of filters) a process keeps prepared.
+SHAPES = 256
 
-def _moment(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-T = TypeVar("T")
-
-#: How a value inside a JSON array becomes its column's Python value again (JSON has strings and numbers).
-_FROM_JSON: dict[type, Callable[[Any], Any]] = {
-    uuid.UUID: uuid.UUID, Decimal: Decimal, date: date.fromisoformat, datetime: _moment, bool: bool}
-
-
-def _python_type(column: Column[Any]) -> type:
-    kind = column.type
-    return (kind.impl_instance if isinstance(kind, TypeDecorator) else kind).python_type
+#: The filters of the contract list, each given the value (or parameter) it compares with.
+CONTRACT_FILTERS: dict[str, Callable[[Any], ColumnElement[bool]]] = {
+    "account_id": lambda value: Contract.account_id == value,
+    "status": lambda value: Contract.status == value,
+    "ending_before": lambda value: Contract.end_date < value,
+    # Termed, active, with renewal work (a quote to make, an end) due by then.
+    "renewal_due_on": lambda value: and_(Contract.status == "active", Contract.term_months.is_not(None),
+                                         Contract.next_due_on <= value),
+}
+#: The filters of the quote list; `visible_to_portal` takes no value: a portal key sees quotes once sent.
+QUOTE_FILTERS: dict[str, Callable[[Any], ColumnElement[bool]]] = {
+    "type": lambda value: Quote.type == value,
+    "contract_id": lambda value: Quote.contract_id == value,
+    "account_id": lambda value: Quote.account_id == value,
+    "status": lambda value: Quote.status == value,
+}
 
 
 @dataclass(frozen=True)
-class _Children:
-    """The rows of a child table, as one JSON array in the parent's statement, in the order of `order`."""
+class ListFilters:
+    """What a list is narrowed to: values by filter name (None: not narrowed), and the narrowing every list takes."""
 
-    model: type[Any]
-    label: str
-    order: tuple[str, ...]
+    values: dict[str, Any] = field(default_factory=dict)
+    by: Narrowing = EVERYTHING
 
-    @cached_property
-    def columns(self) -> list[Column[Any]]:
-        return list(self.model.__table__.columns)
-
-    @cached_property
-    def decoding(self) -> list[tuple[str, Callable[[Any], Any] | None]]:
-        """(attribute, converter from JSON) of each column, in the order of the array."""
-        attributes = _ATTRIBUTES[self.model]
-        return [(attributes[column.key], _FROM_JSON.get(_python_type(column))) for column in self.columns]
-
-    def column(self, dialect: Dialect, where: list[ColumnElement[bool]]) -> Any:
-        """The scalar subquery: `[[value, …], …]`; numbers as text, so no digit is lost to a float."""
-        order = [self.model.__table__.c[key] for key in self.order]
-        rows: ColumnElement[Any]
-        if dialect.name == "postgresql":
-            values = [cast(column, Text) if _python_type(column) is Decimal else column for column in self.columns]
-            rows = func.coalesce(func.json_agg(aggregate_order_by(func.json_build_array(*values), *order)),
-                                 literal_column("'[]'::json"))
-        else:  # SQLite (before 3.44) orders no aggregate: `rows` sorts them, as its BINARY collation would
-            rows = func.json_group_array(func.json_array(*self.columns))
-        return type_coerce(select(rows).where(*where).scalar_subquery(), JSON).label(self.label)
-
-    def rows(self, values: list[list[Any]], dialect: Dialect) -> list[Any]:
-        decoding = self.decoding
-        rows = [{name: value if value is None or convert is None else convert(value)
-                 for (name, convert), value in zip(decoding, row, strict=True)} for row in values]
-        if dialect.name != "postgresql":
-            rows.sort(key=lambda row: tuple(row[key] for key in self.order))
-        return [SimpleNamespace(**row) for row in rows]
-
-
-#: Per model read here, column key → the attribute that maps it (`metadata` → `metadata_`).
-_ATTRIBUTES: dict[type[Any], dict[str, str]] = {
-    model: {column.key: attribute.key for attribute in class_mapper(model).column_attrs for column in attribute.columns}
-    | ({"lines": "lines"} if model is Quote else {})
-    for model in (Contract, ContractTerm, Quote, QuoteLine, ScheduledChange, SubscriptionSegment)}
-
-
-def _record(model: type[T], row: dict[str, Any]) -> T:
-    """The row read as `model`'s instances are, by attribute: the views read nothing else, and building the ORM's
-    instance (its state, its relationship events) would cost more than the read itself."""
-    attributes = _ATTRIBUTES[model]
-    return typing.cast(T, SimpleNamespace(**{attributes[key]: value for key, value in row.items()}))
-
-
-_SEGMENTS = _Children(SubscriptionSegment, "segments", ("sku", "start_date"))
-_SCHEDULED = _Children(ScheduledChange, "scheduled_changes", ("effective_on", "sku"))
-_TERMS = _Children(ContractTerm, "terms", ("number",))
-_LINES = _Children(QuoteLine, "lines", ("position",))
-
-
-def _contract(dialect: Dialect, by: ColumnElement[bool]) -> Prepared:
-    table = Contract.__table__
-    as_of = bindparam("as_of", type_=SubscriptionSegment.start_date.type)
-    segments, scheduled, terms = SubscriptionSegment.__table__.c, ScheduledChange.__table__.c, ContractTerm.__table__.c
-    statement = select(
-        *table.columns,
-        _SEGMENTS.column(dialect, [segments.contract_id == table.c.id, *in_force_on(as_of)]),
-        _SCHEDULED.column(dialect, [scheduled.contract_id == table.c.id, scheduled.effective_on > as_of]),
-        _TERMS.column(dialect, [terms.contract_id == table.c.id]),
-    ).where(by)
-    return Prepared(statement, dialect)
-
-
-def _quote(dialect: Dialect, by: ColumnElement[bool]) -> Prepared:
-    table = Quote.__table__
-    lines = QuoteLine.__table__.c
-    statement: Select[Any] = select(
-        *table.columns, _LINES.column(dialect, [lines.quote_id == table.c.id])).where(by)
-    return Prepared(statement, dialect)
-
-
-@dataclass(frozen=True)
-class ContractRead:
-    contract: Contract
-    segments: list[SubscriptionSegment]
-    scheduled: list[ScheduledChange]
-    terms: list[ContractTerm]
+    def given(self) -> dict[str, Any]:
+        return {name: value for name, value in self.values.items() if value is not None}
 
 
 class Reads:
@@ -151,36 +60,82 @@ class Reads:
 
     def __init__(self, url: str, reader: Reader) -> None:
         self.dialect = dialect = dialect_of(url)
-        contracts, quotes, keys = Contract.__table__.c, Quote.__table__.c, ApiKey.__table__.c
         self.reader = reader
-        self._contract_by_id = _contract(dialect, contracts.id == bindparam("key", type_=contracts.id.type))
-        self._contract_by_number = _contract(dialect, contracts.number == bindparam("key", type_=contracts.number.type))
-        self._quote_by_id = _quote(dialect, quotes.id == bindparam("key", type_=quotes.id.type))
-        self._quote_by_number = _quote(dialect, quotes.number == bindparam("key", type_=quotes.number.type))
+        contracts, quotes, keys = Contract.__table__.c, Quote.__table__.c, ApiKey.__table__.c
+        self._contracts = contract_select(dialect, bindparam("as_of", type_=Date()))
+        self._quotes = quote_select(dialect)
+        self._contract_by_id = Prepared(self._contracts.where(contracts.id == bindparam("key")), dialect)
+        self._contract_by_number = Prepared(self._contracts.where(contracts.number == bindparam("key")), dialect)
+        self._quote_by_id = Prepared(self._quotes.where(quotes.id == bindparam("key")), dialect)
+        self._quote_by_number = Prepared(self._quotes.where(quotes.number == bindparam("key")), dialect)
         self._live_key = Prepared(select(keys.id, keys.role, keys.account_id).where(
-            keys.key_hash == bindparam("key_hash", type_=keys.key_hash.type), keys.revoked_at.is_(None)), dialect)
+            keys.key_hash == bindparam("key_hash"), keys.revoked_at.is_(None)), dialect)
+        self._lists: dict[tuple[Any, ...], Prepared] = {}
 
     async def contract(self, key: uuid.UUID | str, as_of: date) -> ContractRead | None:
         """The contract of this id (or number), with what a read of it on `as_of` shows."""
         read = self._contract_by_id if isinstance(key, uuid.UUID) else self._contract_by_number
-        row = await self.reader.one(read, {"key": key, "as_of": as_of})
-        if row is None:
-            return None
-        segments, scheduled, terms = (row.pop(children.label) for children in (_SEGMENTS, _SCHEDULED, _TERMS))
-        return ContractRead(_record(Contract, row), _SEGMENTS.rows(segments, self.dialect),
-                            _SCHEDULED.rows(scheduled, self.dialect), _TERMS.rows(terms, self.dialect))
+        row = await one(self.reader, read, {"key": key, "as_of": as_of})
+        return None if row is None else contract_read(row, self.dialect)
 
     async def quote(self, key: uuid.UUID | str) -> Quote | None:
         """The quote of this id (or number), with its lines."""
         read = self._quote_by_id if isinstance(key, uuid.UUID) else self._quote_by_number
-        row = await self.reader.one(read, {"key": key})
-        if row is None:
-            return None
-        return _record(Quote, {**row, "lines": _LINES.rows(row.pop(_LINES.label), self.dialect)})
+        row = await one(self.reader, read, {"key": key})
+        return None if row is None else quote_record(row, self.dialect)
+
+    async def contracts(self, filters: ListFilters, *, as_of: date, limit: int,
+                        cursor: str | None) -> Page[ContractRead]:
+        """A page of contracts in creation order, each with what a read on `as_of` shows."""
+        rows, next_cursor = await self._page("contracts", self._contracts, Contract, CONTRACT_FILTERS, filters,
+                                             {"as_of": as_of}, limit, cursor)
+        return Page([contract_read(row, self.dialect) for row in rows], next_cursor)
+
+    async def quotes(self, filters: ListFilters, *, visible_to_portal: bool, limit: int,
+                     cursor: str | None) -> Page[Quote]:
+        """A page of quotes in creation order, with their lines; only those a portal may see if asked."""
+        statuses = ("open", "accepted", "declined", "expired", "stale") if visible_to_portal else ()
+        portal = [or_(*(Quote.status == status for status in statuses))] if statuses else []
+        rows, next_cursor = await self._page("quotes", self._quotes.where(*portal), Quote, QUOTE_FILTERS, filters,
+                                             {}, limit, cursor, statuses)
+        return Page([quote_record(row, self.dialect) for row in rows], next_cursor)
+
+    async def _page(self, kind: str, base: Select[Any], model: Any, clauses: dict[str, Callable[[Any], Any]],
+                    filters: ListFilters, values: dict[str, Any], limit: int, cursor: str | None,
+                    *variant: Any) -> tuple[list[dict[str, Any]], str | None]:
+        """Rows after the cursor by id (time-ordered UUIDv7), one more than the page to tell if another follows."""
+        given = filters.given()
+        parameters: dict[str, Any] = {**values, **given, "limit": limit + 1}
+        shape = (kind, *variant, frozenset(given), tuple(filters.by.metadata), cursor is not None,
+                 *(name for name in ("created_after", "created_before", "external_id")
+                   if getattr(filters.by, name) is not None))
+
+
+        def bind(name: str, value: Any) -> Any:
+            parameters[name] = value
+            return bindparam(name)
+
+        # Its clauses are built each time to collect the values under their names (a few, when it narrows at all).
+        narrowing = narrowing_clauses(model, filters.by, bind)
+        prepared = self._lists.get(shape)
+        if prepared is None:
+            statement = base.where(*(clauses[name](bindparam(name)) for name in given), *narrowing)
+            if cursor is not None:
+                statement = statement.where(model.id > bindparam("cursor"))
+            prepared = Prepared(statement.order_by(model.id).limit(bindparam("limit", type_=Integer())), self.dialect)
+            if len(self._lists) >= SHAPES:
+                self._lists.clear()
+            self._lists[shape] = prepared
+        if cursor is not None:
+            parameters["cursor"] = decode_cursor(cursor)
+        rows = await self.reader.all(prepared, parameters)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, encode_cursor(rows[-1]["id"]) if more and rows else None
 
     async def live_key(self, key_hash: str) -> dict[str, Any] | None:
         """id, role and account_id of the unrevoked key with this hash."""
-        return await self.reader.one(self._live_key, {"key_hash": key_hash})
+        return await one(self.reader, self._live_key, {"key_hash": key_hash})
 
     async def close(self) -> None:
         await self.reader.close()

@@ -25,7 +25,6 @@ from app.domain.listing import EVERYTHING, Narrowing
 from app.domain.periods import term_end
 from app.domain.quote_states import can, transition
 from app.services import audit, quote_events
-from app.services.accounts import account_filter
 from app.services.amendments import (
     CatchUpChanged,
     apply_amendment,
@@ -66,23 +65,6 @@ class DocumentMismatch(InvalidInput):
 def get_contract(session: Session, *, caller: Caller, contract_id: uuid.UUID, as_of: date) -> ContractView:
     with reading(session):
         return contract_as_of(session, visible_contract(session, caller, contract_id), as_of)
-
-
-def list_contracts(
-    session: Session, *, caller: Caller, as_of: date, limit: int, cursor: str | None, account_id: uuid.UUID | None,
-    status: str | None, ending_before: date | None, renewal_due_on: date | None = None, by: Narrowing = EVERYTHING,
-) -> Page[ContractView]:
-    with reading(session):
-        page = repo.list_contracts(
-            session, limit=limit, cursor=cursor, account_id=account_filter(caller, account_id), status=status,
-            ending_before=ending_before, renewal_due_on=renewal_due_on, by=by,
-        )
-        ids = [row.id for row in page.data]
-        segments = repo.segments_in_force_for(session, ids, as_of)
-        scheduled = repo.scheduled_changes_for(session, ids, after=as_of)
-        terms = repo.terms_for(session, ids)
-        views = [contract_view(row, segments[row.id], as_of, scheduled[row.id], terms[row.id]) for row in page.data]
-        return Page(views, page.next_cursor)
 
 
 def contract_versions(session: Session, *, caller: Caller, contract_id: uuid.UUID, limit: int,

@@ -18,11 +18,9 @@ from app.db.models import Account, Contract, Quote
 from app.db.repositories import accounts as account_repo
 from app.db.repositories import contracts as contract_repo
 from app.db.repositories import quotes as repo
-from app.db.repositories.pagination import Page
 from app.db.session import reading
 from app.domain.amendments import Change
 from app.domain.errors import InvalidInput, NotFound, PreconditionFailed
-from app.domain.listing import EVERYTHING, Narrowing
 from app.domain.metadata import merged
 from app.domain.pricing import (
     LineRequest,
@@ -34,7 +32,7 @@ from app.domain.pricing import (
 from app.domain.quote_states import QuoteTransitionRefused, can, transition
 from app.domain.terms import ContractTerms, RenewalSettings, validate_terms
 from app.services import audit, quote_events
-from app.services.accounts import UnknownAccount, account_filter, visible_account
+from app.services.accounts import UnknownAccount, visible_account
 from app.services.amendments import reprice_amendment
 from app.services.auth import Caller
 from app.services.contract_records import records_of
@@ -251,21 +249,6 @@ def _update_new_business(session: Session, caller: Caller, row: Quote, changes: 
 def get_quote(session: Session, *, caller: Caller, quote_id: uuid.UUID) -> QuoteView:
     with reading(session):
         return quote_view(load_quote(session, caller, quote_id))
-
-
-def list_quotes(
-    session: Session, *, caller: Caller, limit: int, cursor: str | None, account_id: uuid.UUID | None,
-    status: str | None, quote_type: str | None = None, contract_id: uuid.UUID | None = None,
-    by: Narrowing = EVERYTHING,
-) -> Page[QuoteView]:
-    portal = caller.account_id is not None
-    with reading(session):
-        page = repo.list_quotes(
-            session, limit=limit, cursor=cursor, account_id=account_filter(caller, account_id),
-            status=status, statuses=PORTAL_VISIBLE if portal else None, quote_type=quote_type, contract_id=contract_id,
-            by=by,
-        )
-        return Page([quote_view(row) for row in page.data], page.next_cursor)
 
 
 @retry_transient

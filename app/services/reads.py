@@ -7,7 +7,10 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from app.db.reads import Reads
+from app.db.reads import ListFilters, Reads
+from app.db.repositories.pagination import Page
+from app.domain.listing import Narrowing
+from app.services.accounts import account_filter
 from app.services.amendments import UnknownContract
 from app.services.auth import Caller, hash_key
 from app.services.quotes import PORTAL_VISIBLE, UnknownQuote
@@ -35,3 +38,24 @@ async def quote(reads: Reads, caller: Caller, key: uuid.UUID | str) -> QuoteView
             row.account_id != caller.account_id or row.status not in PORTAL_VISIBLE)):
         raise UnknownQuote(f"no quote {key}")
     return quote_view(row)
+
+
+async def contracts(reads: Reads, caller: Caller, *, as_of: date, limit: int, cursor: str | None,
+                    account_id: uuid.UUID | None, status: str | None, ending_before: date | None,
+                    renewal_due_on: date | None, by: Narrowing) -> Page[ContractView]:
+    """Contracts as of a date by pages; a portal key's list is its own account's, whatever it asks."""
+    filters = ListFilters({"account_id": account_filter(caller, account_id), "status": status,
+                           "ending_before": ending_before, "renewal_due_on": renewal_due_on}, by)
+    page = await reads.contracts(filters, as_of=as_of, limit=limit, cursor=cursor)
+    return Page([contract_view(found.contract, found.segments, as_of, found.scheduled, found.terms)
+                 for found in page.data], page.next_cursor)
+
+
+async def quotes(reads: Reads, caller: Caller, *, limit: int, cursor: str | None, account_id: uuid.UUID | None,
+                 status: str | None, quote_type: str | None, contract_id: uuid.UUID | None,
+                 by: Narrowing) -> Page[QuoteView]:
+    """Quotes by pages, newest last; a portal key's are its own account's quotes once sent to it."""
+    filters = ListFilters({"account_id": account_filter(caller, account_id), "status": status, "type": quote_type,
+                           "contract_id": contract_id}, by)
+    page = await reads.quotes(filters, visible_to_portal=caller.account_id is not None, limit=limit, cursor=cursor)
+    return Page([quote_view(row) for row in page.data], page.next_cursor)

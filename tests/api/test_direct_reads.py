@@ -87,6 +87,44 @@ def test_every_contract_on_every_day_and_every_quote_read_as_the_session_and_res
         "new", "amendment", "renewal"}
 
 
+def _walk(client: TestClient, keys: Keys, url: str, role: str = "finance") -> list[dict[str, Any]]:
+    """Every item of a list, two by two through its cursors."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = client.get(url + ("&" if "?" in url else "?") + "limit=2" + (f"&cursor={cursor}" if cursor else ""),
+                          headers=keys.headers(role))
+        assert page.status_code == 200, page.text
+        items += page.json()["data"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            return items
+
+
+@pytest.mark.usefixtures("history")
+def test_list_pages_hold_the_same_objects_as_the_single_reads_whatever_the_filters(
+    client: TestClient, keys: Keys, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as session:
+        contract_ids = [str(i) for i in session.scalars(select(Contract.id).order_by(Contract.id))]
+        quote_ids = [str(i) for i in session.scalars(select(Quote.id).order_by(Quote.id))]
+    for day in (date(2026, 8, 1), date(2027, 3, 1)):
+        listed = _walk(client, keys, f"/v1/contracts?as_of={day}")
+        assert [item["id"] for item in listed] == contract_ids
+        assert listed == [_contract_in_session(session_factory, uuid.UUID(i), day) for i in contract_ids]
+    quotes_listed = _walk(client, keys, "/v1/quotes", role="sales")
+    assert [item["id"] for item in quotes_listed] == quote_ids
+    assert quotes_listed == [_quote_in_session(session_factory, uuid.UUID(i)) for i in quote_ids]
+    # One statement serves each combination of filters: different values of the same filters give their own rows.
+    by_status = {status: [c["id"] for c in _walk(client, keys, f"/v1/contracts?status={status}&as_of=2027-03-01")]
+                 for status in ("active", "expired", "cancelled")}
+    assert sorted(sum(by_status.values(), [])) == sorted(contract_ids) and by_status["active"] and by_status["cancelled"]
+    for quote_type in ("new", "amendment", "renewal"):
+        typed = _walk(client, keys, f"/v1/quotes?type={quote_type}", role="sales")
+        assert typed and {q["type"] for q in typed} == {quote_type}
+        assert [q["id"] for q in typed] == [q["id"] for q in quotes_listed if q["type"] == quote_type]
+
+
 def test_without_as_of_a_contract_is_read_on_the_day_the_api_runs(
     client: TestClient, keys: Keys, theatre: dict[str, Any], session_factory: sessionmaker[Session]
 ) -> None:

@@ -23,7 +23,7 @@ from app.api.deps import (
     SettingsDep,
     Today,
 )
-from app.api.json_views import view_response
+from app.api.json_views import page_response, view_response
 from app.api.quotes.schemas import AmendmentIn, QuoteOut
 from app.api.schemas import CalendarDate, ContractStatus, Number, PageOut
 from app.services import amendments, contract_changes, contracts, reads, renewal_quotes
@@ -33,20 +33,19 @@ AsOf = Annotated[CalendarDate | None, Query(description="the date to read the co
 
 
 @router.get("", response_model=PageOut[ContractOut], openapi_extra=METADATA_QUERY)
-def list_contracts(
-    session: SessionDep, caller: ContractReader, today: Today, by: Identified, limit: Limit = 50,
-    cursor: Cursor = None,
+async def list_contracts(
+    read: ContractReading, today: Today, by: Identified, limit: Limit = 50, cursor: Cursor = None,
     account_id: uuid.UUID | None = None, status: Annotated[ContractStatus | None, Query()] = None,
     ending_before: CalendarDate | None = None, as_of: AsOf = None,
     renewal_due_on: Annotated[CalendarDate | None, Query(
         description="active termed contracts with renewal work (a renewal quote to make, a term end) due by then"
     )] = None,
-) -> object:
+) -> Response:
     """Contracts as of a date (default today), by pages; filtered by account, status, end and renewal work."""
-    return contracts.list_contracts(
-        session, caller=caller, as_of=as_of or today, limit=limit, cursor=cursor, account_id=account_id,
+    return page_response(await reads.contracts(
+        read.reads, read.caller, as_of=as_of or today, limit=limit, cursor=cursor, account_id=account_id,
         status=status, ending_before=ending_before, renewal_due_on=renewal_due_on, by=by,
-    )
+    ))
 
 
 @router.get("/by-number/{number}", response_model=ContractOut)

@@ -14,7 +14,6 @@ from app.api.deps import (
     Cursor,
     IfMatch,
     Limit,
-    QuoteReader,
     QuoteReading,
     Sales,
     SalesOrPortal,
@@ -25,7 +24,7 @@ from app.api.deps import (
     Today,
     require,
 )
-from app.api.json_views import view_response
+from app.api.json_views import page_response, view_response
 from app.api.quotes.schemas import (
     AcceptanceOut,
     AcceptanceTrailOut,
@@ -81,15 +80,16 @@ def create_quote(body: QuoteIn, session: SessionDep, settings: SettingsDep, call
 
 
 @router.get("", response_model=PageOut[QuoteOut], openapi_extra=METADATA_QUERY)
-def list_quotes(
-    session: SessionDep, caller: QuoteReader, by: Tagged, limit: Limit = 50, cursor: Cursor = None,
+async def list_quotes(
+    read: QuoteReading, by: Tagged, limit: Limit = 50, cursor: Cursor = None,
     account_id: uuid.UUID | None = None, status: Annotated[QuoteStatus | None, Query()] = None,
     quote_type: Annotated[QuoteType | None, Query(alias="type")] = None, contract_id: uuid.UUID | None = None,
-) -> object:
+) -> Response:
     """Quotes, newest last; filtered by account, status, type (a contract's renewal quotes: `type=renewal`
     and `contract_id`) and contract."""
-    return quotes.list_quotes(session, caller=caller, limit=limit, cursor=cursor, account_id=account_id, status=status,
-                              quote_type=quote_type, contract_id=contract_id, by=by)
+    return page_response(await reads.quotes(read.reads, read.caller, limit=limit, cursor=cursor,
+                                            account_id=account_id, status=status, quote_type=quote_type,
+                                            contract_id=contract_id, by=by))
 
 
 @router.get("/by-number/{number}", response_model=QuoteOut)

@@ -28,23 +28,6 @@ def contract(session: Session, contract_id: uuid.UUID, *, for_update: bool = Fal
     return session.scalars(statement).first()
 
 
-def list_contracts(
-    session: Session, *, limit: int, cursor: str | None, account_id: uuid.UUID | None, status: str | None,
-    ending_before: date | None, renewal_due_on: date | None = None, by: Narrowing = EVERYTHING,
-) -> Page[Contract]:
-    statement = select(Contract)
-    if account_id is not None:
-        statement = statement.where(Contract.account_id == account_id)
-    if status is not None:
-        statement = statement.where(Contract.status == status)
-    if ending_before is not None:
-        statement = statement.where(Contract.end_date < ending_before)
-    if renewal_due_on is not None:  # termed, active, with renewal work (a quote to make, an end) due by then
-        statement = statement.where(Contract.status == "active", Contract.term_months.is_not(None),
-                                    Contract.next_due_on <= renewal_due_on)
-    return fetch_page(session, statement, Contract.id, limit=limit, cursor=cursor, by=by)
-
-
 def segments_in_force(session: Session, contract_id: uuid.UUID, on: date) -> list[SubscriptionSegment]:
     statement = (
         select(SubscriptionSegment)
@@ -83,19 +66,6 @@ def versions(session: Session, contract_id: uuid.UUID, *, limit: int, cursor: st
 def one_time_charges(session: Session, contract_id: uuid.UUID) -> list[OneTimeCharge]:
     statement = select(OneTimeCharge).where(OneTimeCharge.contract_id == contract_id)
     return list(session.scalars(statement.order_by(OneTimeCharge.charge_date, OneTimeCharge.id)))
-
-
-def segments_in_force_for(
-    session: Session, contract_ids: list[uuid.UUID], on: date
-) -> dict[uuid.UUID, list[SubscriptionSegment]]:
-    """Segments in force on a date for a page of contracts, in one query."""
-    statement = select(SubscriptionSegment).where(
-        SubscriptionSegment.contract_id.in_(contract_ids), *in_force_on(on),
-    )
-    grouped: dict[uuid.UUID, list[SubscriptionSegment]] = {contract_id: [] for contract_id in contract_ids}
-    for row in session.scalars(statement.order_by(SubscriptionSegment.sku, SubscriptionSegment.start_date)):
-        grouped[row.contract_id].append(row)
-    return grouped
 
 
 def last_change_date(session: Session, contract_id: uuid.UUID, *, before: date | None) -> date | None:

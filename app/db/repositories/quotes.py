@@ -11,8 +11,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from app.db.models import NumberSequence, Quote, QuoteAcceptance
-from app.db.repositories.pagination import Page, fetch_page
-from app.domain.listing import EVERYTHING, Narrowing
 
 
 def quote(session: Session, quote_id: uuid.UUID, *, for_update: bool = False) -> Quote | None:
@@ -45,25 +43,6 @@ def renewal_quotes_made(session: Session, *, contract_id: uuid.UUID, renewal_ter
     statement = select(func.count()).select_from(Quote).where(
         Quote.contract_id == contract_id, Quote.type == "renewal", Quote.renewal_term == renewal_term)
     return int(session.scalar(statement) or 0)
-
-
-def list_quotes(
-    session: Session, *, limit: int, cursor: str | None, account_id: uuid.UUID | None,
-    status: str | None, statuses: tuple[str, ...] | None = None, quote_type: str | None = None,
-    contract_id: uuid.UUID | None = None, by: Narrowing = EVERYTHING,
-) -> Page[Quote]:
-    statement = select(Quote).options(selectinload(Quote.lines))
-    if quote_type is not None:
-        statement = statement.where(Quote.type == quote_type)
-    if contract_id is not None:
-        statement = statement.where(Quote.contract_id == contract_id)
-    if account_id is not None:
-        statement = statement.where(Quote.account_id == account_id)
-    if status is not None:
-        statement = statement.where(Quote.status == status)
-    if statuses is not None:
-        statement = statement.where(Quote.status.in_(statuses))
-    return fetch_page(session, statement, Quote.id, limit=limit, cursor=cursor, by=by)
 
 
 def acceptance(session: Session, quote_id: uuid.UUID) -> QuoteAcceptance | None:

@@ -1,0 +1,153 @@
+"""What the direct reads select and how their rows come back: a contract with the segments in force, the
+scheduled changes and the terms a read of it shows, a quote with its lines.
+
+A row's children come in the same statement as a JSON array of arrays (one snapshot, one round trip), each
+value converted back by its column's Python type; the rows handed on carry the ORM classes' attributes, so the
+views read them exactly as they read loaded rows.
+"""
+
+from __future__ import annotations
+
+import typing
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import cached_property
+from types import SimpleNamespace
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    JSON,
+    BindParameter,
+    Column,
+    ColumnElement,
+    Dialect,
+    Select,
+    Text,
+    TypeDecorator,
+    cast,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import class_mapper
+
+from app.db.models import Contract, ContractTerm, Quote, QuoteLine, ScheduledChange, SubscriptionSegment
+from app.db.repositories.contracts import in_force_on
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+T = TypeVar("T")
+
+#: How a value inside a JSON array becomes its column's Python value again (JSON has strings and numbers).
+_FROM_JSON: dict[type, Callable[[Any], Any]] = {
+    uuid.UUID: uuid.UUID, Decimal: Decimal, date: date.fromisoformat, datetime: _moment, bool: bool}
+
+
+def _python_type(column: Column[Any]) -> type:
+    kind = column.type
+    return (kind.impl_instance if isinstance(kind, TypeDecorator) else kind).python_type
+
+
+@dataclass(frozen=True)
+class _Children:
+    """The rows of a child table, as one JSON array in the parent's statement, in the order of `order`."""
+
+    model: type[Any]
+    label: str
+    order: tuple[str, ...]
+
+    @cached_property
+    def columns(self) -> list[Column[Any]]:
+        return list(self.model.__table__.columns)
+
+    @cached_property
+    def decoding(self) -> list[tuple[str, Callable[[Any], Any] | None]]:
+        """(attribute, converter from JSON) of each column, in the order of the array."""
+        attributes = _ATTRIBUTES[self.model]
+        return [(attributes[column.key], _FROM_JSON.get(_python_type(column))) for column in self.columns]
+
+    def column(self, dialect: Dialect, where: list[ColumnElement[bool]]) -> Any:
+        """The scalar subquery: `[[value, …], …]`; numbers as text, so no digit is lost to a float."""
+        order = [self.model.__table__.c[key] for key in self.order]
+        rows: ColumnElement[Any]
+        if dialect.name == "postgresql":
+            values = [cast(column, Text) if _python_type(column) is Decimal else column for column in self.columns]
+            rows = func.coalesce(func.json_agg(aggregate_order_by(func.json_build_array(*values), *order)),
+                                 literal_column("'[]'::json"))
+        else:  # SQLite (before 3.44) orders no aggregate: `rows` sorts them, as its BINARY collation would
+            rows = func.json_group_array(func.json_array(*self.columns))
+        return type_coerce(select(rows).where(*where).scalar_subquery(), JSON).label(self.label)
+
+    def rows(self, values: list[list[Any]], dialect: Dialect) -> list[Any]:
+        decoding = self.decoding
+        rows = [{name: value if value is None or convert is None else convert(value)
+                 for (name, convert), value in zip(decoding, row, strict=True)} for row in values]
+        if dialect.name != "postgresql":
+            rows.sort(key=lambda row: tuple(row[key] for key in self.order))
+        return [SimpleNamespace(**row) for row in rows]
+
+
+#: Per model read here, column key → the attribute that maps it (`metadata` → `metadata_`).
+_ATTRIBUTES: dict[type[Any], dict[str, str]] = {
+    model: {column.key: attribute.key for attribute in class_mapper(model).column_attrs for column in attribute.columns}
+    | ({"lines": "lines"} if model is Quote else {})
+    for model in (Contract, ContractTerm, Quote, QuoteLine, ScheduledChange, SubscriptionSegment)}
+
+
+def _record(model: type[T], row: dict[str, Any]) -> T:
+    """The row read as `model`'s instances are, by attribute: the views read nothing else, and building the ORM's
+    instance (its state, its relationship events) would cost more than the read itself."""
+    attributes = _ATTRIBUTES[model]
+    return typing.cast(T, SimpleNamespace(**{attributes[key]: value for key, value in row.items()}))
+
+
+_SEGMENTS = _Children(SubscriptionSegment, "segments", ("sku", "start_date"))
+_SCHEDULED = _Children(ScheduledChange, "scheduled_changes", ("effective_on", "sku"))
+_TERMS = _Children(ContractTerm, "terms", ("number",))
+_LINES = _Children(QuoteLine, "lines", ("position",))
+
+
+def contract_select(dialect: Dialect, as_of: BindParameter[date]) -> Select[Any]:
+    """Contracts with what a read on `as_of` shows; the caller adds which."""
+    table = Contract.__table__
+    segments, scheduled, terms = SubscriptionSegment.__table__.c, ScheduledChange.__table__.c, ContractTerm.__table__.c
+    return select(
+        *table.columns,
+        _SEGMENTS.column(dialect, [segments.contract_id == table.c.id, *in_force_on(as_of)]),
+        _SCHEDULED.column(dialect, [scheduled.contract_id == table.c.id, scheduled.effective_on > as_of]),
+        _TERMS.column(dialect, [terms.contract_id == table.c.id]),
+    )
+
+
+def quote_select(dialect: Dialect) -> Select[Any]:
+    """Quotes with their lines; the caller adds which."""
+    table = Quote.__table__
+    lines = QuoteLine.__table__.c
+    return select(*table.columns, _LINES.column(dialect, [lines.quote_id == table.c.id]))
+
+
+@dataclass(frozen=True)
+class ContractRead:
+    contract: Contract
+    segments: list[SubscriptionSegment]
+    scheduled: list[ScheduledChange]
+    terms: list[ContractTerm]
+
+
+def contract_read(row: dict[str, Any], dialect: Dialect) -> ContractRead:
+    segments, scheduled, terms = (row.pop(children.label) for children in (_SEGMENTS, _SCHEDULED, _TERMS))
+    return ContractRead(_record(Contract, row), _SEGMENTS.rows(segments, dialect), _SCHEDULED.rows(scheduled, dialect),
+                        _TERMS.rows(terms, dialect))
+
+
+def quote_record(row: dict[str, Any], dialect: Dialect) -> Quote:
+    return _record(Quote, {**row, "lines": _LINES.rows(row.pop(_LINES.label), dialect)})
