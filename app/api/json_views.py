@@ -27,5 +27,5 @@ def view_response(view: Any) -> Response:
 
 
 def page_response(page: Any) -> Response:
-    """200 with a page of views as JSON: `data` and `next_cursor`."""
+    """200 with a page of views as JSON: `data`, `next_cursor` (and the page's other fields, such as `totals`)."""
     return Response(view_json(page), media_type="application/json")

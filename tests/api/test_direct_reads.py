@@ -1,6 +1,7 @@
-"""The hot reads (`GET` a contract or a quote, by id or number) answer straight from the driver (app.db.reads);
-they must answer exactly what the reads in a session and the response models answer, on every state a history
-leaves: amendments, swaps, scheduled decreases, renewals, uplifts, cancellations, expiries, reactivations."""
+"""The hot reads (`GET` a contract or a quote, by id or number, and their lists) answer straight from the driver
+(app.db.reads), and they and the invoice-line pages are written by orjson; they must answer exactly what the
+reads in a session and the response models answer, on every state a history leaves: amendments, swaps,
+scheduled decreases, renewals, uplifts, cancellations, reactivations."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.contracts.schemas import ContractOut
+from app.api.finance.schemas import InvoiceLinePageOut
 from app.api.quotes.schemas import quote_json
 from app.config import Settings
 from app.db.models import Contract, Quote
-from app.services import contracts, quotes
+from app.services import billing, contracts, quotes
 from app.services.auth import OPERATOR
 from app.services.demo import load_demo
 from app.services.demo_history import play_history
@@ -123,6 +125,27 @@ def test_list_pages_hold_the_same_objects_as_the_single_reads_whatever_the_filte
         typed = _walk(client, keys, f"/v1/quotes?type={quote_type}", role="sales")
         assert typed and {q["type"] for q in typed} == {quote_type}
         assert [q["id"] for q in typed] == [q["id"] for q in quotes_listed if q["type"] == quote_type]
+
+
+@pytest.mark.usefixtures("history")
+def test_invoice_line_pages_are_the_response_model_of_the_billing_pages(
+    client: TestClient, keys: Keys, session_factory: sessionmaker[Session]
+) -> None:
+    """They are written by orjson from the service's page; the response model would write the same."""
+    cursor, pages = None, 0
+    while True:
+        query = "from=2026-01-01&to=2028-01-01&limit=40" + (f"&cursor={cursor}" if cursor else "")
+        response = client.get(f"/v1/invoice-lines?{query}", headers=keys.headers("finance"))
+        assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+        with session_factory() as session:
+            page = billing.invoice_line_page(session, start=date(2026, 1, 1), end=date(2028, 1, 1), contract_id=None,
+                                             account_id=None, limit=40, cursor=cursor)
+        assert response.json() == InvoiceLinePageOut.model_validate(page).model_dump(mode="json")
+        pages += 1
+        cursor = response.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert pages > 2
 
 
 def test_without_as_of_a_contract_is_read_on_the_day_the_api_runs(

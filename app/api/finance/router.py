@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.deps import Limit, SessionDep, require
 from app.api.finance.schemas import EventPageOut, InvoiceLinePageOut
+from app.api.json_views import page_response
 from app.api.schemas import DIGITS_ONLY, CalendarDate, Timestamp
 from app.services import billing, events
 from app.services.auth import Caller
@@ -44,8 +45,9 @@ def list_invoice_lines(
         filename = f"invoice-lines-{start.isoformat()}-{end.isoformat()}.csv"
         return StreamingResponse(rows, media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-    return billing.invoice_line_page(session, start=start, end=end, contract_id=contract_id, account_id=account_id,
-                                     limit=limit, cursor=cursor, updated_after=updated_after)
+    return page_response(billing.invoice_line_page(
+        session, start=start, end=end, contract_id=contract_id, account_id=account_id, limit=limit, cursor=cursor,
+        updated_after=updated_after))
 
 
 def _csv_rows(factory: sessionmaker[Session], start: date, end: date, contract_id: uuid.UUID | None,
