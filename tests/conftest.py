@@ -3,6 +3,7 @@ emptied after every test; an app whose 'today' is fixed; an API key per role."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
 from datetime import date
@@ -68,13 +69,16 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, session_factory: sessionmaker[Session]) -> FastAPI:
+def app(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[FastAPI]:
     from app.main import create_app
 
     app = create_app(settings)
     app.state.session_factory = session_factory
     app.dependency_overrides[get_today] = lambda: TODAY
-    return app
+    yield app
+    # A test that drives the app without its lifespan (Schemathesis' ASGI calls, an ASGI transport) leaves the
+    # direct reads' connections open: close them, or they hold the test database until garbage collection.
+    asyncio.run(app.state.reads.close())
 
 
 @pytest.fixture
