@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -57,13 +58,15 @@ class Prepared:
         return {name: value if (convert := self.binds[name]) is None or value is None else convert(value)
                 for name, value in values.items()}
 
-    def decode(self, row: Sequence[Any], description: Sequence[Any]) -> dict[str, Any]:
-        """The row as {column key: Python value}; the converters are those of the type codes the driver reports."""
-        if self.columns is None:
+    def decode(self, rows: Sequence[Sequence[Any]], cursor: Any) -> list[dict[str, Any]]:
+        """The rows as {column key: Python value}; the converters are those of the type codes the driver reports
+        (its cursor's description, read once: psycopg builds it anew on each access)."""
+        if self.columns is None and rows:
             self.columns = [kind.dialect_impl(self.dialect).result_processor(self.dialect, column[1])
-                            for kind, column in zip(self.types, description, strict=True)]
-        return {key: value if convert is None else convert(value)
-                for key, convert, value in zip(self.keys, self.columns, row, strict=True)}
+                            for kind, column in zip(self.types, cursor.description, strict=True)]
+        columns = self.columns or []
+        return [{key: value if convert is None else convert(value)
+                 for key, convert, value in zip(self.keys, columns, row, strict=True)} for row in rows]
 
 
 class Reader(Protocol):
@@ -102,7 +105,7 @@ class SqliteReader:
             self.connection.execute("PRAGMA query_only=ON")
             self.connection.execute("PRAGMA busy_timeout=5000")
         cursor = self.connection.execute(read.sql, read.parameters(parameters))
-        return [read.decode(row, cursor.description) for row in cursor.fetchall()]
+        return read.decode(cursor.fetchall(), cursor)
 
     async def close(self) -> None:
         if self.connection is not None:
@@ -111,50 +114,85 @@ class SqliteReader:
 
 
 class PostgresReader:
-    """Async psycopg connections in autocommit, kept idle between reads (at most `keep`) and reused last-in
-    first-out; as many are open as reads run at once. A connection found broken is dropped and the read tried
-    once more on a new one (the server restarted, a proxy closed it).
+    """At most `size` async psycopg connections in autocommit, opened as reads need them and then kept: a read
+    that finds them all busy waits for one (opening and closing connections would cost the server a process
+    each time). A connection found broken is dropped and the read tried once more on a new one (the server
+    restarted, a proxy closed it).
 
     Not psycopg_pool: its background tasks belong to the event loop that opened it, and a test client or a
-    schema fuzzer may drive the app from a new loop for each request; a connection here waits on whichever loop
-    runs the read."""
+    schema fuzzer may drive the app from a new loop for each request; here a connection waits on whichever loop
+    runs the read, and a waiting read on a future of its own loop."""
 
-    def __init__(self, conninfo: str, keep: int = 10) -> None:
+    def __init__(self, conninfo: str, size: int = 10) -> None:
         self.conninfo = conninfo
-        self.keep = keep
+        self.size = size
+        self.opened = 0
         self.idle: list[psycopg.AsyncConnection[Any]] = []
+        #: Reads waiting for a connection: each is handed one, or None for the right to open one.
+        self.waiters: deque[asyncio.Future[psycopg.AsyncConnection[Any] | None]] = deque()
 
     async def all(self, read: Prepared, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
         values = read.parameters(parameters)
         for attempt in (1, 2):
-            connection = self.idle.pop() if self.idle else await self._connect()
+            connection = await self._acquire()
             try:
                 cursor = await connection.execute(read.sql, values)
                 rows = await cursor.fetchall()
             except psycopg.OperationalError:
-                await connection.close()
+                await self._drop(connection)
                 if attempt == 2 or not connection.broken:
                     raise
                 continue
             except BaseException:
-                await connection.close()  # a cancelled read may leave the connection mid-answer
+                await self._drop(connection)  # a cancelled read may leave the connection mid-answer
                 raise
-            self._release(connection)
-            return [read.decode(row, cursor.description or ()) for row in rows]
+            self._pass_on(connection)
+            return read.decode(rows, cursor)
         raise AssertionError("unreachable")
 
-    async def _connect(self) -> psycopg.AsyncConnection[Any]:
-        connection = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+    async def _acquire(self) -> psycopg.AsyncConnection[Any]:
+        if self.idle:
+            return self.idle.pop()
+        if self.opened >= self.size:
+            waiter: asyncio.Future[psycopg.AsyncConnection[Any] | None] = asyncio.get_running_loop().create_future()
+            self.waiters.append(waiter)
+            try:
+                handed = await waiter
+            except BaseException:  # cancelled: pass on what it was handed, if it was
+                if waiter.done() and not waiter.cancelled():
+                    self._pass_on(waiter.result())
+                else:
+                    self.waiters.remove(waiter)
+                raise
+            if handed is not None:
+                return handed
+        self.opened += 1
+        try:
+            connection = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+        except BaseException:
+            self.opened -= 1
+            self._pass_on(None)
+            raise
         set_json_loads(orjson.loads, connection)
         return connection
 
-    def _release(self, connection: psycopg.AsyncConnection[Any]) -> None:
-        if len(self.idle) < self.keep:
+    def _pass_on(self, connection: psycopg.AsyncConnection[Any] | None) -> None:
+        """A connection (or, None, a free place for one) to the first read waiting, else kept idle."""
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return
+        if connection is not None:
             self.idle.append(connection)
-        else:
-            asyncio.ensure_future(connection.close())
+
+    async def _drop(self, connection: psycopg.AsyncConnection[Any]) -> None:
+        self.opened -= 1
+        self._pass_on(None)
+        await connection.close()
 
     async def close(self) -> None:
         idle, self.idle = self.idle, []
+        self.opened -= len(idle)
         for connection in idle:
             await connection.close()
