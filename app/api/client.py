@@ -1,4 +1,5 @@
-"""Who is on the other end of a request, as the acceptance trail records it: the client address and user agent."""
+"""Who is on the other end of a request: the API key it sends, and as the acceptance trail records it, the client
+address and user agent."""
 
 from __future__ import annotations
 
@@ -9,6 +10,12 @@ from fastapi import Request
 
 #: A user agent is evidence, not a payload: longer ones are cut (real browsers send a few hundred characters).
 USER_AGENT_MAX = 500
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The key of `Authorization: Bearer <key>` (the scheme in any case), or None when there is none."""
+    scheme, _, token = (header or "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def _trusted(address: str, proxies: Sequence[IPv4Network | IPv6Network]) -> bool:

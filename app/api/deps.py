@@ -13,15 +13,18 @@ from pydantic import WithJsonSchema
 from sqlalchemy.orm import Session
 
 from app.api import idempotency
+from app.api.client import bearer_token
 from app.api.etags import versions_matching
 from app.api.schemas import DIGITS_ONLY, NO_NUL, ExternalId, Timestamp
 from app.config import Settings
 from app.db.reads import Reads
 from app.documents.storage import DocumentStorage
 from app.domain import metadata
-from app.domain.errors import Forbidden, InvalidInput, Unauthenticated, ViolationList
+from app.domain.errors import InvalidInput, ViolationList
 from app.domain.listing import Narrowing
-from app.services.auth import Caller
+from app.services import reads
+from app.services.auth import Caller, admit, unauthenticated
+from app.services.reads import KeyedRead
 
 # Dependencies that do no I/O are `async`: FastAPI runs a sync dependency in the threadpool, and each hop
 # there costs more than the work. Database work stays in the (sync) endpoint and its service call.
@@ -58,32 +61,30 @@ StorageDep = Annotated[DocumentStorage, Depends(get_storage)]
 Today = Annotated[date, Depends(get_today)]
 
 
-def _caller(request: Request) -> Caller:
-    caller: Caller | None = request.scope.get("state", {}).get("caller")
-    if caller is None:
-        raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
-    return caller
-
-
 async def get_caller(request: Request) -> Caller:
-    """The caller `AuthenticationMiddleware` found before the body was read; none means no key was sent."""
-    return _caller(request)
+    """The caller `AuthenticationMiddleware` found before the body was read, or for a request without a body the
+    key's, looked up now (on the event loop, in a direct read)."""
+    state = request.scope.setdefault("state", {})
+    caller: Caller | None = state.get("caller")
+    if caller is None:
+        header = request.headers.get("authorization")
+        token = bearer_token(header)
+        caller = None if token is None else await reads.caller_of(request.app.state.reads, token)
+        if caller is None:
+            raise unauthenticated(header)
+        state["caller"] = caller
+    return caller
 
 
 #: The roles besides admin each `require(...)` check admits: the OpenAPI document lists a 403 where some are not.
 ADMITTED: dict[Callable[..., Any], frozenset[str]] = {}
 
 
-def _admit(caller: Caller, roles: tuple[str, ...]) -> None:
-    if caller.role != "admin" and caller.role not in roles:
-        raise Forbidden(f"a {caller.role} key cannot do this; it needs one of: {', '.join(('admin', *roles))}")
-
-
 def require(*roles: str) -> Callable[..., Coroutine[Any, Any, Caller]]:
     """A dependency admitting the given roles; admin may do everything."""
 
     async def check(request: Request, session: SessionDep, caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
-        _admit(caller, roles)
+        admit(caller, roles)
         # Only now, authorized: a replayed answer must pass the same checks as the request that made it.
         await idempotency.guard(request, session, caller)
         return caller
@@ -101,13 +102,26 @@ class DirectRead:
 
 
 def allow(*roles: str) -> Callable[..., Coroutine[Any, Any, DirectRead]]:
-    """`require` for the hot reads: the same roles, without a session or an idempotency key, in one dependency
-    (each costs FastAPI about as much as the read's own Python work)."""
+    """`require` for the lists read directly: the same roles, without a session or an idempotency key."""
 
-    async def check(request: Request) -> DirectRead:
-        caller = _caller(request)
-        _admit(caller, roles)
+    async def check(request: Request, caller: Annotated[Caller, Depends(get_caller)]) -> DirectRead:
+        admit(caller, roles)
         return DirectRead(request.app.state.reads, caller)
+
+    ADMITTED[check] = frozenset(roles)
+    return check
+
+
+def keyed(*roles: str) -> Callable[..., Coroutine[Any, Any, KeyedRead]]:
+    """For the single reads: the key sent, which the read's own statement looks up (one round trip for both),
+    and the roles it must have. No key at all is a 401 at once."""
+
+    async def check(request: Request) -> KeyedRead:
+        header = request.headers.get("authorization")
+        token = bearer_token(header)
+        if token is None:
+            raise unauthenticated(header)
+        return KeyedRead(request.app.state.reads, token, roles)
 
     ADMITTED[check] = frozenset(roles)
     return check
@@ -205,9 +219,11 @@ AnyRole = Annotated[Caller, Depends(require(*READ_ALL))]
 Admin = Annotated[Caller, Depends(require())]
 Sales = Annotated[Caller, Depends(require("sales"))]
 SalesOrPortal = Annotated[Caller, Depends(require("sales", "portal"))]
-QuoteReader = Annotated[Caller, Depends(require("sales", "finance", "approver", "portal"))]
-QuoteReading = Annotated[DirectRead, Depends(allow("sales", "finance", "approver", "portal"))]
+QUOTE_READERS = ("sales", "finance", "approver", "portal")
+QuoteReading = Annotated[DirectRead, Depends(allow(*QUOTE_READERS))]
+QuoteKeyed = Annotated[KeyedRead, Depends(keyed(*QUOTE_READERS))]
 ContractReader = Annotated[Caller, Depends(require("sales", "finance", "portal"))]
 ContractReading = Annotated[DirectRead, Depends(allow("sales", "finance", "portal"))]
+ContractKeyed = Annotated[KeyedRead, Depends(keyed("sales", "finance", "portal"))]
 Approver = Annotated[Caller, Depends(require("approver"))]
 Scheduler = Annotated[Caller, Depends(require("scheduler"))]

@@ -15,14 +15,15 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.client import bearer_token
 from app.api.errors import domain_problem, problem, unexpected_problem
 from app.api.logs import REQUEST_ID
-from app.domain.errors import Unauthenticated
 from app.services import reads
+from app.services.auth import unauthenticated
 
 REQUESTS = Counter("cpq_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("cpq_http_request_duration_seconds", "HTTP request latency", ["method", "route"])
-#: Methods that carry no body: an anonymous one goes on to its route (404 for an unknown path, else 401 there).
+#: Methods that carry no body: their route authenticates them (404 for an unknown path, else 401 there).
 _BODILESS = {"GET", "HEAD", "OPTIONS"}
 #: A client's own Request-Id is kept up to this length (longer, or not printable ASCII: a new one is made).
 MAX_REQUEST_ID = 200
@@ -133,9 +134,10 @@ class BodyLimitMiddleware:
 
 
 class AuthenticationMiddleware:
-    """Finds the caller of every /v1 request that sends a key (or a body) before its body is read: an unknown or
-    revoked key is a 401 here. Looked up on every request, so a revocation applies at once in every process, by
-    a direct read awaited on the event loop (no thread)."""
+    """Finds the caller of every /v1 request with a body before the body is read: no key, an unknown or a revoked
+    one is a 401 here. Looked up on every request, so a revocation applies at once in every process, by a direct
+    read awaited on the event loop (no thread). A request without a body (GET) is authenticated by its route
+    (app.api.deps): the hot reads check the key in the statement that reads what they answer."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -144,18 +146,14 @@ class AuthenticationMiddleware:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)
             return
-        header = _header(scope, b"authorization")
-        if header is None and scope["method"] in _BODILESS:
+        if scope["method"] in _BODILESS:
             await self.app(scope, receive, send)
             return
-        scheme, _, token = (header or "").partition(" ")
-        caller = None
-        if scheme.lower() == "bearer" and token.strip():
-            caller = await reads.caller_of(scope["app"].state.reads, token.strip())
+        header = _header(scope, b"authorization")
+        token = bearer_token(header)
+        caller = None if token is None else await reads.caller_of(scope["app"].state.reads, token)
         if caller is None:
-            error = Unauthenticated("this API key is unknown or revoked" if header else
-                                    "send an API key as 'Authorization: Bearer <key>'")
-            await domain_problem(error)(scope, receive, send)
+            await domain_problem(unauthenticated(header))(scope, receive, send)
             return
         scope.setdefault("state", {})["caller"] = caller
         await self.app(scope, receive, send)

@@ -24,9 +24,12 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Dialect,
+    FromClause,
     Select,
     Text,
     TypeDecorator,
+    and_,
+    bindparam,
     cast,
     func,
     literal_column,
@@ -36,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import class_mapper
 
-from app.db.models import Contract, ContractTerm, Quote, QuoteLine, ScheduledChange, SubscriptionSegment
+from app.db.models import ApiKey, Contract, ContractTerm, Quote, QuoteLine, ScheduledChange, SubscriptionSegment
 from app.db.repositories.contracts import in_force_on
 
 
@@ -133,6 +136,27 @@ def quote_select(dialect: Dialect) -> Select[Any]:
     table = Quote.__table__
     lines = QuoteLine.__table__.c
     return select(*table.columns, _LINES.column(dialect, [lines.quote_id == table.c.id]))
+
+
+#: The live key's columns beside a keyed read's row.
+KEY_COLUMNS = ("key_id", "key_role", "key_account_id")
+
+
+def keyed(statement: Select[Any], table: FromClause, by: ColumnElement[bool]) -> Select[Any]:
+    """`statement`'s row of `table` where `by`, beside the live API key of `:key_hash`: always one row, whether
+    or not either exists (their columns null when not), so a read checks its caller in the same round trip."""
+    keys = ApiKey.__table__
+    one = select(literal_column("1").label("one")).subquery("one")
+    joined = one.outerjoin(keys, and_(keys.c.key_hash == bindparam("key_hash"), keys.c.revoked_at.is_(None)))
+    return select(*(column.label(label) for column, label in zip(
+        (keys.c.id, keys.c.role, keys.c.account_id), KEY_COLUMNS, strict=True)),
+        *statement.selected_columns).select_from(joined.outerjoin(table, by))
+
+
+def live_key(row: dict[str, Any]) -> dict[str, Any] | None:
+    """The key columns of a keyed read's row, taken out of it: id, role, account_id; None for no live key."""
+    key = {name.removeprefix("key_"): row.pop(name) for name in KEY_COLUMNS}
+    return None if key["id"] is None else key
 
 
 @dataclass(frozen=True)

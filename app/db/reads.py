@@ -18,7 +18,15 @@ from sqlalchemy import ColumnElement, Date, Integer, Select, and_, bindparam, or
 
 from app.db.direct import Prepared, Reader, dialect_of, one
 from app.db.models import ApiKey, Contract, Quote
-from app.db.read_rows import ContractRead, contract_read, contract_select, quote_record, quote_select
+from app.db.read_rows import (
+    ContractRead,
+    contract_read,
+    contract_select,
+    keyed,
+    live_key,
+    quote_record,
+    quote_select,
+)
 from app.db.repositories.filters import narrowing_clauses
 from app.db.repositories.pagination import Page, decode_cursor, encode_cursor
 from app.domain.listing import EVERYTHING, Narrowing
@@ -64,25 +72,32 @@ class Reads:
         contracts, quotes, keys = Contract.__table__.c, Quote.__table__.c, ApiKey.__table__.c
         self._contracts = contract_select(dialect, bindparam("as_of", type_=Date()))
         self._quotes = quote_select(dialect)
-        self._contract_by_id = Prepared(self._contracts.where(contracts.id == bindparam("key")), dialect)
-        self._contract_by_number = Prepared(self._contracts.where(contracts.number == bindparam("key")), dialect)
-        self._quote_by_id = Prepared(self._quotes.where(quotes.id == bindparam("key")), dialect)
-        self._quote_by_number = Prepared(self._quotes.where(quotes.number == bindparam("key")), dialect)
+        contract_table, quote_table = Contract.__table__, Quote.__table__
+        self._contract_by_id = Prepared(keyed(self._contracts, contract_table, contracts.id == bindparam("key")),
+                                        dialect)
+        self._contract_by_number = Prepared(
+            keyed(self._contracts, contract_table, contracts.number == bindparam("key")), dialect)
+        self._quote_by_id = Prepared(keyed(self._quotes, quote_table, quotes.id == bindparam("key")), dialect)
+        self._quote_by_number = Prepared(keyed(self._quotes, quote_table, quotes.number == bindparam("key")), dialect)
         self._live_key = Prepared(select(keys.id, keys.role, keys.account_id).where(
             keys.key_hash == bindparam("key_hash"), keys.revoked_at.is_(None)), dialect)
         self._lists: dict[tuple[Any, ...], Prepared] = {}
 
-    async def contract(self, key: uuid.UUID | str, as_of: date) -> ContractRead | None:
-        """The contract of this id (or number), with what a read of it on `as_of` shows."""
+    async def contract(self, key: uuid.UUID | str, as_of: date,
+                       key_hash: str) -> tuple[dict[str, Any] | None, ContractRead | None]:
+        """The live API key of this hash (see `keyed`), and the contract of this id (or number) with what a read
+        of it on `as_of` shows."""
         read = self._contract_by_id if isinstance(key, uuid.UUID) else self._contract_by_number
-        row = await one(self.reader, read, {"key": key, "as_of": as_of})
-        return None if row is None else contract_read(row, self.dialect)
+        (row,) = await self.reader.all(read, {"key": key, "as_of": as_of, "key_hash": key_hash})
+        caller = live_key(row)
+        return caller, None if row["id"] is None else contract_read(row, self.dialect)
 
-    async def quote(self, key: uuid.UUID | str) -> Quote | None:
-        """The quote of this id (or number), with its lines."""
+    async def quote(self, key: uuid.UUID | str, key_hash: str) -> tuple[dict[str, Any] | None, Quote | None]:
+        """The live API key of this hash (see `keyed`), and the quote of this id (or number) with its lines."""
         read = self._quote_by_id if isinstance(key, uuid.UUID) else self._quote_by_number
-        row = await one(self.reader, read, {"key": key})
-        return None if row is None else quote_record(row, self.dialect)
+        (row,) = await self.reader.all(read, {"key": key, "key_hash": key_hash})
+        caller = live_key(row)
+        return caller, None if row["id"] is None else quote_record(row, self.dialect)
 
     async def contracts(self, filters: ListFilters, *, as_of: date, limit: int,
                         cursor: str | None) -> Page[ContractRead]:
@@ -133,7 +148,7 @@ class Reads:
         rows = rows[:limit]
         return rows, encode_cursor(rows[-1]["id"]) if more and rows else None
 
-    async def live_key(self, key_hash: str) -> dict[str, Any] | None:
+    async def key(self, key_hash: str) -> dict[str, Any] | None:
         """id, role and account_id of the unrevoked key with this hash."""
         return await one(self.reader, self._live_key, {"key_hash": key_hash})
 

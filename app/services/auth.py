@@ -15,7 +15,7 @@ from app.db.repositories import accounts as account_repo
 from app.db.repositories import auth as auth_repo
 from app.db.repositories.pagination import Page
 from app.db.session import reading
-from app.domain.errors import InvalidInput, NotFound
+from app.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from app.domain.listing import EVERYTHING, Narrowing
 from app.services import audit
 
@@ -33,6 +33,18 @@ class Caller:
 
 #: The caller for work started from the command line by an operator.
 OPERATOR = Caller(key_id=None, role="admin")
+
+
+def unauthenticated(header: str | None) -> Unauthenticated:
+    """The refusal of a request without a usable key: none sent, or one unknown or revoked."""
+    return Unauthenticated("this API key is unknown or revoked" if header else
+                           "send an API key as 'Authorization: Bearer <key>'")
+
+
+def admit(caller: Caller, roles: tuple[str, ...]) -> None:
+    """Refuse a caller whose role is not among `roles`; admin may do everything."""
+    if caller.role != "admin" and caller.role not in roles:
+        raise Forbidden(f"a {caller.role} key cannot do this; it needs one of: {', '.join(('admin', *roles))}")
 
 
 def hash_key(token: str) -> str:

@@ -5,35 +5,60 @@ event loop, with the same visibility rules and views as the reads in a session (
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from app.db.reads import ListFilters, Reads
 from app.db.repositories.pagination import Page
 from app.domain.listing import Narrowing
 from app.services.accounts import account_filter
 from app.services.amendments import UnknownContract
-from app.services.auth import Caller, hash_key
+from app.services.auth import Caller, admit, hash_key, unauthenticated
 from app.services.quotes import PORTAL_VISIBLE, UnknownQuote
 from app.services.views import ContractView, QuoteView, contract_view, quote_view
 
 
+@dataclass(frozen=True)
+class KeyedRead:
+    """A single read's credentials: the key sent and the roles admitted, checked by the read itself."""
+
+    reads: Reads
+    token: str
+    roles: tuple[str, ...]
+
+    def caller(self, key: dict[str, Any] | None) -> Caller:
+        """The caller of the key the read found live, if it may read this; else 401 or 403."""
+        if key is None:
+            raise unauthenticated(self.token)
+        caller = _caller(key)
+        admit(caller, self.roles)
+        return caller
+
+
+def _caller(key: dict[str, Any]) -> Caller:
+    return Caller(key_id=key["id"], role=key["role"], account_id=key["account_id"])
+
+
 async def caller_of(reads: Reads, token: str) -> Caller | None:
     """The caller of a live key, looked up on every request, so a revocation applies at once in every process."""
-    key = await reads.live_key(hash_key(token))
-    return None if key is None else Caller(key_id=key["id"], role=key["role"], account_id=key["account_id"])
+    key = await reads.key(hash_key(token))
+    return None if key is None else _caller(key)
 
 
-async def contract(reads: Reads, caller: Caller, key: uuid.UUID | str, as_of: date) -> ContractView:
+async def contract(read: KeyedRead, key: uuid.UUID | str, as_of: date) -> ContractView:
     """The contract of this id or number as of a date; another account's is unknown to a portal key."""
-    found = await reads.contract(key, as_of)
+    live_key, found = await read.reads.contract(key, as_of, hash_key(read.token))
+    caller = read.caller(live_key)
     if found is None or (caller.account_id is not None and found.contract.account_id != caller.account_id):
         raise UnknownContract(f"no contract {key}")
     return contract_view(found.contract, found.segments, as_of, found.scheduled, found.terms)
 
 
-async def quote(reads: Reads, caller: Caller, key: uuid.UUID | str) -> QuoteView:
+async def quote(read: KeyedRead, key: uuid.UUID | str) -> QuoteView:
     """The quote of this id or number; a portal key sees its own account's quotes once sent to it."""
-    row = await reads.quote(key)
+    live_key, row = await read.reads.quote(key, hash_key(read.token))
+    caller = read.caller(live_key)
     if row is None or (caller.account_id is not None and (
             row.account_id != caller.account_id or row.status not in PORTAL_VISIBLE)):
         raise UnknownQuote(f"no quote {key}")

@@ -177,6 +177,21 @@ def test_a_portal_key_reads_its_own_account_only_and_quotes_once_sent(
     assert_problem(client.get(f"/v1/quotes/{draft['id']}", headers=other), 404, code="unknown_quote")
 
 
+def test_a_key_revoked_is_refused_by_the_reads_that_check_it_in_their_own_statement(
+    client: TestClient, keys: Keys, theatre: dict[str, Any]
+) -> None:
+    contract = signed_contract(client, keys, account_id=theatre["id"])
+    created = client.post("/v1/api-keys", headers=keys.headers("admin"), json={"role": "finance"}).json()
+    mine = {"Authorization": f"Bearer {created['key']}"}
+    paths = [f"/v1/contracts/{contract['id']}", f"/v1/contracts/by-number/{contract['number']}",
+             f"/v1/quotes/{contract['source_quote_id']}", "/v1/contracts", "/v1/quotes"]
+    assert [client.get(path, headers=mine).status_code for path in paths] == [200] * 5
+    assert client.delete(f"/v1/api-keys/{created['id']}", headers=keys.headers("admin")).status_code == 204
+    for path in paths + [f"/v1/contracts/{uuid.uuid4()}"]:  # refused before anything is looked for
+        problem = assert_problem(client.get(path, headers=mine), 401, code="unauthenticated")
+        assert problem["detail"] == "this API key is unknown or revoked"
+
+
 def test_refusals_name_what_is_wrong(client: TestClient, keys: Keys) -> None:
     unknown = uuid.uuid4()
     assert_problem(client.get(f"/v1/contracts/{unknown}", headers=keys.headers("sales")), 404,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from app.api.contracts.schemas import CancelIn, ContractOut, ContractPatch, ContractVersionOut
 from app.api.deps import (
     METADATA_QUERY,
+    ContractKeyed,
     ContractReader,
     ContractReading,
     Cursor,
@@ -49,15 +50,15 @@ async def list_contracts(
 
 
 @router.get("/by-number/{number}", response_model=ContractOut)
-async def get_contract_by_number(number: Number, read: ContractReading, today: Today, as_of: AsOf = None) -> Response:
+async def get_contract_by_number(number: Number, read: ContractKeyed, today: Today, as_of: AsOf = None) -> Response:
     """The contract its number names (as printed on its documents), as `GET /v1/contracts/{id}` reads it."""
-    return view_response(await reads.contract(read.reads, read.caller, number, as_of or today))
+    return view_response(await reads.contract(read, number, as_of or today))
 
 
 @router.get("/{contract_id}", response_model=ContractOut)
-async def get_contract(contract_id: uuid.UUID, read: ContractReading, today: Today, as_of: AsOf = None) -> Response:
+async def get_contract(contract_id: uuid.UUID, read: ContractKeyed, today: Today, as_of: AsOf = None) -> Response:
     """A contract as of a date (default today): its segments, terms and status; the ETag is its version."""
-    return view_response(await reads.contract(read.reads, read.caller, contract_id, as_of or today))
+    return view_response(await reads.contract(read, contract_id, as_of or today))
 
 
 @router.post("/{contract_id}/amendments", status_code=201, response_model=QuoteOut)

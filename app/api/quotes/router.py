@@ -14,6 +14,7 @@ from app.api.deps import (
     Cursor,
     IfMatch,
     Limit,
+    QuoteKeyed,
     QuoteReading,
     Sales,
     SalesOrPortal,
@@ -93,15 +94,15 @@ async def list_quotes(
 
 
 @router.get("/by-number/{number}", response_model=QuoteOut)
-async def get_quote_by_number(number: Number, read: QuoteReading) -> Response:
+async def get_quote_by_number(number: Number, read: QuoteKeyed) -> Response:
     """The quote its number names (as printed on its document), as `GET /v1/quotes/{id}` reads it."""
-    return view_response(await reads.quote(read.reads, read.caller, number))
+    return view_response(await reads.quote(read, number))
 
 
 @router.get("/{quote_id}", response_model=QuoteOut)
-async def get_quote(quote_id: QuoteId, read: QuoteReading) -> Response:
+async def get_quote(quote_id: QuoteId, read: QuoteKeyed) -> Response:
     """One quote, with its lines, waterfall and totals; the ETag is its version, for If-Match."""
-    return view_response(await reads.quote(read.reads, read.caller, quote_id))
+    return view_response(await reads.quote(read, quote_id))
 
 
 @router.patch("/{quote_id}", response_model=QuoteOut)
