@@ -17,7 +17,9 @@ MINOR_UNITS: dict[str, int] = {
     "SEK": 2, "NOK": 2, "DKK": 2, "CZK": 2, "JPY": 0,
 }
 UNIT_PRICE_PLACES = 6
-_UNIT_PRICE_QUANTUM = Decimal(1).scaleb(-UNIT_PRICE_PLACES)
+#: The quantum of n decimal places (0.01 for 2), made once: quantizing is on every amount a read shows.
+_QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(UNIT_PRICE_PLACES + 1)}
+_UNIT_PRICE_QUANTUM = _QUANTUM[UNIT_PRICE_PLACES]
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 #: Amounts are stored as NUMERIC(18, 2): anything this large or larger cannot be kept exactly.
@@ -40,7 +42,7 @@ def minor_units(currency: str, loc: tuple[str | int, ...] | None = None) -> int:
 
 def round_amount(value: Decimal, currency: str) -> Decimal:
     """Round an amount half-up to the currency's minor unit (EUR 2 places, JPY 0)."""
-    return value.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
+    return value.quantize(_QUANTUM[minor_units(currency)], rounding=ROUND_HALF_UP)
 
 
 def total(amounts: Iterable[Decimal], currency: str) -> Decimal:
@@ -70,11 +72,9 @@ def round_unit_price(value: Decimal) -> Decimal:
 def display_unit_price(value: Decimal, currency: str) -> Decimal:
     """A unit price with at least the currency's digits and at most 6: 21 → 21.00, 79.3333333 → 79.333333."""
     six = round_unit_price(value)
-    digits = minor_units(currency)
-    normalized = six.normalize()
-    exponent = normalized.as_tuple().exponent
+    exponent = six.normalize().as_tuple().exponent
     places = -exponent if isinstance(exponent, int) else 0
-    return six.quantize(Decimal(1).scaleb(-max(digits, min(places, UNIT_PRICE_PLACES))))
+    return six.quantize(_QUANTUM[max(minor_units(currency), min(places, UNIT_PRICE_PLACES))])
 
 
 def percent_off(value: Decimal, percent: Decimal) -> Decimal:
