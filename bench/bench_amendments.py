@@ -41,8 +41,7 @@ from bench.common import (
     fmt_summary,
     header,
     migrate,
-    postgres_database,
-    postgres_reachable,
+    on_both_databases,
     print_table,
     seed_catalog,
     sqlite_url,
@@ -178,14 +177,8 @@ def run() -> list[Result]:
 
     with tempfile.TemporaryDirectory(prefix="cpq-bench-amend-") as tmp:
         directory = Path(tmp)
-        results += bench_backend("sqlite", sqlite_url(directory), directory / "documents", echo["p50"])
-        reason = postgres_reachable()
-        if reason is not None:
-            print(f"   [postgresql] skipped: PostgreSQL not reachable at 127.0.0.1:5432 ({reason})")
-            results.append(Result("amendments", "preview postgresql", "skipped", "", "unreachable"))
-        else:
-            with postgres_database("amend") as url:
-                results += bench_backend("postgresql", url, directory / "documents-pg", echo["p50"])
+        results += on_both_databases("amendments", "preview postgresql", "amend", directory, lambda backend, url:
+                                     bench_backend(backend, url, directory / f"documents-{backend}", echo["p50"]))
     return results
 
 

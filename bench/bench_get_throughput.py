@@ -40,13 +40,11 @@ from bench.common import (
     create_account,
     header,
     migrate,
+    on_both_databases,
     percentile,
-    postgres_database,
-    postgres_reachable,
     print_table,
     run_load,
     seed_catalog,
-    sqlite_url,
     verdict,
 )
 
@@ -237,14 +235,8 @@ def run() -> list[Result]:
           f"and competes with it for CPU")
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="cpq-bench-get-") as tmp:
-        results += _backend("sqlite", sqlite_url(Path(tmp)), Path(tmp), use_wrk)
-        reason = postgres_reachable()
-        if reason is not None:
-            print(f"   [postgresql] skipped: PostgreSQL not reachable at 127.0.0.1:5432 ({reason})")
-            results.append(Result("get_throughput", "GET postgresql", "skipped", "", "unreachable"))
-        else:
-            with postgres_database("get") as url:
-                results += _backend("postgresql", url, Path(tmp), use_wrk)
+        results += on_both_databases("get_throughput", "GET postgresql", "get", Path(tmp),
+                                     lambda backend, url: _backend(backend, url, Path(tmp), use_wrk))
     load = os.getloadavg()
     print(f"   load average after the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return results

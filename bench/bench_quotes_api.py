@@ -37,8 +37,7 @@ from bench.common import (
     fmt_summary,
     header,
     migrate,
-    postgres_database,
-    postgres_reachable,
+    on_both_databases,
     print_table,
     seed_catalog,
     sqlite_url,
@@ -218,14 +217,8 @@ def run() -> list[Result]:
 
     with tempfile.TemporaryDirectory(prefix="cpq-bench-") as tmp:
         directory = Path(tmp)
-        results += bench_backend("sqlite", sqlite_url(directory), directory / "documents", echo["p50"])
-        reason = postgres_reachable()
-        if reason is not None:
-            print(f"   [postgresql] skipped: PostgreSQL not reachable at 127.0.0.1:5432 ({reason})")
-            results.append(Result("quotes_api", "POST 500 lines postgresql", "skipped", "", "unreachable"))
-        else:
-            with postgres_database("quotes") as url:
-                results += bench_backend("postgresql", url, directory / "documents-pg", echo["p50"])
+        results += on_both_databases("quotes_api", "POST 500 lines postgresql", "quotes", directory, lambda backend, url:
+                                     bench_backend(backend, url, directory / f"documents-{backend}", echo["p50"]))
     return results
 
 

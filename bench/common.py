@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -129,6 +129,19 @@ def postgres_skipped(bench: str, what: str) -> list[Result] | None:
         return None
     print(f"   skipped: PostgreSQL not reachable at 127.0.0.1:5432 ({reason})")
     return [Result(bench, what, "skipped", "", "unreachable")]
+
+
+def on_both_databases(bench: str, skipped: str, label: str, directory: Path,
+                      run: Callable[[str, str], list[Result]]) -> list[Result]:
+    """`run(backend, url)` on a SQLite file in `directory`, then on a fresh PostgreSQL database; when PostgreSQL
+    does not answer, a row `skipped` says so."""
+    results = run("sqlite", sqlite_url(directory))
+    reason = postgres_reachable()
+    if reason is not None:
+        print(f"   [postgresql] skipped: PostgreSQL not reachable at 127.0.0.1:5432 ({reason})")
+        return [*results, Result(bench, skipped, "skipped", "", "unreachable")]
+    with postgres_database(label) as url:
+        return results + run("postgresql", url)
 
 
 @contextlib.contextmanager
