@@ -149,7 +149,7 @@ def bench_backend(label: str, url: str, documents_dir: Path, echo_p50: float) ->
         sample = _ok(client.post(path, json=body), 201, "POST /v1/contracts/{id}/amendments")
         lines = ", ".join(f"{ln['sku']} {ln['change']}/{ln['side']} {ln['amount_due_now']}" for ln in sample["lines"])
         print(f"   [{label}] one preview: {len(sample['lines'])} lines ({lines}); amount_due_now "
-              f"{sample['amendment_totals']['amount_due_now']} EUR, mrr_delta {sample['amendment_totals']['mrr_delta']}")
+              f"{sample['totals']['amount_due_now']} EUR, mrr_delta {sample['totals']['mrr_delta']}")
         samples = timed_posts(client, path, body, runs=RUNS, warmup=WARMUP - 1, check=check_amendment)
     s = summary_ms(samples)
     met = s["p50"] <= TARGET_MS

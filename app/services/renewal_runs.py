@@ -32,7 +32,7 @@ from app.db.repositories import events as event_repo
 from app.db.repositories import renewal_runs as repo
 from app.domain import renewals
 from app.domain.errors import DomainError, InvalidInput, NotFound
-from app.services import contract_records, lifecycle
+from app.services import contract_records, holdings, lifecycle
 from app.services.auth import Caller
 from app.services.contract_records import ContractRecords
 from app.services.price_lists import load_contracted_prices
@@ -269,6 +269,7 @@ def _batch(factory: sessionmaker[Session], job: _Job, after: uuid.UUID | None, s
         load_contracted_prices(session, {contract.account_id for contract in batch})
         if not careful:
             collect(session)  # new rows go to COPY, not through the unit of work
+            session.info[holdings.BATCH] = holdings.Batch(frozenset(contract.account_id for contract in batch))
         counts: Counter[str] = Counter()
         errors: list[RunError] = []
         for contract in batch:

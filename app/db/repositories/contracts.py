@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy import BindParameter, ColumnElement, func, or_, select, update
@@ -42,9 +43,19 @@ def segments_in_force(session: Session, contract_id: uuid.UUID, on: date) -> lis
 
 def account_skus_in_force(session: Session, account_id: uuid.UUID, on: date) -> set[str]:
     """The products an account holds on `on`, over all its contracts (what a new line is classified against)."""
-    statement = (select(SubscriptionSegment.sku).join(Contract, Contract.id == SubscriptionSegment.contract_id)
-                 .where(Contract.account_id == account_id, *in_force_on(on)).distinct())
-    return set(session.scalars(statement))
+    return accounts_skus_in_force(session, {account_id}, on)[account_id]
+
+
+def accounts_skus_in_force(session: Session, account_ids: Collection[uuid.UUID], on: date,
+                           ) -> dict[uuid.UUID, set[str]]:
+    """`account_skus_in_force` of several accounts in one query."""
+    statement = (select(Contract.account_id, SubscriptionSegment.sku)
+                 .join(Contract, Contract.id == SubscriptionSegment.contract_id)
+                 .where(Contract.account_id.in_(set(account_ids)), *in_force_on(on)).distinct())
+    held: dict[uuid.UUID, set[str]] = {account_id: set() for account_id in account_ids}
+    for account_id, sku in session.execute(statement):
+        held[account_id].add(sku)
+    return held
 
 
 def in_force_on(on: date | BindParameter[date]) -> tuple[ColumnElement[bool], ...]:
