@@ -202,21 +202,20 @@ def invoice_lines(
     import json
     import sys
 
-    from app.services.billing import CSV_COLUMNS, csv_row, stream_invoice_lines
+    from app.services.billing import CSV_COLUMNS, csv_row, stream_csv_rows, stream_invoice_lines
 
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    if as_csv:
-        writer.writerow(CSV_COLUMNS)
+    contract_id, account_id = _uuid(contract) if contract else None, _uuid(account) if account else None
+    after = _instant(updated_after) if updated_after else None
     with _session() as session:
-        for line in stream_invoice_lines(
-            session, start=_date(start), end=_date(end), contract_id=_uuid(contract) if contract else None,
-            account_id=_uuid(account) if account else None,
-            updated_after=_instant(updated_after) if updated_after else None,
-        ):
-            if as_csv:
-                writer.writerow(csv_row(line))
-            else:
-                typer.echo(json.dumps(dict(zip(CSV_COLUMNS, csv_row(line), strict=True))))
+        if as_csv:
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow(CSV_COLUMNS)
+            writer.writerows(stream_csv_rows(session, start=_date(start), end=_date(end), contract_id=contract_id,
+                                             account_id=account_id, updated_after=after))
+            return
+        for line in stream_invoice_lines(session, start=_date(start), end=_date(end), contract_id=contract_id,
+                                         account_id=account_id, updated_after=after):
+            typer.echo(json.dumps(dict(zip(CSV_COLUMNS, csv_row(line), strict=True))))
 
 
 @renewals_app.command("run")

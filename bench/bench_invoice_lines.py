@@ -665,56 +665,65 @@ def run(contracts: int = DEFAULT_CONTRACTS, profile: bool = False, python_path: 
 
 def time_lines(url: str, path: str, with_csv: bool) -> tuple[float, int, Decimal]:
     """The month's lines by one path of `app.services.billing` (`sql` or `python`), in process and in one read
-    transaction as `stream_invoice_lines` runs it: seconds, line count, amount sum. `with_csv` also writes each
-    line as the CLI does (csv_row into a csv.writer), to a buffer emptied every MB."""
+    transaction as the app runs it: seconds, line count, amount sum. `with_csv`: the lines as the CLI and the
+    API print them, by a csv.writer into a buffer emptied every MB (the SQL path's `stream_csv_rows` prints
+    the database's text as it comes; the Python path prints each line's `csv_row`)."""
     from sqlalchemy import text
 
     from app.db.repositories.billing import Scope
     from app.db.session import reading
-    from app.services.billing import csv_row, python_lines_in, sql_lines_in
+    from app.services.billing import CSV_COLUMNS, csv_row, python_lines_in, sql_lines_in, stream_csv_rows
 
-    produce = sql_lines_in if path == "sql" else python_lines_in
+    def python_csv(session: Any) -> Iterator[list[str]]:
+        with reading(session):
+            yield from map(csv_row, python_lines_in(session, Scope(FROM, TO)))
+
     engine, factory = session_for(url)
     sink = io.StringIO()
     writer = csv.writer(sink, lineterminator="\n")
+    amount = CSV_COLUMNS.index("amount")
     count, total = 0, Decimal(0)
     try:
         with factory() as session:
             session.execute(text("SELECT 1"))  # connected before the clock starts, as the COPY floors are
             session.rollback()
             started = time.perf_counter()
-            with reading(session):
-                for line in produce(session, Scope(FROM, TO)):
+            if with_csv:
+                rows = stream_csv_rows(session, start=FROM, end=TO) if path == "sql" else python_csv(session)
+                for fields in rows:
                     count += 1
-                    total += line.amount
-                    if with_csv:
-                        writer.writerow(csv_row(line))
-                        if sink.tell() > 1 << 20:
-                            sink.seek(0)
-                            sink.truncate()
+                    total += Decimal(fields[amount])
+                    writer.writerow(fields)
+                    if sink.tell() > 1 << 20:
+                        sink.seek(0)
+                        sink.truncate()
+            else:
+                with reading(session):
+                    for line in (sql_lines_in if path == "sql" else python_lines_in)(session, Scope(FROM, TO)):
+                        count += 1
+                        total += line.amount
             return time.perf_counter() - started, count, total
     finally:
         engine.dispose()
 
 
 def profile_stream(url: str, top: int = 30) -> None:
-    """cProfile of the CLI's loop in-process: stream_invoice_lines and a csv.DictWriter, as `cpq` does."""
+    """cProfile of the CLI's loop in-process: stream_csv_rows into a csv.writer, as `cpq invoice-lines --csv`."""
     import cProfile
     import pstats
-    from dataclasses import asdict
 
-    from app.services.billing import InvoiceLineView, stream_invoice_lines
+    from app.services.billing import stream_csv_rows
 
     engine, factory = session_for(url)
     sink = io.StringIO()
-    writer = csv.DictWriter(sink, fieldnames=list(InvoiceLineView.__dataclass_fields__), lineterminator="\n")
+    writer = csv.writer(sink, lineterminator="\n")
     profiler = cProfile.Profile()
     try:
         with factory() as session:
             started = time.perf_counter()
             profiler.enable()
-            for line in stream_invoice_lines(session, start=FROM, end=TO):
-                writer.writerow({k: "" if v is None else str(v) for k, v in asdict(line).items()})
+            for fields in stream_csv_rows(session, start=FROM, end=TO):
+                writer.writerow(fields)
                 if sink.tell() > 1 << 20:
                     sink.seek(0)
                     sink.truncate()

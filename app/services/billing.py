@@ -19,14 +19,14 @@ from __future__ import annotations
 import base64
 import uuid
 from collections import defaultdict
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import groupby
-from operator import attrgetter
-from typing import Any
+from operator import attrgetter, itemgetter
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,9 @@ from app.domain.invoicing import BillingSchedule, line_id, recurring_lines
 from app.domain.periods import period_months
 
 KIND_ORDER = {"recurring": 0, "proration": 1, "credit": 2, "one_time": 3}
+#: A line's contract key and the line: a view by the contract's UUID, or CSV fields by the UUID's text.
+K = TypeVar("K", uuid.UUID, str)
+L = TypeVar("L", "InvoiceLineView", list[str])
 
 
 @dataclass(frozen=True)
@@ -89,10 +92,33 @@ def stream_invoice_lines(
 
     One streamed query reads the segments; the range's charges (few) are read at once and merged in.
     """
+    scope = _scope(start, end, contract_id, account_id, resume_at, updated_after)
+    with reading(session):
+        yield from lines_in(session, scope)
+
+
+def stream_csv_rows(
+    session: Session, *, start: date, end: date, contract_id: uuid.UUID | None = None,
+    account_id: uuid.UUID | None = None, updated_after: datetime | None = None,
+) -> Generator[list[str]]:
+    """`stream_invoice_lines` as CSV fields (CSV_COLUMNS; empty for a missing value). On PostgreSQL the recurring lines keep the text the database wrote: printing them costs no Python
+    object per value, which halves the time of a large CSV."""
+    scope = _scope(start, end, contract_id, account_id, None, updated_after)
+    with reading(session):
+        if session.get_bind().dialect.name != "postgresql":
+            yield from map(csv_row, python_lines_in(session, scope))
+            return
+        charges = {str(contract): list(map(csv_row, lines)) for contract, lines in _charges(session, scope).items()}
+        rows = map(_text_fields, billing_sql.recurring_rows(session, scope, as_text=True))
+        recurring = ((contract, list(group)) for contract, group in groupby(rows, key=itemgetter(0)))
+        yield from _merged(charges, recurring, ordered=True, by=_fields_order)
+
+
+def _scope(start: date, end: date, contract_id: uuid.UUID | None, account_id: uuid.UUID | None,
+           resume_at: uuid.UUID | None, updated_after: datetime | None) -> repo.Scope:
     check_range(start, end)
     after = None if updated_after is None else updated_after.astimezone(UTC)  # SQLite compares the UTC text
-    with reading(session):
-        yield from lines_in(session, repo.Scope(start, end, contract_id, account_id, resume_at, updated_after=after))
+    return repo.Scope(start, end, contract_id, account_id, resume_at, updated_after=after)
 
 
 def lines_in(session: Session, scope: repo.Scope) -> Generator[InvoiceLineView]:
@@ -119,7 +145,7 @@ def python_lines_in(session: Session, scope: repo.Scope) -> Generator[InvoiceLin
     """`lines_in` with the recurring lines expanded in Python from the segment rows (any database)."""
     rows = groupby(repo.segment_rows(session, scope), key=attrgetter("contract_id"))
     recurring = ((contract, _recurring(list(group), scope.start, scope.end)) for contract, group in rows)
-    return _merged(_charges(session, scope), recurring, ordered=False)
+    return _merged(_charges(session, scope), recurring, ordered=False, by=_view_order)
 
 
 def sql_lines_in(session: Session, scope: repo.Scope) -> Generator[InvoiceLineView]:
@@ -127,25 +153,28 @@ def sql_lines_in(session: Session, scope: repo.Scope) -> Generator[InvoiceLineVi
     needs sorting (the same stable sort as the Python path, so ties keep the same order)."""
     lines = (InvoiceLineView(*row) for row in billing_sql.recurring_rows(session, scope))  # COLUMNS: field order
     recurring = ((contract, list(group)) for contract, group in groupby(lines, key=attrgetter("contract_id")))
-    return _merged(_charges(session, scope), recurring, ordered=True)
+    return _merged(_charges(session, scope), recurring, ordered=True, by=_view_order)
 
 
-def _merged(charges: dict[uuid.UUID, list[InvoiceLineView]],
-            recurring: Iterable[tuple[uuid.UUID, list[InvoiceLineView]]], *, ordered: bool,
-            ) -> Generator[InvoiceLineView]:
+def _merged(
+    charges: dict[K, list[L]], recurring: Iterable[tuple[K, list[L]]], *, ordered: bool,
+    by: Callable[[L], tuple[Any, ...]],
+) -> Generator[L]:
     """Each contract's recurring lines (by contract id) with its charges, contract by contract in id order; a
-    contract with charges only is given in its place. `ordered`: the recurring lines come sorted already."""
+    contract with charges only is given in its place; a contract's lines in the order `by` gives (stable).
+    `ordered`: the recurring lines come sorted already. Lines are views, or CSV fields keyed by the id's text
+    (whose order is the UUID's)."""
     charged = sorted(charges, reverse=True)  # a stack: the smallest contract id last
     for contract, lines in recurring:
         while charged and charged[-1] < contract:
-            yield from _ordered(charges.pop(charged.pop()))
+            yield from sorted(charges.pop(charged.pop()), key=by)
         if charged and charged[-1] == contract:
             charged.pop()
-            yield from _ordered(lines + charges.pop(contract))
+            yield from sorted(lines + charges.pop(contract), key=by)
         else:
-            yield from lines if ordered else _ordered(lines)
+            yield from lines if ordered else sorted(lines, key=by)
     while charged:
-        yield from _ordered(charges.pop(charged.pop()))
+        yield from sorted(charges.pop(charged.pop()), key=by)
 
 
 def _recurring(rows: list[Any], start: date, end: date) -> list[InvoiceLineView]:
@@ -164,8 +193,8 @@ def _recurring(rows: list[Any], start: date, end: date) -> list[InvoiceLineView]
     ]
 
 
-def _ordered(lines: list[InvoiceLineView]) -> list[InvoiceLineView]:
-    return sorted(lines, key=lambda ln: (ln.invoice_date, ln.sku, KIND_ORDER[ln.kind]))
+def _view_order(line: InvoiceLineView) -> tuple[date, str, int]:
+    return line.invoice_date, line.sku, KIND_ORDER[line.kind]
 
 
 def _line(row: Any, sku: str, kind: str, invoice_date: date, period_start: date | None, period_end: date | None,
@@ -193,6 +222,20 @@ def csv_row(line: InvoiceLineView) -> list[str]:
     """A line as CSV fields, in CSV_COLUMNS order (empty for a missing period or quote; RFC 3339 `updated_at`,
     which `updated_after` takes back)."""
     return ["" if value is None else str(value) for value in _TEXT_FIELDS(line)] + [line.updated_at.isoformat()]
+
+
+def _fields_order(fields: list[str]) -> tuple[str, str, int]:
+    """`_view_order` on CSV fields: ISO dates sort as the dates do."""
+    return fields[5], fields[3], KIND_ORDER[fields[4]]
+
+
+def _text_fields(row: tuple[str | None, ...]) -> list[str]:
+    """A recurring line as PostgreSQL wrote it (billing_sql.COLUMNS), as CSV fields: `updated_at` in the form
+    `datetime.isoformat` gives ('2026-01-31 09:00:00.5+00' → '2026-01-31T09:00:00.500000+00:00')."""
+    recorded = row[14] or ""
+    seconds, _, fraction = recorded[11:-3].partition(".")
+    instant = f"{recorded[:10]}T{seconds}{'.' + fraction.ljust(6, '0') if fraction else ''}+00:00"
+    return ["" if value is None else value for value in row[1:14]] + [row[0] or "", instant]
 
 
 def invoice_line_page(

@@ -2,7 +2,8 @@
 Python expansion (`app.domain.invoicing.recurring_lines`, the reference) makes from the same rows: on random
 histories (sales on month ends and leap days at every billing frequency, amendments of every kind, some
 accepted after their effective date, renewals with uplift, expiries, cancellations), for random date ranges
-and filters. PostgreSQL only: elsewhere there is nothing to compare (SQLite bills in Python)."""
+and filters. The CSV path, which prints the database's text as it comes, prints what the reference's lines print.
+PostgreSQL only: elsewhere there is nothing to compare (SQLite bills in Python)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,14 @@ from app.domain import money
 from app.domain.periods import FREQUENCY_MONTHS, MIN_DATE, add_months
 from app.services import catalog
 from app.services.auth import OPERATOR
-from app.services.billing import InvoiceLineView, csv_row, python_lines_in, sql_lines_in
+from app.services.billing import (
+    InvoiceLineView,
+    _text_fields,
+    csv_row,
+    python_lines_in,
+    sql_lines_in,
+    stream_csv_rows,
+)
 from tests.api.test_metrics_property import _amend, _day, _post, _sign
 from tests.builders import Keys, create_account, seed_catalog, set_today
 
@@ -159,6 +167,7 @@ def test_sql_lines_are_the_python_reference_on_random_histories(
     for start, end in ranges:
         sql, reference = _both(session, Scope(start, end))
         _assert_same(sql, reference, Scope(start, end))
+        assert list(stream_csv_rows(session, start=start, end=end)) == list(map(csv_row, reference))
         every += len(sql)
     assert every > 100, every
 
@@ -181,6 +190,10 @@ def test_sql_lines_are_the_python_reference_on_random_histories(
         sql, reference = _both(session, scope)
         assert reference, scope
         _assert_same(sql, reference, scope)
+        if scope.resume_at is None and scope.account_ids is None:  # the CSV's filters
+            text_rows = stream_csv_rows(session, start=scope.start, end=scope.end, contract_id=scope.contract_id,
+                                        account_id=scope.account_id, updated_after=scope.updated_after)
+            assert list(text_rows) == list(map(csv_row, reference)), scope
 
 
 def test_postgresql_date_arithmetic_clamps_month_ends_like_the_domain(session: Session) -> None:
@@ -249,3 +262,13 @@ def test_a_month_end_anchor_bills_clamped_periods(client: TestClient, keys: Keys
         session.execute(text("UPDATE subscription_segments SET created_at = :t"), {"t": recorded})
     sql, reference = _both(session, Scope(FIRST, date(2027, 3, 1), updated_after=datetime.now(UTC)))
     assert len(sql) == len(reference) == 12
+
+
+@pytest.mark.parametrize("microsecond", [0, 500_000, 120, 123_456, 999_999])
+def test_recording_times_as_postgresql_writes_them_print_as_isoformat(session: Session, microsecond: int) -> None:
+    """The CSV path prints `updated_at` from PostgreSQL's text, which drops trailing zeros of the fraction."""
+    instant = datetime(2026, 1, 31, 9, 5, 7, microsecond, tzinfo=UTC)
+    written = session.execute(text("SELECT set_config('TimeZone', 'UTC', true), CAST(:at AS timestamptz)::text"),
+                              {"at": instant}).one()[1]
+    row = ("id", *("x",) * 13, written)
+    assert _text_fields(row)[-1] == instant.isoformat(), written

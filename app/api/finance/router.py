@@ -57,10 +57,10 @@ def _csv_rows(factory: sessionmaker[Session], start: date, end: date, contract_i
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(billing.CSV_COLUMNS)
     with factory() as session:
-        for count, line in enumerate(billing.stream_invoice_lines(
+        for count, fields in enumerate(billing.stream_csv_rows(
                 session, start=start, end=end, contract_id=contract_id, account_id=account_id,
                 updated_after=updated_after), start=1):
-            writer.writerow(billing.csv_row(line))
+            writer.writerow(fields)
             if count % 1000 == 0:
                 yield buffer.getvalue()
                 buffer.seek(0)
