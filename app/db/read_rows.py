@@ -60,17 +60,25 @@ def _python_type(column: Column[Any]) -> type:
     return (kind.impl_instance if isinstance(kind, TypeDecorator) else kind).python_type
 
 
+#: Columns no view of a child shows: a child row's id and recording times.
+_BOOKKEEPING = frozenset({"id", "created_at", "updated_at"})
+
+
 @dataclass(frozen=True)
 class _Children:
-    """The rows of a child table, as one JSON array in the parent's statement, in the order of `order`."""
+    """The rows of a child table, as one JSON array in the parent's statement, in the order of `order`; without
+    the bookkeeping columns and the links (`hidden`: the parent's key, lineage) no view shows, whose UUIDs and
+    timestamps would cost more to decode than everything the view prints."""
 
     model: type[Any]
     label: str
     order: tuple[str, ...]
+    hidden: tuple[str, ...]
 
     @cached_property
     def columns(self) -> list[Column[Any]]:
-        return list(self.model.__table__.columns)
+        return [column for column in self.model.__table__.columns
+                if column.key not in _BOOKKEEPING and column.key not in self.hidden]
 
     @cached_property
     def decoding(self) -> list[tuple[str, Callable[[Any], Any] | None]]:
@@ -113,10 +121,11 @@ def _record(model: type[T], row: dict[str, Any]) -> T:
     return typing.cast(T, SimpleNamespace(**{attributes[key]: value for key, value in row.items()}))
 
 
-_SEGMENTS = _Children(SubscriptionSegment, "segments", ("sku", "start_date"))
-_SCHEDULED = _Children(ScheduledChange, "scheduled_changes", ("effective_on", "sku"))
-_TERMS = _Children(ContractTerm, "terms", ("number",))
-_LINES = _Children(QuoteLine, "lines", ("position",))
+_SEGMENTS = _Children(SubscriptionSegment, "segments", ("sku", "start_date"),
+                      ("contract_id", "quote_line_id", "replaces_id"))
+_SCHEDULED = _Children(ScheduledChange, "scheduled_changes", ("effective_on", "sku"), ("contract_id",))
+_TERMS = _Children(ContractTerm, "terms", ("number",), ("contract_id",))
+_LINES = _Children(QuoteLine, "lines", ("position",), ("quote_id",))
 
 
 def contract_select(dialect: Dialect, as_of: BindParameter[date]) -> Select[Any]:

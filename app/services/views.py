@@ -290,7 +290,8 @@ def contract_view(
     terms: Sequence[ContractTerm],
 ) -> ContractView:
     c = row.currency
-    mrr = contract_mrr([to_segment(s) for s in segments], c, as_of)
+    domain = [to_segment(s) for s in segments]
+    mrr = contract_mrr(domain, c, as_of)
     return ContractView(
         id=row.id, number=row.number, account_id=row.account_id, currency=c, status=row.status,
         version=row.version, start_date=row.start_date, end_date=row.end_date, term_months=row.term_months,
@@ -300,11 +301,10 @@ def contract_view(
         segments=[
             SegmentView(
                 sku=s.sku, quantity=s.quantity, list_unit_price=_unit(s.list_unit_price, c),
-                net_unit_price=_unit(s.net_unit_price, c), start_date=s.start_date,
-                end_date=to_segment(s).effective_end,
-                mrr=segment_mrr(to_segment(s), c),
+                net_unit_price=_unit(s.net_unit_price, c), start_date=s.start_date, end_date=segment.effective_end,
+                mrr=segment_mrr(segment, c),
             )
-            for s in segments
+            for s, segment in zip(segments, domain, strict=True)
         ],
         mrr=mrr, arr=annual(mrr), created_at=row.created_at, updated_at=row.updated_at,
         scheduled_changes=[
