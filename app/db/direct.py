@@ -25,6 +25,8 @@ from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.engine import make_url
 
 Processor = Callable[[Any], Any] | None
+#: A connection's one cursor: made once, not for each read, and its statements prepared on the first run.
+Cursor = psycopg.AsyncCursor[Any]
 
 
 def dialect_of(url: str) -> Dialect:
@@ -114,7 +116,8 @@ class SqliteReader:
 
 
 class PostgresReader:
-    """At most `size` async psycopg connections in autocommit, opened as reads need them and then kept: a read
+    """At most `size` async psycopg connections in autocommit, opened as reads need them and then kept, each with
+    one cursor whose statements are prepared on the server on their first run there: a read
     that finds them all busy waits for one (opening and closing connections would cost the server a process
     each time). A connection found broken is dropped and the read tried once more on a new one (the server
     restarted, a proxy closed it).
@@ -127,34 +130,35 @@ class PostgresReader:
         self.conninfo = conninfo
         self.size = size
         self.opened = 0
-        self.idle: list[psycopg.AsyncConnection[Any]] = []
+        #: Each idle connection as the cursor its reads run on, kept with it.
+        self.idle: list[Cursor] = []
         #: Reads waiting for a connection: each is handed one, or None for the right to open one.
-        self.waiters: deque[asyncio.Future[psycopg.AsyncConnection[Any] | None]] = deque()
+        self.waiters: deque[asyncio.Future[Cursor | None]] = deque()
 
     async def all(self, read: Prepared, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
         values = read.parameters(parameters)
         for attempt in (1, 2):
-            connection = await self._acquire()
+            cursor = await self._acquire()
             try:
-                cursor = await connection.execute(read.sql, values)
+                await cursor.execute(read.sql, values, prepare=True)
                 rows = await cursor.fetchall()
             except psycopg.OperationalError:
-                await self._drop(connection)
-                if attempt == 2 or not connection.broken:
+                await self._drop(cursor)
+                if attempt == 2 or not cursor.connection.broken:
                     raise
                 continue
             except BaseException:
-                await self._drop(connection)  # a cancelled read may leave the connection mid-answer
+                await self._drop(cursor)  # a cancelled read may leave the connection mid-answer
                 raise
-            self._pass_on(connection)
+            self._pass_on(cursor)
             return read.decode(rows, cursor)
         raise AssertionError("unreachable")
 
-    async def _acquire(self) -> psycopg.AsyncConnection[Any]:
+    async def _acquire(self) -> Cursor:
         if self.idle:
             return self.idle.pop()
         if self.opened >= self.size:
-            waiter: asyncio.Future[psycopg.AsyncConnection[Any] | None] = asyncio.get_running_loop().create_future()
+            waiter: asyncio.Future[Cursor | None] = asyncio.get_running_loop().create_future()
             self.waiters.append(waiter)
             try:
                 handed = await waiter
@@ -174,25 +178,25 @@ class PostgresReader:
             self._pass_on(None)
             raise
         set_json_loads(orjson.loads, connection)
-        return connection
+        return connection.cursor()
 
-    def _pass_on(self, connection: psycopg.AsyncConnection[Any] | None) -> None:
+    def _pass_on(self, cursor: Cursor | None) -> None:
         """A connection (or, None, a free place for one) to the first read waiting, else kept idle."""
         while self.waiters:
             waiter = self.waiters.popleft()
             if not waiter.done():
-                waiter.set_result(connection)
+                waiter.set_result(cursor)
                 return
-        if connection is not None:
-            self.idle.append(connection)
+        if cursor is not None:
+            self.idle.append(cursor)
 
-    async def _drop(self, connection: psycopg.AsyncConnection[Any]) -> None:
+    async def _drop(self, cursor: Cursor) -> None:
         self.opened -= 1
         self._pass_on(None)
-        await connection.close()
+        await cursor.connection.close()
 
     async def close(self) -> None:
         idle, self.idle = self.idle, []
         self.opened -= len(idle)
-        for connection in idle:
-            await connection.close()
+        for cursor in idle:
+            await cursor.connection.close()
