@@ -72,9 +72,13 @@ def round_unit_price(value: Decimal) -> Decimal:
 def display_unit_price(value: Decimal, currency: str) -> Decimal:
     """A unit price with at least the currency's digits and at most 6: 21 → 21.00, 79.3333333 → 79.333333."""
     six = round_unit_price(value)
+    digits = minor_units(currency)
+    short = six.quantize(_QUANTUM[digits])
+    if short == six:  # no more decimals than the currency's, as most prices: no need to count them
+        return short
     exponent = six.normalize().as_tuple().exponent
     places = -exponent if isinstance(exponent, int) else 0
-    return six.quantize(_QUANTUM[max(minor_units(currency), min(places, UNIT_PRICE_PLACES))])
+    return six.quantize(_QUANTUM[max(digits, min(places, UNIT_PRICE_PLACES))])
 
 
 def percent_off(value: Decimal, percent: Decimal) -> Decimal:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 
 import pytest
@@ -110,6 +111,16 @@ class TestDisplayUnitPrice:
 
     def test_rounds_half_up_beyond_six_places(self) -> None:
         assert str(display_unit_price(Decimal("0.0000005"), "EUR")) == "0.000001"
+
+    @pytest.mark.parametrize("currency", ["EUR", "JPY"])
+    def test_random_prices_print_their_digits_trimmed_to_the_currency_s(self, currency: str) -> None:
+        """Against the rule written on the text: six places half-up, trailing zeros dropped down to the currency's."""
+        rng = random.Random(20261207)
+        for _ in range(2000):
+            value = Decimal(rng.randrange(0, 10**rng.randrange(1, 12))).scaleb(-rng.randrange(0, 10))
+            whole, _, fraction = f"{round_unit_price(value):f}".partition(".")
+            fraction = fraction.rstrip("0").ljust(minor_units(currency), "0")
+            assert str(display_unit_price(value, currency)) == whole + ("." + fraction if fraction else ""), value
 
     def test_refuses_an_unknown_currency(self) -> None:
         with pytest.raises(UnknownCurrency):
