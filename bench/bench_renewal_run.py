@@ -13,12 +13,14 @@ identical pair of databases compares workers=1 with workers=2: near 2× means no
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import resource
 import tempfile
 import time
 from datetime import date
 from decimal import Decimal
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from bench.common import Result, header, libpq_url, migrate, postgres_database, postgres_skipped, print_table
@@ -107,13 +109,30 @@ def _clone(url: str, twin: str) -> None:
         admin.execute(f'CREATE DATABASE "{twin.rsplit("/", 1)[1]}" TEMPLATE "{url.rsplit("/", 1)[1]}"')
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _measured(url: str, workers: int, answer: Connection) -> None:
+    """`_run` in a process of its own, with its peak RSS and its workers' (MB)."""
+    seconds, processed, errors = _run(url, workers)
+    answer.send((seconds, processed, errors, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                 resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024))
 
 
-def _peak_worker_mb() -> float:
-    """The largest worker process's peak (workers are processes; this one only waits for them)."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def _run_apart(url: str, workers: int) -> tuple[float, int, int, float, float]:
+    """`_run` in a new process (spawned, as the run's workers are): seconds, contracts, errors, the peak RSS of
+    the process that ran it and of its largest worker. Apart, so the peaks are the run's alone and not those of
+    whatever this process (or `make bench`'s earlier benchmarks) did before."""
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    process = multiprocessing.get_context("spawn").Process(target=_measured, args=(url, workers, sender))
+    process.start()
+    sender.close()
+    try:
+        answer: tuple[float, int, int, float, float] = receiver.recv()
+        return answer
+    except EOFError:
+        process.join()
+        raise RuntimeError(f"the renewal run's process ended (exit code {process.exitcode}) before it answered"
+                           ) from None
+    finally:
+        process.join()
 
 
 def _one_size(contracts: int, tmp: Path) -> list[Result]:
@@ -121,12 +140,12 @@ def _one_size(contracts: int, tmp: Path) -> list[Result]:
         began = time.perf_counter()
         _load(url, contracts, tmp)
         print(f"   data: {contracts:,} contracts × 3 segments (2 signed, the rest copied with COPY) in "
-              f"{time.perf_counter() - began:.1f} s; peak RSS so far {_peak_mb():.0f} MB")
-        seconds, processed, errors = _run(url, workers=2)
+              f"{time.perf_counter() - began:.1f} s")
+        seconds, processed, errors, own_mb, worker_mb = _run_apart(url, workers=2)
         rate = processed / seconds
         print(f"   run_renewals(workers=2) as of {AS_OF}: {processed:,} contracts in {seconds:.1f} s = "
-              f"{rate:,.0f} contracts/s, {errors} errors; peak RSS {_peak_mb():.0f} MB, of a worker process "
-              f"{_peak_worker_mb():.0f} MB")
+              f"{rate:,.0f} contracts/s, {errors} errors; peak RSS of the process running it {own_mb:.0f} MB, of "
+              f"its largest worker {worker_mb:.0f} MB")
         floor_s, counts = _floor(url)
         rows = sum(counts.values())
         print(f"   floor: COPY of the {rows:,} rows the run wrote (" + ", ".join(f"{t} {n:,}" for t, n in counts.items())
