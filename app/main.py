@@ -64,8 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     idempotency.install(app)
     # Routes are matched in order, one by one: the ones clients call most come first.
-    for router in (first, quotes_router, contracts_router, system_router, catalog_router, accounts_router, renewals_router,
-                   finance_router, metrics_router, keys_router, webhooks_router):
+    for router in (first, quotes_router, contracts_router, system_router, catalog_router, accounts_router,
+                   renewals_router, finance_router, metrics_router, keys_router, webhooks_router):
         app.include_router(router)
     # Added innermost first: metrics, then the body cap, then authentication run before anything reads the body.
     app.add_middleware(IdempotencyMiddleware)

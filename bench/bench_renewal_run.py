@@ -125,14 +125,13 @@ def _run_apart(url: str, workers: int) -> tuple[float, int, int, float, float]:
     process.start()
     sender.close()
     try:
-        answer: tuple[float, int, int, float, float] = receiver.recv()
-        return answer
+        answer: tuple[float, int, int, float, float] | None = receiver.recv()
     except EOFError:
-        process.join()
-        raise RuntimeError(f"the renewal run's process ended (exit code {process.exitcode}) before it answered"
-                           ) from None
-    finally:
-        process.join()
+        answer = None
+    process.join()
+    if answer is None:
+        raise RuntimeError(f"the renewal run's process ended (exit code {process.exitcode}) before it answered")
+    return answer
 
 
 def _one_size(contracts: int, tmp: Path) -> list[Result]:

@@ -2,7 +2,7 @@
 
 FastAPI matches a request against the app's included routers in turn, and each router against every route it
 holds: passing over the dozen routes of `/v1/quotes` costs a contract's read about 20 µs, several per cent of
-it. The modules that own these routes declare them on `first` (with their resource's prefix and tag), and the
+it. The modules that own these routes declare them on `first` (with their own router's prefix and tags), and the
 app includes it before the others.
 """
 

@@ -101,11 +101,12 @@ def stream_csv_rows(
     session: Session, *, start: date, end: date, contract_id: uuid.UUID | None = None,
     account_id: uuid.UUID | None = None, updated_after: datetime | None = None,
 ) -> Generator[list[str]]:
-    """`stream_invoice_lines` as CSV fields (CSV_COLUMNS; empty for a missing value). On PostgreSQL the recurring lines keep the text the database wrote: printing them costs no Python
-    object per value, which halves the time of a large CSV."""
+    """`stream_invoice_lines` as CSV fields (CSV_COLUMNS; empty for a missing value). On PostgreSQL the
+    recurring lines keep the text the database wrote: printing them costs no Python object per value, which
+    halves the time of a large CSV."""
     scope = _scope(start, end, contract_id, account_id, None, updated_after)
     with reading(session):
-        if session.get_bind().dialect.name != "postgresql":
+        if not _in_sql(session):
             yield from map(csv_row, python_lines_in(session, scope))
             return
         charges = {str(contract): list(map(csv_row, lines)) for contract, lines in _charges(session, scope).items()}
@@ -128,9 +129,12 @@ def lines_in(session: Session, scope: repo.Scope) -> Generator[InvoiceLineView]:
     On PostgreSQL the recurring lines come computed by the database (`billing_sql`), at its speed; elsewhere
     they are expanded here (`python_lines_in`, the reference the SQL is tested against).
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return python_lines_in(session, scope)
-    return sql_lines_in(session, scope)
+    return sql_lines_in(session, scope) if _in_sql(session) else python_lines_in(session, scope)
+
+
+def _in_sql(session: Session) -> bool:
+    """Whether the database computes the recurring lines (`billing_sql`: PostgreSQL's functions)."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _charges(session: Session, scope: repo.Scope) -> dict[uuid.UUID, list[InvoiceLineView]]:
@@ -232,10 +236,11 @@ def _fields_order(fields: list[str]) -> tuple[str, str, int]:
 def _text_fields(row: tuple[str | None, ...]) -> list[str]:
     """A recurring line as PostgreSQL wrote it (billing_sql.COLUMNS), as CSV fields: `updated_at` in the form
     `datetime.isoformat` gives ('2026-01-31 09:00:00.5+00' → '2026-01-31T09:00:00.500000+00:00')."""
-    recorded = row[14] or ""
+    identifier, recorded = row[0], row[14]  # never NULL: a hash and a recording time
+    assert identifier is not None and recorded is not None
     seconds, _, fraction = recorded[11:-3].partition(".")
     instant = f"{recorded[:10]}T{seconds}{'.' + fraction.ljust(6, '0') if fraction else ''}+00:00"
-    return ["" if value is None else value for value in row[1:14]] + [row[0] or "", instant]
+    return ["" if value is None else value for value in row[1:14]] + [identifier, instant]
 
 
 def invoice_line_page(

@@ -34,7 +34,7 @@ router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
 AsOf = Annotated[CalendarDate | None, Query(description="the date to read the contract at (default: today)")]
 
 
-@first.get("/v1/contracts", tags=["contracts"], response_model=PageOut[ContractOut], openapi_extra=METADATA_QUERY)
+@first.get(router.prefix, tags=router.tags, response_model=PageOut[ContractOut], openapi_extra=METADATA_QUERY)
 async def list_contracts(
     read: ContractReading, today: Today, by: Identified, limit: Limit = 50, cursor: Cursor = None,
     account_id: uuid.UUID | None = None, status: Annotated[ContractStatus | None, Query()] = None,
@@ -56,7 +56,7 @@ async def get_contract_by_number(number: Number, read: ContractKeyed, today: Tod
     return view_response(await reads.contract(read, number, as_of or today))
 
 
-@first.get("/v1/contracts/{contract_id}", tags=["contracts"], response_model=ContractOut)
+@first.get(router.prefix + "/{contract_id}", tags=router.tags, response_model=ContractOut)
 async def get_contract(contract_id: uuid.UUID, read: ContractKeyed, today: Today, as_of: AsOf = None) -> Response:
     """A contract as of a date (default today): its segments, terms and status; the ETag is its version."""
     return view_response(await reads.contract(read, contract_id, as_of or today))

@@ -81,7 +81,7 @@ def create_quote(body: QuoteIn, session: SessionDep, settings: SettingsDep, call
     return _tagged(response, view)
 
 
-@first.get("/v1/quotes", tags=["quotes"], response_model=PageOut[QuoteOut], openapi_extra=METADATA_QUERY)
+@first.get(router.prefix, tags=router.tags, response_model=PageOut[QuoteOut], openapi_extra=METADATA_QUERY)
 async def list_quotes(
     read: QuoteReading, by: Tagged, limit: Limit = 50, cursor: Cursor = None,
     account_id: uuid.UUID | None = None, status: Annotated[QuoteStatus | None, Query()] = None,
@@ -100,7 +100,7 @@ async def get_quote_by_number(number: Number, read: QuoteKeyed) -> Response:
     return view_response(await reads.quote(read, number))
 
 
-@first.get("/v1/quotes/{quote_id}", tags=["quotes"], response_model=QuoteOut)
+@first.get(router.prefix + "/{quote_id}", tags=router.tags, response_model=QuoteOut)
 async def get_quote(quote_id: QuoteId, read: QuoteKeyed) -> Response:
     """One quote, with its lines, waterfall and totals; the ETag is its version, for If-Match."""
     return view_response(await reads.quote(read, quote_id))

@@ -59,25 +59,27 @@ def _plus_months(months: str) -> str:
     return f"(anchor + make_interval(months => {months}))::date"
 
 
+def _months_from_anchor(day: str) -> str:
+    """The calendar months from the anchor's month to `day`'s."""
+    return f"({_month_of(day)} - {_month_of('anchor')})"
+
+
 def _first_offset_from(day: str) -> str:
     """The smallest month offset n with anchor + n months ≥ `day` (≥ the anchor): it lies in `day`'s month,
-    or the next one when the clamped date in `day`'s month falls before it."""
-    offset = f"({_month_of(day)} - {_month_of('anchor')})"
+    or the next one when the clamped date in `day`'s month falls before it. One less is the largest offset
+    whose date falls before `day` (the dates grow with n)."""
+    offset = _months_from_anchor(day)
     return f"({offset} + CASE WHEN {_plus_months(offset)} < {day} THEN 1 ELSE 0 END)"
-
-
-def _last_offset_before(day: str) -> str:
-    """The largest month offset n with anchor + n months < `day` (> the anchor)."""
-    offset = f"({_month_of(day)} - {_month_of('anchor')})"
-    return f"({offset} - CASE WHEN {_plus_months(offset)} >= {day} THEN 1 ELSE 0 END)"
 
 
 #: The period's first month and the month after its last, counted from the anchor (the last period of a
 #: contract with an end stops at it).
 _FIRST = "k * months"
 _AFTER = (f"CASE WHEN billing_end IS NULL THEN k * months + months "
-          f"ELSE least(k * months + months, {_month_of('billing_end')} - {_month_of('anchor')}) END")
-_DAY = _plus_months(_FIRST)  # the period's start: its invoice date
+          f"ELSE least(k * months + months, {_months_from_anchor('billing_end')}) END")
+#: The period's start, its invoice date. The statement repeats the expression where it needs it rather than
+#: computing it once in a subquery: a flat statement is one the planner runs in parallel and in index order.
+_DAY = _plus_months(_FIRST)
 
 _SQL = f"""
 WITH seg AS (
@@ -106,7 +108,7 @@ SELECT md5(concat_ws('|', contract_id::text, source_id::text, 'recurring', {_DAY
        currency, quote_id, recorded_at AS updated_at
 FROM seg
 CROSS JOIN LATERAL generate_series(  -- exactly the periods starting in [low, high)
-    ({_first_offset_from("low")} + months - 1) / months, {_last_offset_before("high")} / months) AS k
+    ({_first_offset_from("low")} + months - 1) / months, ({_first_offset_from("high")} - 1) / months) AS k
 WHERE low < high
   AND (end_date IS NULL OR {_DAY} < end_date)
   AND NOT (closed_on IS NOT NULL AND closed_by IS DISTINCT FROM 'amendment' AND {_DAY} >= closed_on)
