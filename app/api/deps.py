@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, replace
 from datetime import UTC, date
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, FastAPI, Header, Query, Request
 from pydantic import WithJsonSchema
 from sqlalchemy.orm import Session
 
@@ -59,6 +60,14 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StorageDep = Annotated[DocumentStorage, Depends(get_storage)]
 Today = Annotated[date, Depends(get_today)]
+
+
+async def today_of(app: FastAPI) -> date:
+    """Today as the `Today` dependency gives it, for code that calls an endpoint itself (app.api.hot_reads):
+    tests override `get_today`, with a sync or an async function."""
+    given = app.dependency_overrides.get(get_today, get_today)()
+    day: date = await given if inspect.isawaitable(given) else given
+    return day
 
 
 async def get_caller(request: Request) -> Caller:
@@ -222,8 +231,9 @@ SalesOrPortal = Annotated[Caller, Depends(require("sales", "portal"))]
 QUOTE_READERS = ("sales", "finance", "approver", "portal")
 QuoteReading = Annotated[DirectRead, Depends(allow(*QUOTE_READERS))]
 QuoteKeyed = Annotated[KeyedRead, Depends(keyed(*QUOTE_READERS))]
-ContractReader = Annotated[Caller, Depends(require("sales", "finance", "portal"))]
-ContractReading = Annotated[DirectRead, Depends(allow("sales", "finance", "portal"))]
-ContractKeyed = Annotated[KeyedRead, Depends(keyed("sales", "finance", "portal"))]
+CONTRACT_READERS = ("sales", "finance", "portal")
+ContractReader = Annotated[Caller, Depends(require(*CONTRACT_READERS))]
+ContractReading = Annotated[DirectRead, Depends(allow(*CONTRACT_READERS))]
+ContractKeyed = Annotated[KeyedRead, Depends(keyed(*CONTRACT_READERS))]
 Approver = Annotated[Caller, Depends(require("approver"))]
 Scheduler = Annotated[Caller, Depends(require("scheduler"))]

@@ -44,7 +44,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = sane_request_id(_header(scope, b"request-id")) or new_request_id()
+        request_id = sane_request_id(header_value(scope, b"request-id")) or new_request_id()
         started = False
 
         async def send_with_id(message: Message) -> None:
@@ -113,7 +113,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _header(scope, b"content-length")
+        declared = header_value(scope, b"content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > self.max_bytes:
             await problem(413, "Content too large", self._detail(), "http_413")(scope, receive, send)
             return
@@ -149,7 +149,7 @@ class AuthenticationMiddleware:
         if scope["method"] in _BODILESS:
             await self.app(scope, receive, send)
             return
-        header = _header(scope, b"authorization")
+        header = header_value(scope, b"authorization")
         token = bearer_token(header)
         caller = None if token is None else await reads.caller_of(scope["app"].state.reads, token)
         if caller is None:
@@ -159,7 +159,7 @@ class AuthenticationMiddleware:
         await self.app(scope, receive, send)
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def header_value(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
             return str(value.decode("latin-1"))
