@@ -48,7 +48,8 @@ class Prepared:
         self.types = [column.type for column in statement.selected_columns]
         self.binds: dict[str, Processor] = {
             name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in compiled.binds.items()}
-        self.columns: list[Processor] | None = None
+        #: (key, converter) of the columns whose values the driver does not give as Python's.
+        self.columns: list[tuple[str, Callable[[Any], Any]]] | None = None
         #: The values the statement binds itself (a literal SQLAlchemy made a parameter of).
         self.fixed = self._converted({name: bind.value for name, bind in compiled.binds.items()
                                       if not bind.required and bind.value is not None})
@@ -64,11 +65,15 @@ class Prepared:
         """The rows as {column key: Python value}; the converters are those of the type codes the driver reports
         (its cursor's description, read once: psycopg builds it anew on each access)."""
         if self.columns is None and rows:
-            self.columns = [kind.dialect_impl(self.dialect).result_processor(self.dialect, column[1])
-                            for kind, column in zip(self.types, cursor.description, strict=True)]
-        columns = self.columns or []
-        return [{key: value if convert is None else convert(value)
-                 for key, convert, value in zip(self.keys, columns, row, strict=True)} for row in rows]
+            processors = [kind.dialect_impl(self.dialect).result_processor(self.dialect, column[1])
+                          for kind, column in zip(self.types, cursor.description, strict=True)]
+            self.columns = [(key, convert) for key, convert in zip(self.keys, processors, strict=True) if convert]
+        keys, columns = self.keys, self.columns or []
+        decoded = [dict(zip(keys, row, strict=True)) for row in rows]
+        for values in decoded:  # a dict made whole, then only the columns with a converter: most have none
+            for key, convert in columns:
+                values[key] = convert(values[key])
+        return decoded
 
 
 class Reader(Protocol):

@@ -81,10 +81,15 @@ class _Children:
                 if column.key not in _BOOKKEEPING and column.key not in self.hidden]
 
     @cached_property
-    def decoding(self) -> list[tuple[str, Callable[[Any], Any] | None]]:
-        """(attribute, converter from JSON) of each column, in the order of the array."""
-        attributes = _ATTRIBUTES[self.model]
-        return [(attributes[column.key], _FROM_JSON.get(_python_type(column))) for column in self.columns]
+    def attributes(self) -> list[str]:
+        """The attribute of each column, in the order of the array."""
+        return [_ATTRIBUTES[self.model][column.key] for column in self.columns]
+
+    @cached_property
+    def converters(self) -> list[tuple[str, Callable[[Any], Any]]]:
+        """(attribute, converter from JSON) of the columns JSON cannot hold as they are (decimals, dates, UUIDs)."""
+        return [(attribute, convert) for attribute, column in zip(self.attributes, self.columns, strict=True)
+                if (convert := _FROM_JSON.get(_python_type(column))) is not None]
 
     def column(self, dialect: Dialect, where: list[ColumnElement[bool]]) -> Any:
         """The scalar subquery: `[[value, …], …]`; numbers as text, so no digit is lost to a float."""
@@ -99,9 +104,12 @@ class _Children:
         return type_coerce(select(rows).where(*where).scalar_subquery(), JSON).label(self.label)
 
     def rows(self, values: list[list[Any]], dialect: Dialect) -> list[Any]:
-        decoding = self.decoding
-        rows = [{name: value if value is None or convert is None else convert(value)
-                 for (name, convert), value in zip(decoding, row, strict=True)} for row in values]
+        attributes, converters = self.attributes, self.converters
+        rows = [dict(zip(attributes, row, strict=True)) for row in values]
+        for row in rows:
+            for name, convert in converters:
+                if (value := row[name]) is not None:
+                    row[name] = convert(value)
         if dialect.name != "postgresql":
             rows.sort(key=lambda row: tuple(row[key] for key in self.order))
         return [SimpleNamespace(**row) for row in rows]
@@ -121,11 +129,24 @@ def _record(model: type[T], row: dict[str, Any]) -> T:
     return typing.cast(T, SimpleNamespace(**{attributes[key]: value for key, value in row.items()}))
 
 
-_SEGMENTS = _Children(SubscriptionSegment, "segments", ("sku", "start_date"),
-                      ("contract_id", "quote_line_id", "replaces_id"))
-_SCHEDULED = _Children(ScheduledChange, "scheduled_changes", ("effective_on", "sku"), ("contract_id",))
+#: Each child's links to its parent and lineage, and the versions and figures kept for history and finance.
+_SEGMENTS = _Children(SubscriptionSegment, "segments", ("sku", "start_date"), (
+    "contract_id", "quote_line_id", "replaces_id", "contract_version", "closed_in_version", "opening_change",
+    "closing_change", "mrr_minor", "price_change_minor"))
+_SCHEDULED = _Children(ScheduledChange, "scheduled_changes", ("effective_on", "sku"), ("contract_id", "contract_version"))
 _TERMS = _Children(ContractTerm, "terms", ("number",), ("contract_id",))
-_LINES = _Children(QuoteLine, "lines", ("position",), ("quote_id",))
+_LINES = _Children(QuoteLine, "lines", ("position",), ("quote_id", "change_index"))
+
+
+#: A contract's and a quote's columns that neither their views nor the reads' checks use: renewal and billing
+#: bookkeeping, who made or approved a quote, where its PDF lies, why it closed, its requested changes as JSON.
+_UNSHOWN = {Contract: frozenset({"billing_anchor", "term_number", "term_start", "last_uplift_on"}),
+            Quote: frozenset({"created_by", "approved_by", "document_path", "closed_at", "close_reason", "changes",
+                              "priced_on"})}
+
+
+def _shown(model: type[Any]) -> list[Column[Any]]:
+    return [column for column in model.__table__.columns if column.key not in _UNSHOWN[model]]
 
 
 def contract_select(dialect: Dialect, as_of: BindParameter[date]) -> Select[Any]:
@@ -133,7 +154,7 @@ def contract_select(dialect: Dialect, as_of: BindParameter[date]) -> Select[Any]
     table = Contract.__table__
     segments, scheduled, terms = SubscriptionSegment.__table__.c, ScheduledChange.__table__.c, ContractTerm.__table__.c
     return select(
-        *table.columns,
+        *_shown(Contract),
         _SEGMENTS.column(dialect, [segments.contract_id == table.c.id, *in_force_on(as_of)]),
         _SCHEDULED.column(dialect, [scheduled.contract_id == table.c.id, scheduled.effective_on > as_of]),
         _TERMS.column(dialect, [terms.contract_id == table.c.id]),
@@ -144,7 +165,7 @@ def quote_select(dialect: Dialect) -> Select[Any]:
     """Quotes with their lines; the caller adds which."""
     table = Quote.__table__
     lines = QuoteLine.__table__.c
-    return select(*table.columns, _LINES.column(dialect, [lines.quote_id == table.c.id]))
+    return select(*_shown(Quote), _LINES.column(dialect, [lines.quote_id == table.c.id]))
 
 
 #: The live key's columns beside a keyed read's row.
