@@ -7,6 +7,7 @@ neither read a large body nor do any work (an idempotency record included) witho
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 
@@ -97,9 +98,16 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
-            REQUESTS.labels(scope["method"], route, str(status)).inc()
-            LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
+            count, latency = _series(scope["method"], getattr(scope.get("route"), "path", "unmatched"), status)
+            count.inc()
+            latency.observe(time.perf_counter() - started)
+
+
+@functools.lru_cache(maxsize=4096)
+def _series(method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+    """The counter and histogram of a method, route and status, found once: `labels()` takes a lock and builds
+    its key on every call. Bounded: routes are templates and methods and statuses few, but a client picks them."""
+    return REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route)
 
 
 class BodyLimitMiddleware:

@@ -24,6 +24,7 @@ from app.db.models import (
 )
 from app.domain import money
 from app.domain.contracts import Segment, annual, contract_mrr, segment_mrr
+from app.domain.money import display_unit_price as _unit
 from app.domain.periods import term_end
 
 
@@ -206,10 +207,6 @@ class AcceptanceView:
     user_agent: str | None
     document_sha256: str
     api_key_id: uuid.UUID | None
-
-
-def _unit(value: Decimal, currency: str) -> Decimal:
-    return money.display_unit_price(value, currency)
 
 
 def renewal_view(row: Quote | Contract) -> RenewalView:
