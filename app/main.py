@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Configure-price-quote and contracts for subscription software publishers",
         lifespan=lifespan,
         generate_unique_id_function=openapi.operation_id,
+        telemetry=None if settings.opentelemetry else {"tracing": False, "metrics": False, "logs": False},
     )
     openapi.install(app)
     event_schemas.install(app)
