@@ -71,7 +71,7 @@ def round_unit_price(value: Decimal) -> Decimal:
 
 def display_unit_price(value: Decimal, currency: str) -> Decimal:
     """A unit price with at least the currency's digits and at most 6: 21 → 21.00, 79.3333333 → 79.333333."""
-    six = value.quantize(_UNIT_PRICE_QUANTUM, rounding=ROUND_HALF_UP)  # round_unit_price, inline: a read's hot spot
+    six = round_unit_price(value)
     digits = minor_units(currency)
     short = six.quantize(_QUANTUM[digits])
     if short == six:  # no more decimals than the currency's, as most prices: no need to count them
