@@ -17,7 +17,7 @@ from app.api.finance import event_schemas
 from app.api.finance.metrics import router as metrics_router
 from app.api.finance.router import router as finance_router
 from app.api.first_routes import first
-from app.api.hot_reads import HotReadsMiddleware, hot_reads
+from app.api.hot_reads import HotReadsMiddleware
 from app.api.idempotency import IdempotencyMiddleware
 from app.api.keys.router import router as keys_router
 from app.api.logs import configure_logging
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    renewals_router, finance_router, metrics_router, keys_router, webhooks_router):
         app.include_router(router)
     # Added innermost first: metrics, then the body cap, then authentication run before anything reads the body.
-    app.add_middleware(HotReadsMiddleware, reads=hot_reads())
+    app.add_middleware(HotReadsMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(AuthenticationMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

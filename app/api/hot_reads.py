@@ -58,17 +58,16 @@ _ENDPOINTS: dict[str, tuple[Callable[..., Any], Callable[[FastAPI, str, uuid.UUI
 }
 
 
-def hot_reads() -> dict[str, _Read]:
-    """The reads this middleware answers, by the collection their path names, with their routes (on `first`)."""
-    routes = {route.endpoint: route for route in first.routes if isinstance(route, APIRoute)}
-    return {collection: _Read(routes[endpoint], answer) for collection, (endpoint, answer) in _ENDPOINTS.items()}
-
-
 class HotReadsMiddleware:
-    """Innermost of the app's middleware: the request id, metrics and body cap around it apply as to any route."""
+    """Innermost of the app's middleware: the request id, metrics, body cap, authentication and idempotency
+    around it apply as to any route."""
 
-    def __init__(self, app: ASGIApp, reads: dict[str, _Read]) -> None:
-        self.app, self.reads = app, reads
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        routes = {route.endpoint: route for route in first.routes if isinstance(route, APIRoute)}
+        #: The reads it answers, by the collection their path names, with their routes (declared on `first`).
+        self.reads = {collection: _Read(routes[endpoint], answer)
+                      for collection, (endpoint, answer) in _ENDPOINTS.items()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = _PATH.fullmatch(scope["path"]) if scope["type"] == "http" and scope["method"] == "GET" else None

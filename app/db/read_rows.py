@@ -60,25 +60,42 @@ def _python_type(column: Column[Any]) -> type:
     return (kind.impl_instance if isinstance(kind, TypeDecorator) else kind).python_type
 
 
-#: Columns no view of a child shows: a child row's id and recording times.
+#: A child row's id and recording times, which no view shows.
 _BOOKKEEPING = frozenset({"id", "created_at", "updated_at"})
+#: Per model, the columns its reads leave out because no view or check uses them: renewal and billing bookkeeping,
+#: who made or approved a quote, where its PDF lies, why it closed, its requested changes; a child's bookkeeping,
+#: its parent's key and lineage, and the versions and figures kept for history and finance. Decoding their UUIDs
+#: and timestamps would cost more than everything the views print.
+_UNREAD: dict[type[Any], frozenset[str]] = {
+    Contract: frozenset({"billing_anchor", "term_number", "term_start", "last_uplift_on"}),
+    Quote: frozenset({"created_by", "approved_by", "document_path", "closed_at", "close_reason", "changes",
+                      "priced_on"}),
+    SubscriptionSegment: _BOOKKEEPING | {"contract_id", "quote_line_id", "replaces_id", "contract_version",
+                                         "closed_in_version", "opening_change", "closing_change", "mrr_minor",
+                                         "price_change_minor"},
+    ScheduledChange: _BOOKKEEPING | {"contract_id", "contract_version"},
+    ContractTerm: _BOOKKEEPING | {"contract_id"},
+    QuoteLine: _BOOKKEEPING | {"quote_id", "change_index"},
+}
+
+
+def _read_columns(model: type[Any]) -> list[Column[Any]]:
+    """The columns of `model` its reads select (all but `_UNREAD`'s)."""
+    return [column for column in model.__table__.columns if column.key not in _UNREAD[model]]
 
 
 @dataclass(frozen=True)
 class _Children:
-    """The rows of a child table, as one JSON array in the parent's statement, in the order of `order`; without
-    the bookkeeping columns and the links (`hidden`: the parent's key, lineage) no view shows, whose UUIDs and
-    timestamps would cost more to decode than everything the view prints."""
+    """The rows of a child table (its `_read_columns`), as one JSON array in the parent's statement, in the
+    order of `order`."""
 
     model: type[Any]
     label: str
     order: tuple[str, ...]
-    hidden: tuple[str, ...]
 
     @cached_property
     def columns(self) -> list[Column[Any]]:
-        return [column for column in self.model.__table__.columns
-                if column.key not in _BOOKKEEPING and column.key not in self.hidden]
+        return _read_columns(self.model)
 
     @cached_property
     def attributes(self) -> list[str]:
@@ -129,24 +146,10 @@ def _record(model: type[T], row: dict[str, Any]) -> T:
     return typing.cast(T, SimpleNamespace(**{attributes[key]: value for key, value in row.items()}))
 
 
-#: Each child's links to its parent and lineage, and the versions and figures kept for history and finance.
-_SEGMENTS = _Children(SubscriptionSegment, "segments", ("sku", "start_date"), (
-    "contract_id", "quote_line_id", "replaces_id", "contract_version", "closed_in_version", "opening_change",
-    "closing_change", "mrr_minor", "price_change_minor"))
-_SCHEDULED = _Children(ScheduledChange, "scheduled_changes", ("effective_on", "sku"), ("contract_id", "contract_version"))
-_TERMS = _Children(ContractTerm, "terms", ("number",), ("contract_id",))
-_LINES = _Children(QuoteLine, "lines", ("position",), ("quote_id", "change_index"))
-
-
-#: A contract's and a quote's columns that neither their views nor the reads' checks use: renewal and billing
-#: bookkeeping, who made or approved a quote, where its PDF lies, why it closed, its requested changes as JSON.
-_UNSHOWN = {Contract: frozenset({"billing_anchor", "term_number", "term_start", "last_uplift_on"}),
-            Quote: frozenset({"created_by", "approved_by", "document_path", "closed_at", "close_reason", "changes",
-                              "priced_on"})}
-
-
-def _shown(model: type[Any]) -> list[Column[Any]]:
-    return [column for column in model.__table__.columns if column.key not in _UNSHOWN[model]]
+_SEGMENTS = _Children(SubscriptionSegment, "segments", ("sku", "start_date"))
+_SCHEDULED = _Children(ScheduledChange, "scheduled_changes", ("effective_on", "sku"))
+_TERMS = _Children(ContractTerm, "terms", ("number",))
+_LINES = _Children(QuoteLine, "lines", ("position",))
 
 
 def contract_select(dialect: Dialect, as_of: BindParameter[date]) -> Select[Any]:
@@ -154,7 +157,7 @@ def contract_select(dialect: Dialect, as_of: BindParameter[date]) -> Select[Any]
     table = Contract.__table__
     segments, scheduled, terms = SubscriptionSegment.__table__.c, ScheduledChange.__table__.c, ContractTerm.__table__.c
     return select(
-        *_shown(Contract),
+        *_read_columns(Contract),
         _SEGMENTS.column(dialect, [segments.contract_id == table.c.id, *in_force_on(as_of)]),
         _SCHEDULED.column(dialect, [scheduled.contract_id == table.c.id, scheduled.effective_on > as_of]),
         _TERMS.column(dialect, [terms.contract_id == table.c.id]),
@@ -165,7 +168,7 @@ def quote_select(dialect: Dialect) -> Select[Any]:
     """Quotes with their lines; the caller adds which."""
     table = Quote.__table__
     lines = QuoteLine.__table__.c
-    return select(*_shown(Quote), _LINES.column(dialect, [lines.quote_id == table.c.id]))
+    return select(*_read_columns(Quote), _LINES.column(dialect, [lines.quote_id == table.c.id]))
 
 
 #: The live key's columns beside a keyed read's row.
