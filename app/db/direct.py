@@ -14,7 +14,7 @@ import asyncio
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import orjson
 import psycopg
@@ -27,6 +27,16 @@ from sqlalchemy.engine import make_url
 Processor = Callable[[Any], Any] | None
 #: A connection's one cursor: made once, not for each read, and its statements prepared on the first run.
 Cursor = psycopg.AsyncCursor[Any]
+T = TypeVar("T")
+#: Set once on each PostgreSQL connection. Instants come back in UTC, dates print as ISO (invoice line ids hash
+#: their text), and no JIT: the planner cannot see that the invoice lines' generate_series yields a period or
+#: two per segment, and compiling (about a second) would cost more than running.
+_SETTINGS = ("SELECT set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO', false), "
+             "set_config('jit', 'off', false)")
+
+
+def _as_fetched(rows: list[Any], _cursor: Cursor) -> list[Any]:
+    return rows
 
 
 def dialect_of(url: str) -> Dialect:
@@ -141,11 +151,17 @@ class PostgresReader:
         self.waiters: deque[asyncio.Future[Cursor | None]] = deque()
 
     async def all(self, read: Prepared, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
-        values = read.parameters(parameters)
+        return await self._run(read.sql, read.parameters(parameters), read.decode)
+
+    async def rows(self, sql: str, parameters: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of a statement written for psycopg (`%(name)s` parameters), as psycopg loads them."""
+        return await self._run(sql, parameters, _as_fetched)
+
+    async def _run(self, sql: str, values: Mapping[str, Any], decode: Callable[[list[Any], Cursor], T]) -> T:
         for attempt in (1, 2):
             cursor = await self._acquire()
             try:
-                await cursor.execute(read.sql, values, prepare=True)
+                await cursor.execute(sql, values, prepare=True)
                 rows = await cursor.fetchall()
             except psycopg.OperationalError:
                 await self._drop(cursor)
@@ -156,7 +172,7 @@ class PostgresReader:
                 await self._drop(cursor)  # a cancelled read may leave the connection mid-answer
                 raise
             self._pass_on(cursor)
-            return read.decode(rows, cursor)
+            return decode(rows, cursor)  # before any await: the cursor's description is still this read's
         raise AssertionError("unreachable")
 
     async def _acquire(self) -> Cursor:
@@ -183,6 +199,7 @@ class PostgresReader:
             self._pass_on(None)
             raise
         set_json_loads(orjson.loads, connection)
+        await connection.execute(_SETTINGS)
         return connection.cursor()
 
     def _pass_on(self, cursor: Cursor | None) -> None:

@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Date, Integer, Select, and_, bindparam, or_, select
 
-from app.db.direct import Prepared, Reader, dialect_of, one
+from app.db.direct import PostgresReader, Prepared, Reader, dialect_of, one
+from app.db.invoice_reads import InvoiceReads
 from app.db.models import ApiKey, Contract, Quote
 from app.db.read_rows import (
     ContractRead,
@@ -82,6 +83,8 @@ class Reads:
         self._live_key = Prepared(select(keys.id, keys.role, keys.account_id).where(
             keys.key_hash == bindparam("key_hash"), keys.revoked_at.is_(None)), dialect)
         self._lists: dict[tuple[Any, ...], Prepared] = {}
+        #: Invoice-line pages, on PostgreSQL (which computes the lines); None elsewhere.
+        self.invoices = InvoiceReads(reader, dialect) if isinstance(reader, PostgresReader) else None
 
     async def contract(self, key: uuid.UUID | str, as_of: date,
                        key_hash: str) -> tuple[dict[str, Any] | None, ContractRead | None]:

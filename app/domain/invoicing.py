@@ -63,6 +63,10 @@ def line_id(contract_id: uuid.UUID, source_id: uuid.UUID, kind: str, invoice_dat
     return uuid.UUID(bytes=hashlib.md5(text.encode(), usedforsecurity=False).digest())
 
 
+#: Within a contract, lines come by invoice date, then sku, then kind in this order (then the row they come from).
+KIND_ORDER = {"recurring": 0, "proration": 1, "credit": 2, "one_time": 3}
+
+
 @dataclass(frozen=True)
 class BillingPeriod:
     start: date

@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -36,10 +36,9 @@ from app.db.session import reading
 from app.domain import money
 from app.domain.contracts import Segment
 from app.domain.errors import InvalidInput
-from app.domain.invoicing import BillingSchedule, line_id, recurring_lines
+from app.domain.invoicing import KIND_ORDER, BillingSchedule, line_id, recurring_lines
 from app.domain.periods import period_months
 
-KIND_ORDER = {"recurring": 0, "proration": 1, "credit": 2, "one_time": 3}
 #: A line's contract key and the line: a view by the contract's UUID, or CSV fields by the UUID's text.
 K = TypeVar("K", uuid.UUID, str)
 L = TypeVar("L", "InvoiceLineView", list[str])
@@ -92,7 +91,7 @@ def stream_invoice_lines(
 
     One streamed query reads the segments; the range's charges (few) are read at once and merged in.
     """
-    scope = _scope(start, end, contract_id, account_id, resume_at, updated_after)
+    scope = scope_of(start, end, contract_id, account_id, resume_at, updated_after)
     with reading(session):
         yield from lines_in(session, scope)
 
@@ -104,7 +103,7 @@ def stream_csv_rows(
     """`stream_invoice_lines` as CSV fields (CSV_COLUMNS; empty for a missing value). On PostgreSQL the
     recurring lines keep the text the database wrote: printing them costs no Python object per value, which
     halves the time of a large CSV."""
-    scope = _scope(start, end, contract_id, account_id, None, updated_after)
+    scope = scope_of(start, end, contract_id, account_id, None, updated_after)
     with reading(session):
         if not _in_sql(session):
             yield from map(csv_row, python_lines_in(session, scope))
@@ -115,8 +114,8 @@ def stream_csv_rows(
         yield from _merged(charges, recurring, ordered=True, by=_fields_order)
 
 
-def _scope(start: date, end: date, contract_id: uuid.UUID | None, account_id: uuid.UUID | None,
-           resume_at: uuid.UUID | None, updated_after: datetime | None) -> repo.Scope:
+def scope_of(start: date, end: date, contract_id: uuid.UUID | None, account_id: uuid.UUID | None,
+             resume_at: uuid.UUID | None, updated_after: datetime | None) -> repo.Scope:
     check_range(start, end)
     after = None if updated_after is None else updated_after.astimezone(UTC)  # SQLite compares the UTC text
     return repo.Scope(start, end, contract_id, account_id, resume_at, updated_after=after)
@@ -138,11 +137,21 @@ def _in_sql(session: Session) -> bool:
 
 
 def _charges(session: Session, scope: repo.Scope) -> dict[uuid.UUID, list[InvoiceLineView]]:
-    charges: dict[uuid.UUID, list[InvoiceLineView]] = defaultdict(list)
-    for row in repo.charge_rows(session, scope):
-        charges[row.contract_id].append(_line(row, row.sku, row.kind, row.invoice_date, row.period_start,
-                                              row.period_end, row.quantity, row.unit_price, row.amount))
-    return charges
+    return by_contract(charge_line(row._mapping) for row in repo.charge_rows(session, scope))
+
+
+def by_contract(lines: Iterable[InvoiceLineView]) -> dict[uuid.UUID, list[InvoiceLineView]]:
+    """Lines by their contract's id, each contract's in the order given."""
+    grouped: dict[uuid.UUID, list[InvoiceLineView]] = defaultdict(list)
+    for line in lines:
+        grouped[line.contract_id].append(line)
+    return grouped
+
+
+def charge_line(row: Mapping[Any, Any]) -> InvoiceLineView:
+    """A proration, credit or one-time line from its row (`repo.charge_statement`)."""
+    return _line(row, row["sku"], row["kind"], row["invoice_date"], row["period_start"], row["period_end"],
+                 row["quantity"], row["unit_price"], row["amount"])
 
 
 def python_lines_in(session: Session, scope: repo.Scope) -> Generator[InvoiceLineView]:
@@ -155,9 +164,15 @@ def python_lines_in(session: Session, scope: repo.Scope) -> Generator[InvoiceLin
 def sql_lines_in(session: Session, scope: repo.Scope) -> Generator[InvoiceLineView]:
     """`lines_in` with the recurring lines from PostgreSQL, already in order: only a contract with charges
     needs sorting (the same stable sort as the Python path, so ties keep the same order)."""
-    lines = (InvoiceLineView(*row) for row in billing_sql.recurring_rows(session, scope))  # COLUMNS: field order
+    return merged_sql_lines(billing_sql.recurring_rows(session, scope), _charges(session, scope))
+
+
+def merged_sql_lines(rows: Iterable[tuple[Any, ...]],
+                     charges: dict[uuid.UUID, list[InvoiceLineView]]) -> Generator[InvoiceLineView]:
+    """The recurring lines PostgreSQL computed (`billing_sql.COLUMNS`, in order) merged with the charges' lines."""
+    lines = (InvoiceLineView(*row) for row in rows)  # COLUMNS: field order
     recurring = ((contract, list(group)) for contract, group in groupby(lines, key=attrgetter("contract_id")))
-    return _merged(_charges(session, scope), recurring, ordered=True, by=_view_order)
+    return _merged(charges, recurring, ordered=True, by=_view_order)
 
 
 def _merged(
@@ -186,8 +201,8 @@ def _recurring(rows: list[Any], start: date, end: date) -> list[InvoiceLineView]
     schedule = BillingSchedule(first.anchor, period_months(first.billing_frequency), first.billing_end,
                                first.currency)
     return [
-        _line(row, line.sku, "recurring", line.invoice_date, line.period_start, line.period_end, line.quantity,
-              line.unit_price, line.amount)
+        _line(row._mapping, line.sku, "recurring", line.invoice_date, line.period_start, line.period_end,
+              line.quantity, line.unit_price, line.amount)
         for row in rows
         for line in recurring_lines(
             Segment(row.sku, row.quantity, row.net_unit_price, row.start_date, row.end_date,
@@ -201,16 +216,16 @@ def _view_order(line: InvoiceLineView) -> tuple[date, str, int]:
     return line.invoice_date, line.sku, KIND_ORDER[line.kind]
 
 
-def _line(row: Any, sku: str, kind: str, invoice_date: date, period_start: date | None, period_end: date | None,
-          quantity: int, unit_price: Decimal, amount: Decimal) -> InvoiceLineView:
+def _line(row: Mapping[Any, Any], sku: str, kind: str, invoice_date: date, period_start: date | None,
+          period_end: date | None, quantity: int, unit_price: Decimal, amount: Decimal) -> InvoiceLineView:
     """A line from `row` (its contract's id, number, account and currency; its own id and recording time)."""
-    currency = row.currency
+    currency, contract_id = row["currency"], row["contract_id"]
     return InvoiceLineView(
-        id=line_id(row.contract_id, row.source_id, kind, invoice_date, period_start, period_end),
-        contract_id=row.contract_id, contract_number=row.number, account_id=row.account_id, sku=sku, kind=kind,
+        id=line_id(contract_id, row["source_id"], kind, invoice_date, period_start, period_end),
+        contract_id=contract_id, contract_number=row["number"], account_id=row["account_id"], sku=sku, kind=kind,
         invoice_date=invoice_date, period_start=period_start, period_end=period_end, quantity=quantity,
         unit_price=money.display_unit_price(unit_price, currency), amount=money.round_amount(amount, currency),
-        currency=currency, quote_id=row.quote_id, updated_at=row.recorded_at,
+        currency=currency, quote_id=row["quote_id"], updated_at=row["recorded_at"],
     )
 
 
@@ -252,35 +267,52 @@ def invoice_line_page(
     The cursor names the contract to resume at and how many of its lines were already given: a contract's
     lines for one range are always the same, so this is stable.
     """
-    resume_at, skip = _decode(cursor) if cursor else (None, 0)
-    page: list[InvoiceLineView] = []
-    given: dict[uuid.UUID, int] = defaultdict(int)
-    next_cursor = None
+    resume_at, skip = position(cursor)
     lines = stream_invoice_lines(session, start=start, end=end, contract_id=contract_id, account_id=account_id,
                                  resume_at=resume_at, updated_after=updated_after)
     with closing(lines):  # stopping early must release the streaming cursor now, not at garbage collection
-        for line in lines:
-            if line.contract_id == resume_at and given[line.contract_id] < skip:
-                given[line.contract_id] += 1
-                continue
-            if len(page) == limit:
-                next_cursor = _encode(line.contract_id, given[line.contract_id])
-                break
-            page.append(line)
-            given[line.contract_id] += 1
+        page, next_cursor = paged(lines, resume_at, skip, limit)
     if cursor is None and next_cursor is None:  # the page is the whole range: no second pass for the sums
-        return InvoiceLinePage(page, None, _totals(page))
-    totals = _totals(stream_invoice_lines(session, start=start, end=end, contract_id=contract_id,
-                                          account_id=account_id, updated_after=updated_after))
-    return InvoiceLinePage(page, next_cursor, totals)
+        return InvoiceLinePage(page, None, totals(page))
+    every = totals(stream_invoice_lines(session, start=start, end=end, contract_id=contract_id,
+                                        account_id=account_id, updated_after=updated_after))
+    return InvoiceLinePage(page, next_cursor, every)
 
 
-def _totals(lines: Iterable[InvoiceLineView]) -> list[CurrencyTotal]:
-    """Sums per currency (of amounts already rounded per line) and line counts."""
-    by_currency: dict[str, list[Decimal]] = defaultdict(list)
+def position(cursor: str | None) -> tuple[uuid.UUID | None, int]:
+    """The contract a page resumes at and how many of its lines were given (None, 0: from the start)."""
+    return _decode(cursor) if cursor else (None, 0)
+
+
+def paged(lines: Iterable[InvoiceLineView], resume_at: uuid.UUID | None, skip: int,
+          limit: int) -> tuple[list[InvoiceLineView], str | None]:
+    """The page after `skip` lines of `resume_at` (the lines start at that contract), and the next page's cursor.
+    It reads at most `skip + limit + 1` lines."""
+    page: list[InvoiceLineView] = []
+    given: dict[uuid.UUID, int] = defaultdict(int)
     for line in lines:
-        by_currency[line.currency].append(line.amount)
-    return [CurrencyTotal(c, money.total(by_currency[c], c), len(by_currency[c])) for c in sorted(by_currency)]
+        if line.contract_id == resume_at and given[line.contract_id] < skip:
+            given[line.contract_id] += 1
+            continue
+        if len(page) == limit:
+            return page, _encode(line.contract_id, given[line.contract_id])
+        page.append(line)
+        given[line.contract_id] += 1
+    return page, None
+
+
+def totals(lines: Iterable[InvoiceLineView], sums: Iterable[tuple[str, Decimal, int]] = ()) -> list[CurrencyTotal]:
+    """Sums per currency (of amounts already rounded per line) and line counts, of `lines` and of sums made
+    elsewhere (currency, amount, lines)."""
+    amounts: dict[str, list[Decimal]] = defaultdict(list)
+    counts: dict[str, int] = defaultdict(int)
+    for currency, amount, count in sums:
+        amounts[currency].append(amount)
+        counts[currency] += count
+    for line in lines:
+        amounts[line.currency].append(line.amount)
+        counts[line.currency] += 1
+    return [CurrencyTotal(c, money.total(amounts[c], c), counts[c]) for c in sorted(amounts)]
 
 
 def _encode(contract_id: uuid.UUID, offset: int) -> str:

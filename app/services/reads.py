@@ -1,20 +1,24 @@
-"""The hot reads (a contract, a quote, the caller's key) on `app.db.reads`: one statement each, awaited on the
-event loop, with the same visibility rules and views as the reads in a session (`contracts.get_contract`,
-`quotes.get_quote`, `auth.authenticate`), which tests hold them to."""
+"""The hot reads (a contract, a quote, the caller's key, their lists, invoice-line pages on PostgreSQL) on
+`app.db.reads`: one statement each (two at once for a page of invoice lines), awaited on the event loop, with the
+same visibility rules and views as the reads in a session (`contracts.get_contract`, `quotes.get_quote`,
+`auth.authenticate`, `billing.invoice_line_page`), which tests hold them to."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any
 
+from app.db.invoice_reads import InvoiceReads
 from app.db.reads import ListFilters, Reads
 from app.db.repositories.pagination import Page
 from app.domain.listing import Narrowing
+from app.services import billing
 from app.services.accounts import account_filter
 from app.services.amendments import UnknownContract
 from app.services.auth import Caller, admit, hash_key, unauthenticated
+from app.services.billing import InvoiceLinePage
 from app.services.quotes import PORTAL_VISIBLE, UnknownQuote
 from app.services.views import ContractView, QuoteView, contract_view, quote_view
 
@@ -84,3 +88,19 @@ async def quotes(reads: Reads, caller: Caller, *, limit: int, cursor: str | None
                            "contract_id": contract_id}, by)
     page = await reads.quotes(filters, visible_to_portal=caller.account_id is not None, limit=limit, cursor=cursor)
     return Page([quote_view(row) for row in page.data], page.next_cursor)
+
+
+async def invoice_lines(invoices: InvoiceReads, *, start: date, end: date, contract_id: uuid.UUID | None,
+                        account_id: uuid.UUID | None, limit: int, cursor: str | None,
+                        updated_after: datetime | None) -> InvoiceLinePage:
+    """`billing.invoice_line_page` read directly on PostgreSQL: the page from the database's first lines after
+    the cursor (not from a stream of every line), the totals from the sums it makes."""
+    resume_at, skip = billing.position(cursor)
+    scope = billing.scope_of(start, end, contract_id, account_id, resume_at, updated_after)
+    rows, charges = await invoices.first_lines(scope, skip + limit + 1)  # all `paged` can read
+    lines = billing.merged_sql_lines(rows, billing.by_contract(map(billing.charge_line, charges)))
+    page, next_cursor = billing.paged(lines, resume_at, skip, limit)
+    if cursor is None and next_cursor is None:  # the page is the whole range
+        return InvoiceLinePage(page, None, billing.totals(page))
+    sums, charges = await invoices.sums(replace(scope, resume_at=None))
+    return InvoiceLinePage(page, next_cursor, billing.totals(map(billing.charge_line, charges), sums))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -60,6 +62,19 @@ class TestInvoiceLines:
         everything = lines(client, keys, "from=2026-01-01&to=2027-01-01&limit=500")["data"]
         assert len(everything) == 36
         assert walk_invoice_lines(client, keys, "from=2026-01-01&to=2027-01-01&limit=7") == everything
+
+    def test_a_cursor_past_a_contract_s_lines_resumes_at_the_next_contract(
+        self, client: TestClient, keys: Keys, theatre: dict[str, Any]
+    ) -> None:
+        """Any cursor of the documented shape is a position, the largest offset too (2³² - 1 lines given)."""
+        for _ in range(2):
+            signed_contract(client, keys, account_id=theatre["id"])
+        everything = lines(client, keys, "from=2026-01-01&to=2027-01-01&limit=500")
+        first, second = sorted({ln["contract_id"] for ln in everything["data"]})
+        cursor = base64.urlsafe_b64encode(uuid.UUID(first).bytes + (2**32 - 1).to_bytes(4, "big")).decode().rstrip("=")
+        page = lines(client, keys, f"from=2026-01-01&to=2027-01-01&limit=500&cursor={cursor}")
+        assert page["data"] == [ln for ln in everything["data"] if ln["contract_id"] == second]
+        assert page["totals"] == everything["totals"] and page["next_cursor"] is None
 
     def test_csv_streams_every_line_with_a_header(self, client: TestClient, keys: Keys, theatre: dict[str, Any]) -> None:
         signed_contract(client, keys, account_id=theatre["id"], lines=[{"sku": "TIX-PRO", "quantity": 20},

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
+from app.api.finance.schemas import InvoiceLinePageOut
 from app.db.models import Contract, SubscriptionSegment
 from app.db.repositories import billing_sql
 from app.db.repositories.billing import Scope
@@ -28,12 +29,14 @@ from app.domain.periods import FREQUENCY_MONTHS, MIN_DATE, add_months
 from app.services import catalog
 from app.services.auth import OPERATOR
 from app.services.billing import (
+    InvoiceLinePage,
     InvoiceLineView,
     _text_fields,
     csv_row,
     python_lines_in,
     sql_lines_in,
     stream_csv_rows,
+    totals,
 )
 from tests.api.test_metrics_property import _amend, _day, _post, _sign
 from tests.builders import Keys, create_account, seed_catalog, set_today
@@ -195,6 +198,36 @@ def test_sql_lines_are_the_python_reference_on_random_histories(
             text_rows = stream_csv_rows(session, start=scope.start, end=scope.end, contract_id=scope.contract_id,
                                         account_id=scope.account_id, updated_after=scope.updated_after)
             assert list(text_rows) == list(map(csv_row, reference)), scope
+    # The JSON pages, read directly on the database (its first lines after the cursor, its sums), walk the
+    # reference's lines in order with the reference's totals, whatever the page size and filters.
+    for limit in (1, 7, 500):
+        _assert_pages_walk(client, keys, everything, limit, Scope(MIN_DATE, date(2030, 1, 1)))
+    for scope in (Scope(FIRST, date(2028, 6, 1), account_id=account),
+                  Scope(FIRST, date(2028, 6, 1), contract_id=contract),
+                  Scope(FIRST, date(2028, 6, 1), updated_after=after)):
+        _assert_pages_walk(client, keys, _both(session, scope)[1], rng.choice([2, 3, 10]), scope)
+
+
+def _assert_pages_walk(client: TestClient, keys: Keys, reference: list[InvoiceLineView], limit: int,
+                       scope: Scope) -> None:
+    """Every page of `GET /v1/invoice-lines` for `scope`, `limit` lines at a time: the reference's lines in
+    order, each page with the reference's totals, and a cursor exactly when lines remain."""
+    query: dict[str, Any] = {"from": scope.start.isoformat(), "to": scope.end.isoformat(), "limit": limit}
+    query |= {name: str(value) for name in ("contract_id", "account_id") if (value := getattr(scope, name))}
+    if scope.updated_after is not None:
+        query["updated_after"] = scope.updated_after.isoformat()
+    expected = InvoiceLinePageOut.model_validate(InvoiceLinePage(reference, None, totals(reference))).model_dump(
+        mode="json")
+    walked: list[dict[str, Any]] = []
+    while True:
+        page = client.get("/v1/invoice-lines", params=query, headers=keys.headers("finance")).json()
+        assert page["totals"] == expected["totals"], (scope, len(walked))
+        walked += page["data"]
+        assert len(page["data"]) == (limit if page["next_cursor"] else len(page["data"])), page
+        if page["next_cursor"] is None:
+            break
+        query["cursor"] = page["next_cursor"]
+    assert walked == expected["data"], (scope, limit)
 
 
 def test_postgresql_date_arithmetic_clamps_month_ends_like_the_domain(session: Session) -> None:
@@ -258,6 +291,8 @@ def test_a_month_end_anchor_bills_clamped_periods(client: TestClient, keys: Keys
     _assert_same(sql, reference, scope)
     assert [str(ln.period_start) for ln in sql][:3] == ["2026-01-31", "2026-02-28", "2026-03-31"]
     assert len(sql) == 12 and sql[-1].period_end == date(2027, 1, 31)
+    for limit in (1, 5, 12):  # recurring lines only: the page's last line and the next come from the database alone
+        _assert_pages_walk(client, keys, reference, limit, scope)
     recorded = datetime.now(UTC) + timedelta(days=1)
     with session.begin():  # a segment known only later: the Python path and SQL both drop it from increments
         session.execute(text("UPDATE subscription_segments SET created_at = :t"), {"t": recorded})

@@ -1,20 +1,24 @@
 """Queries behind invoice lines: one streamed read of the segments that may bill in a date range (with
 their contract), and the range's proration and one-time charges. Plain rows, not ORM objects: millions
 of lines go through here. Each row carries its id and `created_at` as `source_id` and `recorded_at`: what a line's
-id is made of, and when what it bills became known (rows are written once, by the version that made them)."""
+id is made of, and when what it bills became known (rows are written once, by the version that made them).
+
+The statements take the scope as named parameters (`parameters(scope)`), so one statement serves every scope
+of the same filters: the direct reads (`app.db.invoice_reads`) prepare it once per shape."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Date, Row, Select, cast, literal, or_, select, union_all
+from sqlalchemy import BigInteger, Date, Row, Select, bindparam, case, cast, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.db.models import Contract, OneTimeCharge, ProratedCharge, QuoteLine, SubscriptionSegment
+from app.domain.invoicing import KIND_ORDER
 
 STREAM_ROWS = 2000
 _Columns = TypeVarTuple("_Columns")
@@ -33,21 +37,31 @@ class Scope:
     account_ids: frozenset[uuid.UUID] | None = None
     updated_after: datetime | None = None
 
+    def shape(self) -> tuple[str, ...]:
+        """The filters given, which decide the statement (their values are its parameters)."""
+        return tuple(field.name for field in fields(self)[2:] if getattr(self, field.name) is not None)
 
-def _scoped(statement: Select[*_Columns], scope: Scope) -> Select[*_Columns]:
-    if scope.contract_id is not None:
-        statement = statement.where(Contract.id == scope.contract_id)
-    if scope.account_id is not None:
-        statement = statement.where(Contract.account_id == scope.account_id)
-    if scope.account_ids is not None:
-        statement = statement.where(Contract.account_id.in_(scope.account_ids))
-    if scope.resume_at is not None:
-        statement = statement.where(Contract.id >= scope.resume_at)
+
+def parameters(scope: Scope) -> dict[str, Any]:
+    """The values of the scope's statement parameters (a set of accounts as a list)."""
+    return {name: list(value) if isinstance(value, frozenset) else value
+            for name in ("start", "end", *scope.shape()) if (value := getattr(scope, name)) is not None}
+
+
+def _scoped(statement: Select[*_Columns], created_at: Any, scope: Scope) -> Select[*_Columns]:
+    """The statement narrowed to the scope's filters, as parameters named after them, in contract order."""
+    given = scope.shape()
+    if "contract_id" in given:
+        statement = statement.where(Contract.id == bindparam("contract_id"))
+    if "account_id" in given:
+        statement = statement.where(Contract.account_id == bindparam("account_id"))
+    if "account_ids" in given:
+        statement = statement.where(Contract.account_id.in_(bindparam("account_ids", expanding=True)))
+    if "resume_at" in given:
+        statement = statement.where(Contract.id >= bindparam("resume_at"))
+    if "updated_after" in given:
+        statement = statement.where(created_at > bindparam("updated_after"))
     return statement.order_by(Contract.id)
-
-
-def _recorded(statement: Select[*_Columns], created_at: Any, scope: Scope) -> Select[*_Columns]:
-    return statement if scope.updated_after is None else statement.where(created_at > scope.updated_after)
 
 
 def segment_rows(session: Session, scope: Scope) -> Iterator[Any]:
@@ -65,20 +79,22 @@ def segment_rows(session: Session, scope: Scope) -> Iterator[Any]:
         )
         .join(SubscriptionSegment, SubscriptionSegment.contract_id == Contract.id)
         .join(QuoteLine, QuoteLine.id == SubscriptionSegment.quote_line_id)
-        .where(SubscriptionSegment.start_date < scope.end,
-               or_(SubscriptionSegment.end_date.is_(None), SubscriptionSegment.end_date > scope.start))
+        .where(SubscriptionSegment.start_date < bindparam("end"),
+               or_(SubscriptionSegment.end_date.is_(None), SubscriptionSegment.end_date > bindparam("start")))
     )
-    statement = _recorded(statement, SubscriptionSegment.created_at, scope)
-    ordered = _scoped(statement, scope).order_by(SubscriptionSegment.id)  # a contract's segments in one order
-    result = session.execute(ordered.execution_options(yield_per=STREAM_ROWS))
+    ordered = _scoped(statement, SubscriptionSegment.created_at, scope).order_by(SubscriptionSegment.id)
+    result = session.execute(ordered.execution_options(yield_per=STREAM_ROWS), parameters(scope))
     try:
         yield from result
     finally:
         result.close()  # a reader that stops early must not leave a server-side cursor open
 
 
-def charge_rows(session: Session, scope: Scope) -> list[Row[Any]]:
-    """Proration, credit and one-time charges invoiced in [start, end), with their contract."""
+def charge_statement(scope: Scope, *, page: bool = False) -> Select[Any]:
+    """Proration, credit and one-time charges invoiced in [start, end), with their contract, in the order of the
+    lines (contract, invoice date, sku, kind, then the period billed and the row: a total order, so a page's
+    offset is stable; an acceptance's catch-up charges come period by period). `page`:
+    only the first `take` (a parameter), for a page that needs no more."""
     contract_columns = (Contract.id.label("contract_id"), Contract.number, Contract.account_id, Contract.currency)
     prorated = select(
         *contract_columns, ProratedCharge.sku, ProratedCharge.kind, ProratedCharge.invoice_date,
@@ -86,16 +102,22 @@ def charge_rows(session: Session, scope: Scope) -> list[Row[Any]]:
         ProratedCharge.unit_price, ProratedCharge.amount, ProratedCharge.quote_id,
         ProratedCharge.id.label("source_id"), ProratedCharge.created_at.label("recorded_at"),
     ).join(ProratedCharge, ProratedCharge.contract_id == Contract.id).where(
-        ProratedCharge.invoice_date >= scope.start, ProratedCharge.invoice_date < scope.end)
+        ProratedCharge.invoice_date >= bindparam("start"), ProratedCharge.invoice_date < bindparam("end"))
     one_time = select(
         *contract_columns, OneTimeCharge.sku, literal("one_time").label("kind"), OneTimeCharge.charge_date,
-        cast(literal(None), Date).label("period_start"), cast(literal(None), Date).label("period_end"), OneTimeCharge.quantity,
-        OneTimeCharge.unit_price, OneTimeCharge.amount, QuoteLine.quote_id,
+        cast(null(), Date).label("period_start"), cast(null(), Date).label("period_end"),
+        OneTimeCharge.quantity, OneTimeCharge.unit_price, OneTimeCharge.amount, QuoteLine.quote_id,
         OneTimeCharge.id.label("source_id"), OneTimeCharge.created_at.label("recorded_at"),
     ).join(OneTimeCharge, OneTimeCharge.contract_id == Contract.id).join(
         QuoteLine, QuoteLine.id == OneTimeCharge.quote_line_id).where(
-        OneTimeCharge.charge_date >= scope.start, OneTimeCharge.charge_date < scope.end)
-    prorated, one_time = _recorded(prorated, ProratedCharge.created_at, scope), _recorded(
-        one_time, OneTimeCharge.created_at, scope)
-    both = union_all(_scoped(prorated, scope).order_by(None), _scoped(one_time, scope).order_by(None))
-    return list(session.execute(select(both.subquery()).order_by("contract_id")))
+        OneTimeCharge.charge_date >= bindparam("start"), OneTimeCharge.charge_date < bindparam("end"))
+    both = union_all(_scoped(prorated, ProratedCharge.created_at, scope).order_by(None),
+                     _scoped(one_time, OneTimeCharge.created_at, scope).order_by(None)).subquery()
+    ordered = select(both).order_by(both.c.contract_id, both.c.invoice_date, both.c.sku,
+                                    case(KIND_ORDER, value=both.c.kind), both.c.period_start, both.c.source_id)
+    return ordered.limit(bindparam("take", type_=BigInteger())) if page else ordered
+
+
+def charge_rows(session: Session, scope: Scope) -> list[Row[Any]]:
+    """The rows of `charge_statement`: few in any range."""
+    return list(session.execute(charge_statement(scope), parameters(scope)))

@@ -94,7 +94,8 @@ WITH seg AS (
                  CAST(%(end)s AS date)) AS high
     FROM contracts c
     JOIN subscription_segments s ON s.contract_id = c.id
-    JOIN quote_lines ql ON ql.id = s.quote_line_id
+    LEFT JOIN quote_lines ql ON ql.id = s.quote_line_id  -- always one (NOT NULL, a foreign key); LEFT lets the
+                                                        -- planner drop it from the totals, which need no quote
     WHERE s.start_date < CAST(%(end)s AS date) AND (s.end_date IS NULL OR s.end_date > CAST(%(start)s AS date))
           {{filters}}
 )
@@ -117,8 +118,11 @@ WHERE low < high
   AND CASE WHEN origin IS NOT DISTINCT FROM 'amendment'
            THEN {_DAY} > start_date AND (recorded_on IS NULL OR {_DAY} >= recorded_on)
            ELSE {_DAY} >= start_date END
-ORDER BY contract_id, {_DAY}, sku, source_id
 """
+#: The lines' order: by contract, then by invoice date and sku, a segment's lines before a later segment's.
+_ORDER = f"ORDER BY contract_id, {_DAY}, sku, source_id"
+#: The sums per currency of the same lines, for a page's totals: no line leaves the database.
+_TOTALS = "SELECT currency, sum(amount), count(*) FROM ({lines}) AS line GROUP BY currency ORDER BY currency"
 
 
 #: Each filter a scope may have: the `Scope` field, and its predicate on the joined contract and segment.
@@ -131,8 +135,22 @@ _FILTERS = (
 )
 
 
-def statement(scope: Scope) -> tuple[str, dict[str, Any]]:
-    """The SQL text for `scope` and its parameters (the filters it has, and only those, so the plan fits)."""
+def statement(scope: Scope, *, take: int | None = None) -> tuple[str, dict[str, Any]]:
+    """The SQL text for `scope` and its parameters (the filters it has, and only those, so the plan fits), in
+    order; `take`: only the first lines (a page), which the database reads in index order and stops after."""
+    lines, params = _lines(scope)
+    if take is None:
+        return f"{lines} {_ORDER}", params
+    return f"{lines} {_ORDER} LIMIT %(take)s", {**params, "take": take}
+
+
+def totals_statement(scope: Scope) -> tuple[str, dict[str, Any]]:
+    """(currency, sum of the amounts, line count) of `scope`'s lines, by currency."""
+    lines, params = _lines(scope)
+    return _TOTALS.format(lines=lines), params
+
+
+def _lines(scope: Scope) -> tuple[str, dict[str, Any]]:
     params: dict[str, Any] = {"start": scope.start, "end": scope.end}
     filters = []
     for name, predicate in _FILTERS:
