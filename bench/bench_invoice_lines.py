@@ -63,6 +63,7 @@ from typing import Any
 
 import httpx
 
+from bench import invoice_pages
 from bench.common import (
     ROOT,
     Result,
@@ -628,6 +629,7 @@ def run(contracts: int = DEFAULT_CONTRACTS, profile: bool = False, python_path: 
                              headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}, timeout=600)
             warm_note = f"warm-up JSON page answered {warm.status_code}"
             http = stream_http(server, token, Path(tmp) / "invoice-lines.csv")
+            pages, pages_said = invoice_pages.measure(server, token, url, FROM, TO, f"{contracts // 1000}k")
         if http.status != 200:
             raise RuntimeError(f"GET /v1/invoice-lines answered {http.status}: "
                                f"{http.body_path.read_text(errors='replace')[:500]}")
@@ -648,6 +650,8 @@ def run(contracts: int = DEFAULT_CONTRACTS, profile: bool = False, python_path: 
                  else "  (THEY DIFFER: see above)"))
         print(f"       => target ≤ {TARGET_S:g} s: {verdict(met_http)}; {http.total_s / segments_s:.1f}× the raw COPY "
               f"floor, {http.total_s / sql_s:.1f}× the SQL-computed lines")
+        print(pages_said)
+        results += pages
         growth = (None if http.rss_after_kb is None or http.rss_before_kb is None
                   else http.rss_max_during_kb - http.rss_before_kb)
         results.append(Result("invoice_lines", f"GET CSV {contracts // 1000}k contracts total",
