@@ -52,8 +52,8 @@ async def list_invoice_lines(
         filename = f"invoice-lines-{start.isoformat()}-{end.isoformat()}.csv"
         return StreamingResponse(rows, media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-    asked: dict[str, Any] = {"start": start, "end": end, "contract_id": contract_id, "account_id": account_id, "limit": limit,
-             "cursor": cursor, "updated_after": updated_after}
+    asked: dict[str, Any] = {"start": start, "end": end, "contract_id": contract_id, "account_id": account_id,
+                             "limit": limit, "cursor": cursor, "updated_after": updated_after}
     if read.reads.invoices is not None:
         return page_response(await reads.invoice_lines(read.reads.invoices, **asked))
     return page_response(await run_in_threadpool(_page_in_session, factory, **asked))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVarTuple
 
@@ -22,6 +22,8 @@ from app.domain.invoicing import KIND_ORDER
 
 STREAM_ROWS = 2000
 _Columns = TypeVarTuple("_Columns")
+#: The fields of a `Scope` that narrow it, when given.
+FILTERS = ("contract_id", "account_id", "resume_at", "account_ids", "updated_after")
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,8 @@ class Scope:
 
     def shape(self) -> tuple[str, ...]:
         """The filters given, which decide the statement (their values are its parameters)."""
-        return tuple(field.name for field in fields(self)[2:] if getattr(self, field.name) is not None)
+        return tuple(name for name in FILTERS if getattr(self, name) is not None)
+
 
 
 def parameters(scope: Scope) -> dict[str, Any]:
