@@ -24,15 +24,14 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.engine import make_url
 
+from app.db.repositories import billing_sql
+
 Processor = Callable[[Any], Any] | None
 #: A connection's one cursor: made once, not for each read, and its statements prepared on the first run.
 Cursor = psycopg.AsyncCursor[Any]
 T = TypeVar("T")
-#: Set once on each PostgreSQL connection. Instants come back in UTC, dates print as ISO (invoice line ids hash
-#: their text), and no JIT: the planner cannot see that the invoice lines' generate_series yields a period or
-#: two per segment, and compiling (about a second) would cost more than running.
-_SETTINGS = ("SELECT set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO', false), "
-             "set_config('jit', 'off', false)")
+#: Set once on each PostgreSQL connection: what the invoice-line statements need (instants in UTC for every read).
+_SETTINGS = billing_sql.set_config(billing_sql.SETTINGS, local=False)
 
 
 def _as_fetched(rows: list[Any], _cursor: Cursor) -> list[Any]:

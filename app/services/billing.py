@@ -137,13 +137,13 @@ def _in_sql(session: Session) -> bool:
 
 
 def _charges(session: Session, scope: repo.Scope) -> dict[uuid.UUID, list[InvoiceLineView]]:
-    return by_contract(charge_line(row._mapping) for row in repo.charge_rows(session, scope))
+    return charges_by_contract(row._mapping for row in repo.charge_rows(session, scope))
 
 
-def by_contract(lines: Iterable[InvoiceLineView]) -> dict[uuid.UUID, list[InvoiceLineView]]:
-    """Lines by their contract's id, each contract's in the order given."""
+def charges_by_contract(rows: Iterable[Mapping[Any, Any]]) -> dict[uuid.UUID, list[InvoiceLineView]]:
+    """The lines of charge rows (`repo.charge_statement`) by their contract's id, each contract's in row order."""
     grouped: dict[uuid.UUID, list[InvoiceLineView]] = defaultdict(list)
-    for line in lines:
+    for line in map(charge_line, rows):
         grouped[line.contract_id].append(line)
     return grouped
 

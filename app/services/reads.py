@@ -98,7 +98,7 @@ async def invoice_lines(invoices: InvoiceReads, *, start: date, end: date, contr
     resume_at, skip = billing.position(cursor)
     scope = billing.scope_of(start, end, contract_id, account_id, resume_at, updated_after)
     rows, charges = await invoices.first_lines(scope, skip + limit + 1)  # all `paged` can read
-    lines = billing.merged_sql_lines(rows, billing.by_contract(map(billing.charge_line, charges)))
+    lines = billing.merged_sql_lines(rows, billing.charges_by_contract(charges))
     page, next_cursor = billing.paged(lines, resume_at, skip, limit)
     if cursor is None and next_cursor is None:  # the page is the whole range
         return InvoiceLinePage(page, None, billing.totals(page))

@@ -24,14 +24,14 @@ negative net unit prices and quantities below 1.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import psycopg
 from psycopg.types.string import TextLoader
 from sqlalchemy.orm import Session
 
-from app.db.repositories.billing import STREAM_ROWS, Scope
+from app.db.repositories.billing import STREAM_ROWS, Scope, parameters
 from app.domain.money import MINOR_UNITS, UNIT_PRICE_PLACES
 from app.domain.periods import FREQUENCY_MONTHS
 
@@ -125,6 +125,12 @@ _ORDER = f"ORDER BY contract_id, {_DAY}, sku, source_id"
 _TOTALS = "SELECT currency, sum(amount), count(*) FROM ({lines}) AS line GROUP BY currency ORDER BY currency"
 
 
+#: What the statements need of their session: dates printed as ISO (the line ids hash their text), instants in
+#: UTC, and no JIT (the planner cannot see that generate_series yields a period or two per segment, its estimate
+#: crosses jit_above_cost, and compiling, about a second, costs more than running). The streaming read sets them
+#: for its transaction; the direct reader (`app.db.direct`), which runs a page's statements, on its connections.
+SETTINGS = {"DateStyle": "ISO", "TimeZone": "UTC", "jit": "off"}
+
 #: Each filter a scope may have: the `Scope` field, and its predicate on the joined contract and segment.
 _FILTERS = (
     ("contract_id", "AND c.id = %(contract_id)s"),
@@ -151,13 +157,14 @@ def totals_statement(scope: Scope) -> tuple[str, dict[str, Any]]:
 
 
 def _lines(scope: Scope) -> tuple[str, dict[str, Any]]:
-    params: dict[str, Any] = {"start": scope.start, "end": scope.end}
-    filters = []
-    for name, predicate in _FILTERS:
-        if (value := getattr(scope, name)) is not None:
-            filters.append(predicate)
-            params[name] = list(value) if isinstance(value, frozenset) else value
-    return _SQL.format(filters=" ".join(filters)), params
+    params = parameters(scope)
+    return _SQL.format(filters=" ".join(predicate for name, predicate in _FILTERS if name in params)), params
+
+
+def set_config(settings: Mapping[str, str], *, local: bool) -> str:
+    """A statement applying `settings` (constants of this module), for the transaction only if `local`."""
+    return "SELECT " + ", ".join(f"set_config('{name}', '{value}', {str(local).lower()})"
+                                 for name, value in settings.items())
 
 
 def recurring_rows(session: Session, scope: Scope, *, as_text: bool = False) -> Iterator[tuple[Any, ...]]:
@@ -176,7 +183,7 @@ def recurring_rows(session: Session, scope: Scope, *, as_text: bool = False) -> 
     the settings made for it. JIT is off: the planner cannot see that generate_series yields a period or two
     per segment, its estimate crosses jit_above_cost, and compiling (about a second) costs more than running.
     Explicit sorts are off, for the same estimate: it would sort everything rather than read in index order.
-    DateStyle ISO and TimeZone UTC fix the text of dates (the line ids hash it) and timestamps.
+    (See SETTINGS for the others.)
     """
     sql, params = statement(scope)
     connection = session.connection().connection.driver_connection
@@ -187,8 +194,7 @@ def recurring_rows(session: Session, scope: Scope, *, as_text: bool = False) -> 
                 cursor.adapters.register_loader(name, TextLoader)
         cursor.execute("SAVEPOINT recurring_lines")
         try:
-            cursor.execute("SELECT set_config('jit', 'off', true), set_config('enable_sort', 'off', true), "
-                           "set_config('DateStyle', 'ISO', true), set_config('TimeZone', 'UTC', true)")
+            cursor.execute(set_config({**SETTINGS, "enable_sort": "off"}, local=True))
             yield from cursor.stream(sql, params, size=_CHUNK)
         finally:
             cursor.execute("ROLLBACK TO SAVEPOINT recurring_lines")
