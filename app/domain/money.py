@@ -6,7 +6,7 @@ Unit prices are kept to 6 decimal places (half-up) and never rounded to cents.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 
 from app.domain.errors import InvalidInput, Violation
@@ -20,6 +20,11 @@ UNIT_PRICE_PLACES = 6
 #: The quantum of n decimal places (0.01 for 2), made once: quantizing is on every amount a read shows.
 _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(UNIT_PRICE_PLACES + 1)}
 _UNIT_PRICE_QUANTUM = _QUANTUM[UNIT_PRICE_PLACES]
+#: Each currency's amount quantum (0.01 for EUR, 1 for JPY).
+_AMOUNT_QUANTUM = {currency: _QUANTUM[places] for currency, places in MINOR_UNITS.items()}
+#: Half-up rounding as a context of its own (the default precision and traps otherwise): its `quantize` costs a
+#: third of a `quantize(..., rounding=ROUND_HALF_UP)`, and a read rounds every amount and unit price it shows.
+_HALF_UP = Context(rounding=ROUND_HALF_UP)
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 #: Amounts are stored as NUMERIC(18, 2): anything this large or larger cannot be kept exactly.
@@ -42,7 +47,7 @@ def minor_units(currency: str, loc: tuple[str | int, ...] | None = None) -> int:
 
 def round_amount(value: Decimal, currency: str) -> Decimal:
     """Round an amount half-up to the currency's minor unit (EUR 2 places, JPY 0)."""
-    return value.quantize(_QUANTUM[minor_units(currency)], rounding=ROUND_HALF_UP)
+    return _HALF_UP.quantize(value, _AMOUNT_QUANTUM.get(currency) or _QUANTUM[minor_units(currency)])
 
 
 def total(amounts: Iterable[Decimal], currency: str) -> Decimal:
@@ -66,19 +71,18 @@ def storable(amount: Decimal) -> bool:
 
 def round_unit_price(value: Decimal) -> Decimal:
     """Keep a unit price to 6 decimal places, half-up."""
-    return value.quantize(_UNIT_PRICE_QUANTUM, rounding=ROUND_HALF_UP)
+    return _HALF_UP.quantize(value, _UNIT_PRICE_QUANTUM)
 
 
 def display_unit_price(value: Decimal, currency: str) -> Decimal:
     """A unit price with at least the currency's digits and at most 6: 21 → 21.00, 79.3333333 → 79.333333."""
-    six = round_unit_price(value)
-    digits = minor_units(currency)
-    short = six.quantize(_QUANTUM[digits])
-    if short == six:  # no more decimals than the currency's, as most prices: no need to count them
+    short = _HALF_UP.quantize(value, _AMOUNT_QUANTUM.get(currency) or _QUANTUM[minor_units(currency)])
+    if short == value:  # no more decimals than the currency's, as most prices: no need to count them
         return short
+    six = _HALF_UP.quantize(value, _UNIT_PRICE_QUANTUM)
     exponent = six.normalize().as_tuple().exponent
     places = -exponent if isinstance(exponent, int) else 0
-    return six.quantize(_QUANTUM[max(digits, min(places, UNIT_PRICE_PLACES))])
+    return six.quantize(_QUANTUM[max(minor_units(currency), min(places, UNIT_PRICE_PLACES))])
 
 
 def percent_off(value: Decimal, percent: Decimal) -> Decimal:
