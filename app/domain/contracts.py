@@ -68,8 +68,9 @@ class Segment:
 
     @property
     def effective_end(self) -> date | None:
-        ends = [d for d in (self.end_date, self.closed_on) if d is not None]
-        return min(ends) if ends else None
+        """The earlier of the planned end and the closure, if any (asked of every segment a read or a bill shows)."""
+        end, closed = self.end_date, self.closed_on
+        return end if closed is None or (end is not None and end <= closed) else closed
 
     def in_force(self, day: date) -> bool:
         end = self.effective_end

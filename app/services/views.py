@@ -223,7 +223,7 @@ def quote_line_view(line: QuoteLine, currency: str) -> QuoteLineView:
         list_unit_price=_unit(line.list_unit_price, currency),
         regular_unit_price=_unit(line.regular_unit_price, currency),
         contracted_unit_price=None if line.contracted_unit_price is None else _unit(line.contracted_unit_price, currency),
-        discount_percent=_percent(line.discount_percent or Decimal(0)),
+        discount_percent=_percent(line.discount_percent),
         discount_amount=None if line.discount_amount is None else _unit(line.discount_amount, currency),
         net_unit_price=_unit(line.net_unit_price, currency), start_date=line.start_date, end_date=line.end_date,
         mrr=money.round_amount(line.mrr, currency), total=money.round_amount(line.total, currency),
@@ -243,10 +243,16 @@ def _amount(value: Decimal | None, currency: str) -> Decimal | None:
     return None if value is None else money.round_amount(value, currency)
 
 
-def _percent(value: Decimal) -> Decimal:
-    """A percentage without trailing zeros: 10.000000 → 10, 12.5 → 12.5."""
+def _percent(value: Decimal | None) -> Decimal:
+    """A percentage without trailing zeros: 10.000000 → 10, 12.5 → 12.5; none (most lines) is 0."""
+    if not value:
+        return _NO_PERCENT
     normalized = value.normalize()
-    return normalized.quantize(Decimal(1)) if normalized == normalized.to_integral() else normalized
+    return normalized.quantize(_ONE) if normalized == normalized.to_integral() else normalized
+
+
+_NO_PERCENT = Decimal(0)
+_ONE = Decimal(1)
 
 
 def quote_view(row: Quote) -> QuoteView:
