@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import typing
 import uuid
+from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import (
     JSON,
     BindParameter,
@@ -38,21 +41,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import class_mapper
+from sqlalchemy.types import NullType
 
 from app.db.models import ApiKey, Contract, ContractTerm, Quote, QuoteLine, ScheduledChange, SubscriptionSegment
 from app.db.repositories.contracts import in_force_on
-
-
-def _moment(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
+from app.db.text_values import moment_of, uuid_of
 
 T = TypeVar("T")
 
 #: How a value inside a JSON array becomes its column's Python value again (JSON has strings and numbers).
 _FROM_JSON: dict[type, Callable[[Any], Any]] = {
-    uuid.UUID: uuid.UUID, Decimal: Decimal, date: date.fromisoformat, datetime: _moment, bool: bool}
+    uuid.UUID: uuid_of, Decimal: Decimal, date: date.fromisoformat, datetime: moment_of, bool: bool}
 
 
 def _python_type(column: Column[Any]) -> type:
@@ -116,20 +115,36 @@ class _Children:
             values = [cast(column, Text) if _python_type(column) is Decimal else column for column in self.columns]
             rows = func.coalesce(func.json_agg(aggregate_order_by(func.json_build_array(*values), *order)),
                                  literal_column("'[]'::json"))
-        else:  # SQLite (before 3.44) orders no aggregate: `rows` sorts them, as its BINARY collation would
-            rows = func.json_group_array(func.json_array(*self.columns))
-        return type_coerce(select(rows).where(*where).scalar_subquery(), JSON).label(self.label)
+            return type_coerce(select(rows).where(*where).scalar_subquery(), JSON).label(self.label)
+        # SQLite (before 3.44) orders no aggregate: `rows` sorts them, as its BINARY collation would. Its reads
+        # come as JSON rows (`direct.Prepared`): the array nests in the row, or comes as text where SQLite drops
+        # the JSON subtype at the subquery's edge (`rows` parses it then).
+        rows = func.json_group_array(func.json_array(*self.columns))
+        return type_coerce(select(rows).where(*where).scalar_subquery(), NullType()).label(self.label)
 
-    def rows(self, values: list[list[Any]], dialect: Dialect) -> list[Any]:
-        attributes, converters = self.attributes, self.converters
-        rows = [dict(zip(attributes, row, strict=True)) for row in values]
-        for row in rows:
-            for name, convert in converters:
-                if (value := row[name]) is not None:
-                    row[name] = convert(value)
+    @cached_property
+    def record(self) -> Any:
+        """The class of a child row: a named tuple of its attributes, which the views read as the ORM's."""
+        return namedtuple(f"{self.model.__name__}Row", self.attributes)
+
+    @cached_property
+    def positions(self) -> tuple[list[tuple[int, Callable[[Any], Any]]], Callable[[list[Any]], Any]]:
+        """(index, converter) of the columns to convert, and the sort key of a row as JSON gives it (the order's
+        columns are numbers, codes and ISO dates, which sort as text as their values do)."""
+        index = {attribute: position for position, attribute in enumerate(self.attributes)}
+        key = itemgetter(*(index[_ATTRIBUTES[self.model][name]] for name in self.order))
+        return [(index[attribute], convert) for attribute, convert in self.converters], key
+
+    def rows(self, array: list[list[Any]] | str, dialect: Dialect) -> list[Any]:
+        values: list[list[Any]] = orjson.loads(array) if isinstance(array, str) else array
+        converters, key = self.positions
         if dialect.name != "postgresql":
-            rows.sort(key=lambda row: tuple(row[key] for key in self.order))
-        return [SimpleNamespace(**row) for row in rows]
+            values.sort(key=key)
+        for row in values:
+            for position, convert in converters:
+                if (value := row[position]) is not None:
+                    row[position] = convert(value)
+        return list(map(self.record._make, values))
 
 
 #: Per model read here, column key → the attribute that maps it (`metadata` → `metadata_`).
