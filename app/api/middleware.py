@@ -7,8 +7,9 @@ neither read a large body nor do any work (an idempotency record included) witho
 
 from __future__ import annotations
 
+import base64
 import functools
-import secrets
+import random
 import time
 
 from prometheus_client import Counter, Histogram
@@ -76,7 +77,9 @@ def sane_request_id(value: str | None) -> str | None:
 
 
 def new_request_id() -> str:
-    return "req_" + secrets.token_urlsafe(18)
+    """`req_` and 24 URL-safe characters (144 random bits). An id, not a secret: drawn from `random` (seeded from
+    the OS, and again in a forked child), not from `secrets`, whose system call costs a read a few per cent."""
+    return "req_" + base64.urlsafe_b64encode(random.randbytes(18)).decode()
 
 
 class MetricsMiddleware:
