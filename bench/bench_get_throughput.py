@@ -11,7 +11,7 @@ answer arrives. `wrk` is used instead when it is installed.
 The read is a quote of 5 lines. When a quote can be finalized and accepted here (PDF rendering works),
 `GET /v1/contracts/{id}` (the endpoint the throughput target names) is measured too.
 
-Segments run in an A B C C B A order (each after a warm-up), so a drift in background load on a shared
+Segments run in an A B C C B A order, twice (each after a warm-up), so a drift in background load on a shared
 machine weighs on every app alike. The load generator shares the machine's cores with the server under
 test: the floor is "what this client can drive through a hello-world here", not uvicorn's maximum.
 
@@ -51,8 +51,9 @@ from bench.common import (
 #: With one worker: SQLite is read inline on the event loop, PostgreSQL over a socket to another process.
 TARGET_RATIO = {"sqlite": 0.40, "postgresql": 0.20}
 CONCURRENCY = 16
-WARMUP_S = 1.5
-SEGMENT_S = 4.0  # two segments per app: 8 s of measurement each
+WARMUP_S = 1.0
+SEGMENT_S = 2.0  # four segments per app, A B C C B A twice: 8 s of measurement each, drift averaged finer
+ROUNDS = 2
 SKUS = [f"GET-{i}" for i in range(5)]
 
 
@@ -163,7 +164,7 @@ def _objects(client: httpx.Client, account_id: str) -> list[tuple[str, str]]:
 
 def _measure(backend: str, workers: int, env: dict[str, str], auth: dict[str, str],
              objects: list[tuple[str, str]] | None, account_id: str, use_wrk: bool) -> tuple[list[Target], list[tuple[str, str]]]:
-    """hello-world and cpq with `workers` uvicorn workers each, every read in A B C C B A segments."""
+    """hello-world and cpq with `workers` uvicorn workers each, every read in A B C C B A segments, `ROUNDS` times."""
     with UvicornServer("bench.hello_app:create_app", workers=workers) as hello_server, \
             UvicornServer("app.main:create_app", env=env, workers=workers) as cpq_server:
         if objects is None:
@@ -172,7 +173,7 @@ def _measure(backend: str, workers: int, env: dict[str, str], auth: dict[str, st
         one = workers == 1  # the CPU of several workers is not one process's: not shown
         hello = Target(f"hello-world GET /hello ×{workers}", hello_server, "/hello", {}, [], one)
         targets = [hello] + [Target(f"{label} ×{workers}", cpq_server, path, auth, [], one) for label, path in objects]
-        for target in targets + targets[::-1]:  # A B C C B A
+        for target in (targets + targets[::-1]) * ROUNDS:  # A B C C B A A B C C B A
             segment(target, use_wrk)
     _print(backend, workers, targets, use_wrk)
     return targets, objects
@@ -230,7 +231,7 @@ def run() -> list[Result]:
     header("bench_get_throughput: GET /v1/quotes/{id} and /v1/contracts/{id} vs a hello-world floor, 1 and 2 "
            "uvicorn workers (target with 1: ≥ 40 % SQLite, ≥ 20 % PostgreSQL)")
     print(f"   client: {client_name}, {CONCURRENCY} connections, {WARMUP_S:g} s warm-up + {SEGMENT_S:g} s per "
-          f"segment, 2 segments per app")
+          f"segment, {2 * ROUNDS} segments per app")
     print(f"   NOTE: the load generator runs on the same {CPU_COUNT}-core machine as the server under test "
           f"and competes with it for CPU")
     results: list[Result] = []
