@@ -2,8 +2,8 @@
 building, no hop to a thread.
 
 A `Prepared` read is a SQLAlchemy Core statement compiled once for a dialect; its parameters and columns go
-through the type processors SQLAlchemy's own execution uses (for SQLite's UUIDs, instants and decimals, faster
-equivalents: `text_values`), so a value reads the same here as through the ORM. `Reader.open(url)` runs them:
+through the type processors SQLAlchemy's own execution uses (for SQLite's dates, UUIDs, instants and decimals,
+faster equivalents: `text_values`), so a value reads the same here as through the ORM. `Reader.open(url)` runs them:
 on PostgreSQL on psycopg's async connections in autocommit, one statement a read; on SQLite on one connection
 called inline in the event loop, where an indexed read in WAL mode takes tens of microseconds and never waits
 for a writer (less than the hop to a thread would cost).
@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.engine import make_url
 
 from app.db.repositories import billing_sql
-from app.db.text_values import converter
+from app.db.text_values import binder, converter
 
 Processor = Callable[[Any], Any] | None
 #: A connection's one cursor: made once, not for each read, and its statements prepared on the first run.
@@ -62,8 +62,7 @@ class Prepared:
         self.sql = compiled.string
         self.keys = [str(column.key) for column in statement.selected_columns]
         self.types = [column.type for column in statement.selected_columns]
-        self.binds: dict[str, Processor] = {
-            name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in compiled.binds.items()}
+        self.binds: dict[str, Processor] = {name: binder(bind.type, dialect) for name, bind in compiled.binds.items()}
         #: (key, converter) of the columns whose values the driver does not give as Python's.
         self.columns: list[tuple[str, Callable[[Any], Any]]] | None = None
         #: The values the statement binds itself (a literal SQLAlchemy made a parameter of).
@@ -71,7 +70,7 @@ class Prepared:
                                       if not bind.required and bind.value is not None})
 
     def parameters(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        return {**self.fixed, **self._converted(values)}
+        return {**self.fixed, **self._converted(values)} if self.fixed else self._converted(values)
 
     def _converted(self, values: Mapping[str, Any]) -> dict[str, Any]:
         return {name: value if (convert := self.binds[name]) is None or value is None else convert(value)

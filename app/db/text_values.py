@@ -1,22 +1,22 @@
-"""UUIDs, instants and decimals read back from the text SQLite keeps them as, at a fraction of the cost of the
-general parsers: a read of a contract or a quote converts dozens of them, and SQLAlchemy's converters (a
-validating `uuid.UUID(...)`, a regular expression for a timestamp, a type decorator's two calls for a decimal)
-cost more than everything its view prints.
+"""UUIDs, instants and decimals read back from the text SQLite keeps them as, and dates written as that text,
+at a fraction of the cost of the general converters: a read of a contract or a quote converts dozens of them,
+and SQLAlchemy's (a validating `uuid.UUID(...)`, a regular expression for a timestamp, a type decorator's two
+calls for a decimal, a format string for a date) cost more than everything its view prints.
 
-Each gives exactly what those converters give for the text SQLAlchemy writes (32 hexadecimal digits for a UUID,
-ISO 8601 for an instant stored in UTC, a decimal's digits); anything else goes to the general parser, which
-refuses what it must.
+Each gives exactly what SQLAlchemy's gives for the text it writes (32 hexadecimal digits for a UUID, ISO 8601
+for an instant stored in UTC, a decimal's digits, a date's ISO text); anything else goes to the general parser,
+which refuses what it must.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Dialect, Uuid
+from sqlalchemy import Date, Dialect, Uuid
 from sqlalchemy.types import TypeEngine
 
 from app.db.types import ExactDecimal, UtcDateTime
@@ -43,6 +43,14 @@ def moment_of(text: str) -> datetime:
     """An instant stored as ISO text, in UTC when the text names no offset (SQLite stores them naive)."""
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def binder(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """How a parameter of `kind` is handed to the driver (None: as it is): SQLAlchemy's own converter, except a
+    date on SQLite, whose ISO text is what SQLAlchemy's writes, at a third of its cost."""
+    if dialect.name == "sqlite" and type(kind) is Date:
+        return date.isoformat
+    return kind.dialect_impl(dialect).bind_processor(dialect)
 
 
 def converter(kind: TypeEngine[Any], dialect: Dialect, coltype: Any) -> Callable[[Any], Any] | None:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import pickle
 import random
 import uuid
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Uuid
+from sqlalchemy import Date, Uuid
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.db.text_values import converter, moment_of, uuid_of
+from app.db.text_values import binder, converter, moment_of, uuid_of
 from app.db.types import ExactDecimal, UtcDateTime
 
 
@@ -86,3 +86,16 @@ def test_a_decimal_read_from_its_text_is_the_one_sqlalchemy_reads(value: str) ->
     read = ExactDecimal().dialect_impl(dialect).result_processor(dialect, None)
     assert read is not None
     assert str(converter(ExactDecimal(), dialect, None)(value)) == str(read(value)) == value
+
+
+def test_a_date_parameter_on_sqlite_is_the_text_sqlalchemy_writes() -> None:
+    dialect = sqlite.dialect()
+    write = Date().dialect_impl(dialect).bind_processor(dialect)
+    fast = binder(Date(), dialect)
+    assert write is not None and fast is not None and fast is not write
+    days = [date(1, 1, 1), date(999, 12, 31), date(2024, 2, 29), date(9999, 12, 31),
+            *(date(2000, 1, 1) + timedelta(days=n) for n in range(0, 20000, 37))]
+    for day in days:
+        assert fast(day) == write(day)
+    assert fast(datetime(2026, 12, 7, 23, 59)) == write(datetime(2026, 12, 7, 23, 59)) == "2026-12-07"
+    assert binder(Date(), postgresql.dialect()) is not fast
