@@ -101,12 +101,6 @@ class _Children:
         """The attribute of each column, in the order of the array."""
         return [_ATTRIBUTES[self.model][column.key] for column in self.columns]
 
-    @cached_property
-    def converters(self) -> list[tuple[str, Callable[[Any], Any]]]:
-        """(attribute, converter from JSON) of the columns JSON cannot hold as they are (decimals, dates, UUIDs)."""
-        return [(attribute, convert) for attribute, column in zip(self.attributes, self.columns, strict=True)
-                if (convert := _FROM_JSON.get(_python_type(column))) is not None]
-
     def column(self, dialect: Dialect, where: list[ColumnElement[bool]]) -> Any:
         """The scalar subquery: `[[value, …], …]`; numbers as text, so no digit is lost to a float."""
         order = [self.model.__table__.c[key] for key in self.order]
@@ -129,11 +123,13 @@ class _Children:
 
     @cached_property
     def positions(self) -> tuple[list[tuple[int, Callable[[Any], Any]]], Callable[[list[Any]], Any]]:
-        """(index, converter) of the columns to convert, and the sort key of a row as JSON gives it (the order's
-        columns are numbers, codes and ISO dates, which sort as text as their values do)."""
+        """(index, converter from JSON) of the columns JSON cannot hold as they are (decimals, dates, UUIDs), and
+        the sort key of a row as JSON gives it (the order's columns are numbers, codes and ISO dates, which sort
+        as text as their values do)."""
+        converters = [(position, convert) for position, column in enumerate(self.columns)
+                      if (convert := _FROM_JSON.get(_python_type(column))) is not None]
         index = {attribute: position for position, attribute in enumerate(self.attributes)}
-        key = itemgetter(*(index[_ATTRIBUTES[self.model][name]] for name in self.order))
-        return [(index[attribute], convert) for attribute, convert in self.converters], key
+        return converters, itemgetter(*(index[_ATTRIBUTES[self.model][name]] for name in self.order))
 
     def rows(self, array: list[list[Any]] | str, dialect: Dialect) -> list[Any]:
         values: list[list[Any]] = orjson.loads(array) if isinstance(array, str) else array

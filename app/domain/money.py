@@ -45,9 +45,14 @@ def minor_units(currency: str, loc: tuple[str | int, ...] | None = None) -> int:
         raise UnknownCurrency(reason, None if loc is None else [Violation(loc, reason)]) from None
 
 
+def _amount_quantum(currency: str) -> Decimal:
+    """The currency's minor unit as a quantum; an unknown currency is refused (`minor_units`)."""
+    return _AMOUNT_QUANTUM.get(currency) or _QUANTUM[minor_units(currency)]
+
+
 def round_amount(value: Decimal, currency: str) -> Decimal:
     """Round an amount half-up to the currency's minor unit (EUR 2 places, JPY 0)."""
-    return _HALF_UP.quantize(value, _AMOUNT_QUANTUM.get(currency) or _QUANTUM[minor_units(currency)])
+    return _HALF_UP.quantize(value, _amount_quantum(currency))
 
 
 def total(amounts: Iterable[Decimal], currency: str) -> Decimal:
@@ -76,10 +81,10 @@ def round_unit_price(value: Decimal) -> Decimal:
 
 def display_unit_price(value: Decimal, currency: str) -> Decimal:
     """A unit price with at least the currency's digits and at most 6: 21 → 21.00, 79.3333333 → 79.333333."""
-    short = _HALF_UP.quantize(value, _AMOUNT_QUANTUM.get(currency) or _QUANTUM[minor_units(currency)])
+    short = _HALF_UP.quantize(value, _amount_quantum(currency))
     if short == value:  # no more decimals than the currency's, as most prices: no need to count them
         return short
-    six = _HALF_UP.quantize(value, _UNIT_PRICE_QUANTUM)
+    six = round_unit_price(value)
     exponent = six.normalize().as_tuple().exponent
     places = -exponent if isinstance(exponent, int) else 0
     return six.quantize(_QUANTUM[max(minor_units(currency), min(places, UNIT_PRICE_PLACES))])

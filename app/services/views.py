@@ -243,16 +243,16 @@ def _amount(value: Decimal | None, currency: str) -> Decimal | None:
     return None if value is None else money.round_amount(value, currency)
 
 
+_NO_PERCENT = Decimal(0)
+_ONE = Decimal(1)
+
+
 def _percent(value: Decimal | None) -> Decimal:
     """A percentage without trailing zeros: 10.000000 → 10, 12.5 → 12.5; none (most lines) is 0."""
     if not value:
         return _NO_PERCENT
     normalized = value.normalize()
     return normalized.quantize(_ONE) if normalized == normalized.to_integral() else normalized
-
-
-_NO_PERCENT = Decimal(0)
-_ONE = Decimal(1)
 
 
 def quote_view(row: Quote) -> QuoteView:
