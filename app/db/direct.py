@@ -3,10 +3,10 @@ building, no hop to a thread.
 
 A `Prepared` read is a SQLAlchemy Core statement compiled once for a dialect; its parameters and columns go
 through the type processors SQLAlchemy's own execution uses (for SQLite's dates, UUIDs, instants and decimals,
-faster equivalents: `text_values`), so a value reads the same here as through the ORM. `Reader.open(url)` runs them:
-on PostgreSQL on psycopg's async connections in autocommit, one statement a read; on SQLite on one connection
-called inline in the event loop, where an indexed read in WAL mode takes tens of microseconds and never waits
-for a writer (less than the hop to a thread would cost).
+faster equivalents: `text_values`), so a value reads the same here as through the ORM. The reader
+`open_reader(url)` gives runs them: on PostgreSQL on psycopg's async connections in autocommit, one statement a
+read; on SQLite on one connection called inline in the event loop, where an indexed read in WAL mode takes tens
+of microseconds and never waits for a writer (less than the hop to a thread would cost).
 """
 
 from __future__ import annotations

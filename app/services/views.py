@@ -243,14 +243,13 @@ def _amount(value: Decimal | None, currency: str) -> Decimal | None:
     return None if value is None else money.round_amount(value, currency)
 
 
-_NO_PERCENT = Decimal(0)
 _ONE = Decimal(1)
 
 
 def _percent(value: Decimal | None) -> Decimal:
     """A percentage without trailing zeros: 10.000000 → 10, 12.5 → 12.5; none (most lines) is 0."""
     if not value:
-        return _NO_PERCENT
+        return money.ZERO
     normalized = value.normalize()
     return normalized.quantize(_ONE) if normalized == normalized.to_integral() else normalized
 
@@ -283,7 +282,7 @@ def quote_view(row: Quote) -> QuoteView:
 def _amendment_totals(row: Quote) -> dict[str, Decimal]:
     """docs/api.md: an amendment's totals carry what it changes beside the usual ones."""
     names = ("proration_due", "catch_up_due", "amount_due_now", "remaining_term_value", "mrr_delta")
-    return {name: money.round_amount(getattr(row, name) or Decimal(0), row.currency) for name in names}
+    return {name: money.round_amount(getattr(row, name) or money.ZERO, row.currency) for name in names}
 
 
 def to_segment(row: SubscriptionSegment) -> Segment:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections.abc import Iterator
 
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from app.api.logs import JsonFormatter, RequestIdFilter, configure_logging
+from app.api.middleware import new_request_id
 from app.config import Settings
 from tests.builders import Keys
 from tests.problems import assert_problem
@@ -92,6 +94,23 @@ class TestEveryAnswerHasOne:
 
     def test_two_requests_get_two_ids(self, client: TestClient) -> None:
         assert _generated(client.get("/nowhere")) != _generated(client.get("/nowhere"))
+
+    @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+    def test_a_forked_worker_draws_other_ids_than_its_parent(self) -> None:
+        """Ids come from `random`, which a forked child reseeds: two workers forked from one process (a server's
+        pre-fork model) never hand out the same sequence."""
+        read, write = os.pipe()
+        child = os.fork()
+        if child == 0:  # pragma: no cover - runs in the child, which reports through the pipe and exits
+            os.write(write, " ".join(new_request_id() for _ in range(3)).encode())
+            os._exit(0)
+        os.close(write)
+        with os.fdopen(read) as pipe:
+            drawn_in_child = pipe.read().split()
+        os.waitpid(child, 0)
+        drawn_here = [new_request_id() for _ in range(3)]
+        assert len(drawn_in_child) == 3 and all(GENERATED.fullmatch(value) for value in drawn_in_child + drawn_here)
+        assert not set(drawn_in_child) & set(drawn_here)
 
 
 class TestTheClientsId:
